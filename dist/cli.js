@@ -1,0 +1,10516 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync, createReadStream, writeFileSync } from 'node:fs';
+import { TextDecoder, parseArgs } from 'node:util';
+import { realpath as realpath$1, stat as stat$1 } from 'node:fs/promises';
+import path from 'node:path';
+import * as nativeFs from 'fs';
+import { statSync, stat, realpathSync, realpath, readdirSync, readdir } from 'fs';
+import { sep, basename, dirname, resolve, normalize, relative, posix, isAbsolute } from 'path';
+import { fileURLToPath } from 'url';
+import { createRequire } from 'module';
+
+function getDefaultExportFromCjs$1(x) {
+  return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
+}
+var jsYaml = {};
+var loader = {};
+var common = {};
+var hasRequiredCommon;
+function requireCommon() {
+  if (hasRequiredCommon) return common;
+  hasRequiredCommon = 1;
+  function isNothing(subject) {
+    return typeof subject === "undefined" || subject === null;
+  }
+  function isObject(subject) {
+    return typeof subject === "object" && subject !== null;
+  }
+  function toArray(sequence) {
+    if (Array.isArray(sequence)) return sequence;
+    else if (isNothing(sequence)) return [];
+    return [sequence];
+  }
+  function extend(target, source) {
+    if (source) {
+      const sourceKeys = Object.keys(source);
+      for (let index = 0, length = sourceKeys.length; index < length; index += 1) {
+        const key = sourceKeys[index];
+        target[key] = source[key];
+      }
+    }
+    return target;
+  }
+  function repeat(string, count) {
+    let result = "";
+    for (let cycle = 0; cycle < count; cycle += 1) {
+      result += string;
+    }
+    return result;
+  }
+  function isNegativeZero(number) {
+    return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
+  }
+  common.isNothing = isNothing;
+  common.isObject = isObject;
+  common.toArray = toArray;
+  common.repeat = repeat;
+  common.isNegativeZero = isNegativeZero;
+  common.extend = extend;
+  return common;
+}
+var exception;
+var hasRequiredException;
+function requireException() {
+  if (hasRequiredException) return exception;
+  hasRequiredException = 1;
+  function formatError(exception2, compact) {
+    let where = "";
+    const message = exception2.reason || "(unknown reason)";
+    if (!exception2.mark) return message;
+    if (exception2.mark.name) {
+      where += 'in "' + exception2.mark.name + '" ';
+    }
+    where += "(" + (exception2.mark.line + 1) + ":" + (exception2.mark.column + 1) + ")";
+    if (!compact && exception2.mark.snippet) {
+      where += "\n\n" + exception2.mark.snippet;
+    }
+    return message + " " + where;
+  }
+  function YAMLException2(reason, mark) {
+    Error.call(this);
+    this.name = "YAMLException";
+    this.reason = reason;
+    this.mark = mark;
+    this.message = formatError(this, false);
+    if (Error.captureStackTrace) {
+      Error.captureStackTrace(this, this.constructor);
+    } else {
+      this.stack = new Error().stack || "";
+    }
+  }
+  YAMLException2.prototype = Object.create(Error.prototype);
+  YAMLException2.prototype.constructor = YAMLException2;
+  YAMLException2.prototype.toString = function toString(compact) {
+    return this.name + ": " + formatError(this, compact);
+  };
+  exception = YAMLException2;
+  return exception;
+}
+var snippet;
+var hasRequiredSnippet;
+function requireSnippet() {
+  if (hasRequiredSnippet) return snippet;
+  hasRequiredSnippet = 1;
+  const common2 = requireCommon();
+  function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+    let head = "";
+    let tail = "";
+    const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+    if (position - lineStart > maxHalfLength) {
+      head = " ... ";
+      lineStart = position - maxHalfLength + head.length;
+    }
+    if (lineEnd - position > maxHalfLength) {
+      tail = " ...";
+      lineEnd = position + maxHalfLength - tail.length;
+    }
+    return {
+      str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
+      pos: position - lineStart + head.length
+      // relative position
+    };
+  }
+  function padStart(string, max) {
+    return common2.repeat(" ", max - string.length) + string;
+  }
+  function makeSnippet(mark, options) {
+    options = Object.create(options || null);
+    if (!mark.buffer) return null;
+    if (!options.maxLength) options.maxLength = 79;
+    if (typeof options.indent !== "number") options.indent = 1;
+    if (typeof options.linesBefore !== "number") options.linesBefore = 3;
+    if (typeof options.linesAfter !== "number") options.linesAfter = 2;
+    const re = /\r?\n|\r|\0/g;
+    const lineStarts = [0];
+    const lineEnds = [];
+    let match;
+    let foundLineNo = -1;
+    while (match = re.exec(mark.buffer)) {
+      lineEnds.push(match.index);
+      lineStarts.push(match.index + match[0].length);
+      if (mark.position <= match.index && foundLineNo < 0) {
+        foundLineNo = lineStarts.length - 2;
+      }
+    }
+    if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+    let result = "";
+    const lineNoLength = Math.min(mark.line + options.linesAfter, lineEnds.length).toString().length;
+    const maxLineLength = options.maxLength - (options.indent + lineNoLength + 3);
+    for (let i = 1; i <= options.linesBefore; i++) {
+      if (foundLineNo - i < 0) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo - i],
+        lineEnds[foundLineNo - i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]),
+        maxLineLength
+      );
+      result = common2.repeat(" ", options.indent) + padStart((mark.line - i + 1).toString(), lineNoLength) + " | " + line2.str + "\n" + result;
+    }
+    const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+    result += common2.repeat(" ", options.indent) + padStart((mark.line + 1).toString(), lineNoLength) + " | " + line.str + "\n";
+    result += common2.repeat("-", options.indent + lineNoLength + 3 + line.pos) + "^\n";
+    for (let i = 1; i <= options.linesAfter; i++) {
+      if (foundLineNo + i >= lineEnds.length) break;
+      const line2 = getLine(
+        mark.buffer,
+        lineStarts[foundLineNo + i],
+        lineEnds[foundLineNo + i],
+        mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]),
+        maxLineLength
+      );
+      result += common2.repeat(" ", options.indent) + padStart((mark.line + i + 1).toString(), lineNoLength) + " | " + line2.str + "\n";
+    }
+    return result.replace(/\n$/, "");
+  }
+  snippet = makeSnippet;
+  return snippet;
+}
+var type;
+var hasRequiredType;
+function requireType() {
+  if (hasRequiredType) return type;
+  hasRequiredType = 1;
+  const YAMLException2 = requireException();
+  const TYPE_CONSTRUCTOR_OPTIONS = [
+    "kind",
+    "multi",
+    "resolve",
+    "construct",
+    "instanceOf",
+    "predicate",
+    "represent",
+    "representName",
+    "defaultStyle",
+    "styleAliases"
+  ];
+  const YAML_NODE_KINDS = [
+    "scalar",
+    "sequence",
+    "mapping"
+  ];
+  function compileStyleAliases(map2) {
+    const result = {};
+    if (map2 !== null) {
+      Object.keys(map2).forEach(function(style) {
+        map2[style].forEach(function(alias) {
+          result[String(alias)] = style;
+        });
+      });
+    }
+    return result;
+  }
+  function Type2(tag, options) {
+    options = options || {};
+    Object.keys(options).forEach(function(name) {
+      if (TYPE_CONSTRUCTOR_OPTIONS.indexOf(name) === -1) {
+        throw new YAMLException2('Unknown option "' + name + '" is met in definition of "' + tag + '" YAML type.');
+      }
+    });
+    this.options = options;
+    this.tag = tag;
+    this.kind = options["kind"] || null;
+    this.resolve = options["resolve"] || function() {
+      return true;
+    };
+    this.construct = options["construct"] || function(data) {
+      return data;
+    };
+    this.instanceOf = options["instanceOf"] || null;
+    this.predicate = options["predicate"] || null;
+    this.represent = options["represent"] || null;
+    this.representName = options["representName"] || null;
+    this.defaultStyle = options["defaultStyle"] || null;
+    this.multi = options["multi"] || false;
+    this.styleAliases = compileStyleAliases(options["styleAliases"] || null);
+    if (YAML_NODE_KINDS.indexOf(this.kind) === -1) {
+      throw new YAMLException2('Unknown kind "' + this.kind + '" is specified for "' + tag + '" YAML type.');
+    }
+  }
+  type = Type2;
+  return type;
+}
+var schema;
+var hasRequiredSchema;
+function requireSchema() {
+  if (hasRequiredSchema) return schema;
+  hasRequiredSchema = 1;
+  const YAMLException2 = requireException();
+  const Type2 = requireType();
+  function compileList(schema2, name) {
+    const result = [];
+    schema2[name].forEach(function(currentType) {
+      let newIndex = result.length;
+      result.forEach(function(previousType, previousIndex) {
+        if (previousType.tag === currentType.tag && previousType.kind === currentType.kind && previousType.multi === currentType.multi) {
+          newIndex = previousIndex;
+        }
+      });
+      result[newIndex] = currentType;
+    });
+    return result;
+  }
+  function compileMap() {
+    const result = {
+      scalar: {},
+      sequence: {},
+      mapping: {},
+      fallback: {},
+      multi: {
+        scalar: [],
+        sequence: [],
+        mapping: [],
+        fallback: []
+      }
+    };
+    function collectType(type2) {
+      if (type2.multi) {
+        result.multi[type2.kind].push(type2);
+        result.multi["fallback"].push(type2);
+      } else {
+        result[type2.kind][type2.tag] = result["fallback"][type2.tag] = type2;
+      }
+    }
+    for (let index = 0, length = arguments.length; index < length; index += 1) {
+      arguments[index].forEach(collectType);
+    }
+    return result;
+  }
+  function Schema2(definition) {
+    return this.extend(definition);
+  }
+  Schema2.prototype.extend = function extend(definition) {
+    let implicit = [];
+    let explicit = [];
+    if (definition instanceof Type2) {
+      explicit.push(definition);
+    } else if (Array.isArray(definition)) {
+      explicit = explicit.concat(definition);
+    } else if (definition && (Array.isArray(definition.implicit) || Array.isArray(definition.explicit))) {
+      if (definition.implicit) implicit = implicit.concat(definition.implicit);
+      if (definition.explicit) explicit = explicit.concat(definition.explicit);
+    } else {
+      throw new YAMLException2("Schema.extend argument should be a Type, [ Type ], or a schema definition ({ implicit: [...], explicit: [...] })");
+    }
+    implicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+      if (type2.loadKind && type2.loadKind !== "scalar") {
+        throw new YAMLException2("There is a non-scalar type in the implicit list of a schema. Implicit resolving of such types is not supported.");
+      }
+      if (type2.multi) {
+        throw new YAMLException2("There is a multi type in the implicit list of a schema. Multi tags can only be listed as explicit.");
+      }
+    });
+    explicit.forEach(function(type2) {
+      if (!(type2 instanceof Type2)) {
+        throw new YAMLException2("Specified list of YAML types (or a single Type object) contains a non-Type object.");
+      }
+    });
+    const result = Object.create(Schema2.prototype);
+    result.implicit = (this.implicit || []).concat(implicit);
+    result.explicit = (this.explicit || []).concat(explicit);
+    result.compiledImplicit = compileList(result, "implicit");
+    result.compiledExplicit = compileList(result, "explicit");
+    result.compiledTypeMap = compileMap(result.compiledImplicit, result.compiledExplicit);
+    return result;
+  };
+  schema = Schema2;
+  return schema;
+}
+var str;
+var hasRequiredStr;
+function requireStr() {
+  if (hasRequiredStr) return str;
+  hasRequiredStr = 1;
+  const Type2 = requireType();
+  str = new Type2("tag:yaml.org,2002:str", {
+    kind: "scalar",
+    construct: function(data) {
+      return data !== null ? data : "";
+    }
+  });
+  return str;
+}
+var seq;
+var hasRequiredSeq;
+function requireSeq() {
+  if (hasRequiredSeq) return seq;
+  hasRequiredSeq = 1;
+  const Type2 = requireType();
+  seq = new Type2("tag:yaml.org,2002:seq", {
+    kind: "sequence",
+    construct: function(data) {
+      return data !== null ? data : [];
+    }
+  });
+  return seq;
+}
+var map;
+var hasRequiredMap;
+function requireMap() {
+  if (hasRequiredMap) return map;
+  hasRequiredMap = 1;
+  const Type2 = requireType();
+  map = new Type2("tag:yaml.org,2002:map", {
+    kind: "mapping",
+    construct: function(data) {
+      return data !== null ? data : {};
+    }
+  });
+  return map;
+}
+var failsafe;
+var hasRequiredFailsafe;
+function requireFailsafe() {
+  if (hasRequiredFailsafe) return failsafe;
+  hasRequiredFailsafe = 1;
+  const Schema2 = requireSchema();
+  failsafe = new Schema2({
+    explicit: [
+      requireStr(),
+      requireSeq(),
+      requireMap()
+    ]
+  });
+  return failsafe;
+}
+var _null;
+var hasRequired_null;
+function require_null() {
+  if (hasRequired_null) return _null;
+  hasRequired_null = 1;
+  const Type2 = requireType();
+  function resolveYamlNull(data) {
+    if (data === null) return true;
+    const max = data.length;
+    return max === 1 && data === "~" || max === 4 && (data === "null" || data === "Null" || data === "NULL");
+  }
+  function constructYamlNull() {
+    return null;
+  }
+  function isNull(object) {
+    return object === null;
+  }
+  _null = new Type2("tag:yaml.org,2002:null", {
+    kind: "scalar",
+    resolve: resolveYamlNull,
+    construct: constructYamlNull,
+    predicate: isNull,
+    represent: {
+      canonical: function() {
+        return "~";
+      },
+      lowercase: function() {
+        return "null";
+      },
+      uppercase: function() {
+        return "NULL";
+      },
+      camelcase: function() {
+        return "Null";
+      },
+      empty: function() {
+        return "";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return _null;
+}
+var bool;
+var hasRequiredBool;
+function requireBool() {
+  if (hasRequiredBool) return bool;
+  hasRequiredBool = 1;
+  const Type2 = requireType();
+  function resolveYamlBoolean(data) {
+    if (data === null) return false;
+    const max = data.length;
+    return max === 4 && (data === "true" || data === "True" || data === "TRUE") || max === 5 && (data === "false" || data === "False" || data === "FALSE");
+  }
+  function constructYamlBoolean(data) {
+    return data === "true" || data === "True" || data === "TRUE";
+  }
+  function isBoolean(object) {
+    return Object.prototype.toString.call(object) === "[object Boolean]";
+  }
+  bool = new Type2("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: resolveYamlBoolean,
+    construct: constructYamlBoolean,
+    predicate: isBoolean,
+    represent: {
+      lowercase: function(object) {
+        return object ? "true" : "false";
+      },
+      uppercase: function(object) {
+        return object ? "TRUE" : "FALSE";
+      },
+      camelcase: function(object) {
+        return object ? "True" : "False";
+      }
+    },
+    defaultStyle: "lowercase"
+  });
+  return bool;
+}
+var int;
+var hasRequiredInt;
+function requireInt() {
+  if (hasRequiredInt) return int;
+  hasRequiredInt = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  function isHexCode(c) {
+    return c >= 48 && c <= 57 || c >= 65 && c <= 70 || c >= 97 && c <= 102;
+  }
+  function isOctCode(c) {
+    return c >= 48 && c <= 55;
+  }
+  function isDecCode(c) {
+    return c >= 48 && c <= 57;
+  }
+  function resolveYamlInteger(data) {
+    if (data === null) return false;
+    const max = data.length;
+    let index = 0;
+    let hasDigits = false;
+    if (!max) return false;
+    let ch = data[index];
+    if (ch === "-" || ch === "+") {
+      ch = data[++index];
+    }
+    if (ch === "0") {
+      if (index + 1 === max) return true;
+      ch = data[++index];
+      if (ch === "b") {
+        index++;
+        for (; index < max; index++) {
+          ch = data[index];
+          if (ch !== "0" && ch !== "1") return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "x") {
+        index++;
+        for (; index < max; index++) {
+          if (!isHexCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+      if (ch === "o") {
+        index++;
+        for (; index < max; index++) {
+          if (!isOctCode(data.charCodeAt(index))) return false;
+          hasDigits = true;
+        }
+        return hasDigits && isFinite(parseYamlInteger(data));
+      }
+    }
+    for (; index < max; index++) {
+      if (!isDecCode(data.charCodeAt(index))) {
+        return false;
+      }
+      hasDigits = true;
+    }
+    if (!hasDigits) return false;
+    return isFinite(parseYamlInteger(data));
+  }
+  function parseYamlInteger(data) {
+    let value = data;
+    let sign = 1;
+    let ch = value[0];
+    if (ch === "-" || ch === "+") {
+      if (ch === "-") sign = -1;
+      value = value.slice(1);
+      ch = value[0];
+    }
+    if (value === "0") return 0;
+    if (ch === "0") {
+      if (value[1] === "b") return sign * parseInt(value.slice(2), 2);
+      if (value[1] === "x") return sign * parseInt(value.slice(2), 16);
+      if (value[1] === "o") return sign * parseInt(value.slice(2), 8);
+    }
+    return sign * parseInt(value, 10);
+  }
+  function constructYamlInteger(data) {
+    return parseYamlInteger(data);
+  }
+  function isInteger(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common2.isNegativeZero(object));
+  }
+  int = new Type2("tag:yaml.org,2002:int", {
+    kind: "scalar",
+    resolve: resolveYamlInteger,
+    construct: constructYamlInteger,
+    predicate: isInteger,
+    represent: {
+      binary: function(obj) {
+        return obj >= 0 ? "0b" + obj.toString(2) : "-0b" + obj.toString(2).slice(1);
+      },
+      octal: function(obj) {
+        return obj >= 0 ? "0o" + obj.toString(8) : "-0o" + obj.toString(8).slice(1);
+      },
+      decimal: function(obj) {
+        return obj.toString(10);
+      },
+      hexadecimal: function(obj) {
+        return obj >= 0 ? "0x" + obj.toString(16).toUpperCase() : "-0x" + obj.toString(16).toUpperCase().slice(1);
+      }
+    },
+    defaultStyle: "decimal",
+    styleAliases: {
+      binary: [2, "bin"],
+      octal: [8, "oct"],
+      decimal: [10, "dec"],
+      hexadecimal: [16, "hex"]
+    }
+  });
+  return int;
+}
+var float;
+var hasRequiredFloat;
+function requireFloat() {
+  if (hasRequiredFloat) return float;
+  hasRequiredFloat = 1;
+  const common2 = requireCommon();
+  const Type2 = requireType();
+  const YAML_FLOAT_PATTERN = new RegExp(
+    // 2.5e4, 2.5 and integers
+    "^(?:[-+]?(?:[0-9]+)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  const YAML_FLOAT_SPECIAL_PATTERN = new RegExp(
+    "^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
+  );
+  function resolveYamlFloat(data) {
+    if (data === null) return false;
+    if (!YAML_FLOAT_PATTERN.test(data)) {
+      return false;
+    }
+    if (isFinite(parseFloat(data, 10))) {
+      return true;
+    }
+    return YAML_FLOAT_SPECIAL_PATTERN.test(data);
+  }
+  function constructYamlFloat(data) {
+    let value = data.toLowerCase();
+    const sign = value[0] === "-" ? -1 : 1;
+    if ("+-".indexOf(value[0]) >= 0) {
+      value = value.slice(1);
+    }
+    if (value === ".inf") {
+      return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    } else if (value === ".nan") {
+      return NaN;
+    }
+    return sign * parseFloat(value, 10);
+  }
+  const SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
+  function representYamlFloat(object, style) {
+    if (isNaN(object)) {
+      switch (style) {
+        case "lowercase":
+          return ".nan";
+        case "uppercase":
+          return ".NAN";
+        case "camelcase":
+          return ".NaN";
+      }
+    } else if (Number.POSITIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return ".inf";
+        case "uppercase":
+          return ".INF";
+        case "camelcase":
+          return ".Inf";
+      }
+    } else if (Number.NEGATIVE_INFINITY === object) {
+      switch (style) {
+        case "lowercase":
+          return "-.inf";
+        case "uppercase":
+          return "-.INF";
+        case "camelcase":
+          return "-.Inf";
+      }
+    } else if (common2.isNegativeZero(object)) {
+      return "-0.0";
+    }
+    const res = object.toString(10);
+    return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
+  }
+  function isFloat(object) {
+    return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common2.isNegativeZero(object));
+  }
+  float = new Type2("tag:yaml.org,2002:float", {
+    kind: "scalar",
+    resolve: resolveYamlFloat,
+    construct: constructYamlFloat,
+    predicate: isFloat,
+    represent: representYamlFloat,
+    defaultStyle: "lowercase"
+  });
+  return float;
+}
+var json;
+var hasRequiredJson;
+function requireJson() {
+  if (hasRequiredJson) return json;
+  hasRequiredJson = 1;
+  json = requireFailsafe().extend({
+    implicit: [
+      require_null(),
+      requireBool(),
+      requireInt(),
+      requireFloat()
+    ]
+  });
+  return json;
+}
+var core;
+var hasRequiredCore;
+function requireCore() {
+  if (hasRequiredCore) return core;
+  hasRequiredCore = 1;
+  core = requireJson();
+  return core;
+}
+var timestamp;
+var hasRequiredTimestamp;
+function requireTimestamp() {
+  if (hasRequiredTimestamp) return timestamp;
+  hasRequiredTimestamp = 1;
+  const Type2 = requireType();
+  const YAML_DATE_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$"
+  );
+  const YAML_TIMESTAMP_REGEXP = new RegExp(
+    "^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$"
+  );
+  function resolveYamlTimestamp(data) {
+    if (data === null) return false;
+    if (YAML_DATE_REGEXP.exec(data) !== null) return true;
+    if (YAML_TIMESTAMP_REGEXP.exec(data) !== null) return true;
+    return false;
+  }
+  function constructYamlTimestamp(data) {
+    let fraction = 0;
+    let delta = null;
+    let match = YAML_DATE_REGEXP.exec(data);
+    if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(data);
+    if (match === null) throw new Error("Date resolve error");
+    const year = +match[1];
+    const month = +match[2] - 1;
+    const day = +match[3];
+    if (!match[4]) {
+      return new Date(Date.UTC(year, month, day));
+    }
+    const hour = +match[4];
+    const minute = +match[5];
+    const second = +match[6];
+    if (match[7]) {
+      fraction = match[7].slice(0, 3);
+      while (fraction.length < 3) {
+        fraction += "0";
+      }
+      fraction = +fraction;
+    }
+    if (match[9]) {
+      const tzHour = +match[10];
+      const tzMinute = +(match[11] || 0);
+      delta = (tzHour * 60 + tzMinute) * 6e4;
+      if (match[9] === "-") delta = -delta;
+    }
+    const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+    if (delta) date.setTime(date.getTime() - delta);
+    return date;
+  }
+  function representYamlTimestamp(object) {
+    return object.toISOString();
+  }
+  timestamp = new Type2("tag:yaml.org,2002:timestamp", {
+    kind: "scalar",
+    resolve: resolveYamlTimestamp,
+    construct: constructYamlTimestamp,
+    instanceOf: Date,
+    represent: representYamlTimestamp
+  });
+  return timestamp;
+}
+var merge;
+var hasRequiredMerge;
+function requireMerge() {
+  if (hasRequiredMerge) return merge;
+  hasRequiredMerge = 1;
+  const Type2 = requireType();
+  function resolveYamlMerge(data) {
+    return data === "<<" || data === null;
+  }
+  merge = new Type2("tag:yaml.org,2002:merge", {
+    kind: "scalar",
+    resolve: resolveYamlMerge
+  });
+  return merge;
+}
+var binary;
+var hasRequiredBinary;
+function requireBinary() {
+  if (hasRequiredBinary) return binary;
+  hasRequiredBinary = 1;
+  const Type2 = requireType();
+  const BASE64_MAP = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r";
+  function resolveYamlBinary(data) {
+    if (data === null) return false;
+    let bitlen = 0;
+    const max = data.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      const code = map2.indexOf(data.charAt(idx));
+      if (code > 64) continue;
+      if (code < 0) return false;
+      bitlen += 6;
+    }
+    return bitlen % 8 === 0;
+  }
+  function constructYamlBinary(data) {
+    const input = data.replace(/[\r\n=]/g, "");
+    const max = input.length;
+    const map2 = BASE64_MAP;
+    let bits = 0;
+    const result = [];
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 4 === 0 && idx) {
+        result.push(bits >> 16 & 255);
+        result.push(bits >> 8 & 255);
+        result.push(bits & 255);
+      }
+      bits = bits << 6 | map2.indexOf(input.charAt(idx));
+    }
+    const tailbits = max % 4 * 6;
+    if (tailbits === 0) {
+      result.push(bits >> 16 & 255);
+      result.push(bits >> 8 & 255);
+      result.push(bits & 255);
+    } else if (tailbits === 18) {
+      result.push(bits >> 10 & 255);
+      result.push(bits >> 2 & 255);
+    } else if (tailbits === 12) {
+      result.push(bits >> 4 & 255);
+    }
+    return new Uint8Array(result);
+  }
+  function representYamlBinary(object) {
+    let result = "";
+    let bits = 0;
+    const max = object.length;
+    const map2 = BASE64_MAP;
+    for (let idx = 0; idx < max; idx++) {
+      if (idx % 3 === 0 && idx) {
+        result += map2[bits >> 18 & 63];
+        result += map2[bits >> 12 & 63];
+        result += map2[bits >> 6 & 63];
+        result += map2[bits & 63];
+      }
+      bits = (bits << 8) + object[idx];
+    }
+    const tail = max % 3;
+    if (tail === 0) {
+      result += map2[bits >> 18 & 63];
+      result += map2[bits >> 12 & 63];
+      result += map2[bits >> 6 & 63];
+      result += map2[bits & 63];
+    } else if (tail === 2) {
+      result += map2[bits >> 10 & 63];
+      result += map2[bits >> 4 & 63];
+      result += map2[bits << 2 & 63];
+      result += map2[64];
+    } else if (tail === 1) {
+      result += map2[bits >> 2 & 63];
+      result += map2[bits << 4 & 63];
+      result += map2[64];
+      result += map2[64];
+    }
+    return result;
+  }
+  function isBinary(obj) {
+    return Object.prototype.toString.call(obj) === "[object Uint8Array]";
+  }
+  binary = new Type2("tag:yaml.org,2002:binary", {
+    kind: "scalar",
+    resolve: resolveYamlBinary,
+    construct: constructYamlBinary,
+    predicate: isBinary,
+    represent: representYamlBinary
+  });
+  return binary;
+}
+var omap;
+var hasRequiredOmap;
+function requireOmap() {
+  if (hasRequiredOmap) return omap;
+  hasRequiredOmap = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const _toString = Object.prototype.toString;
+  function resolveYamlOmap(data) {
+    if (data === null) return true;
+    const objectKeys = {};
+    const object = data;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      let pairHasKey = false;
+      if (_toString.call(pair) !== "[object Object]") return false;
+      let pairKey;
+      for (pairKey in pair) {
+        if (_hasOwnProperty.call(pair, pairKey)) {
+          if (!pairHasKey) pairHasKey = true;
+          else return false;
+        }
+      }
+      if (!pairHasKey) return false;
+      if (_hasOwnProperty.call(objectKeys, pairKey)) return false;
+      Object.defineProperty(objectKeys, pairKey, { value: true });
+    }
+    return true;
+  }
+  function constructYamlOmap(data) {
+    return data !== null ? data : [];
+  }
+  omap = new Type2("tag:yaml.org,2002:omap", {
+    kind: "sequence",
+    resolve: resolveYamlOmap,
+    construct: constructYamlOmap
+  });
+  return omap;
+}
+var pairs;
+var hasRequiredPairs;
+function requirePairs() {
+  if (hasRequiredPairs) return pairs;
+  hasRequiredPairs = 1;
+  const Type2 = requireType();
+  const _toString = Object.prototype.toString;
+  function resolveYamlPairs(data) {
+    if (data === null) return true;
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      if (_toString.call(pair) !== "[object Object]") return false;
+      const keys = Object.keys(pair);
+      if (keys.length !== 1) return false;
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return true;
+  }
+  function constructYamlPairs(data) {
+    if (data === null) return [];
+    const object = data;
+    const result = new Array(object.length);
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      const pair = object[index];
+      const keys = Object.keys(pair);
+      result[index] = [keys[0], pair[keys[0]]];
+    }
+    return result;
+  }
+  pairs = new Type2("tag:yaml.org,2002:pairs", {
+    kind: "sequence",
+    resolve: resolveYamlPairs,
+    construct: constructYamlPairs
+  });
+  return pairs;
+}
+var set;
+var hasRequiredSet;
+function requireSet() {
+  if (hasRequiredSet) return set;
+  hasRequiredSet = 1;
+  const Type2 = requireType();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  function resolveYamlSet(data) {
+    if (data === null) return true;
+    const object = data;
+    for (const key in object) {
+      if (_hasOwnProperty.call(object, key)) {
+        if (object[key] !== null) return false;
+      }
+    }
+    return true;
+  }
+  function constructYamlSet(data) {
+    return data !== null ? data : {};
+  }
+  set = new Type2("tag:yaml.org,2002:set", {
+    kind: "mapping",
+    resolve: resolveYamlSet,
+    construct: constructYamlSet
+  });
+  return set;
+}
+var _default;
+var hasRequired_default;
+function require_default() {
+  if (hasRequired_default) return _default;
+  hasRequired_default = 1;
+  _default = requireCore().extend({
+    implicit: [
+      requireTimestamp(),
+      requireMerge()
+    ],
+    explicit: [
+      requireBinary(),
+      requireOmap(),
+      requirePairs(),
+      requireSet()
+    ]
+  });
+  return _default;
+}
+var hasRequiredLoader;
+function requireLoader() {
+  if (hasRequiredLoader) return loader;
+  hasRequiredLoader = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const makeSnippet = requireSnippet();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CONTEXT_FLOW_IN = 1;
+  const CONTEXT_FLOW_OUT = 2;
+  const CONTEXT_BLOCK_IN = 3;
+  const CONTEXT_BLOCK_OUT = 4;
+  const CHOMPING_CLIP = 1;
+  const CHOMPING_STRIP = 2;
+  const CHOMPING_KEEP = 3;
+  const PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+  const PATTERN_NON_ASCII_LINE_BREAKS = /[\x85\u2028\u2029]/;
+  const PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+  const PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+  const PATTERN_TAG_URI = /^(?:!|[^,\[\]{}])(?:%[0-9a-f]{2}|[0-9a-z\-#;/?:@&=+$,_.!~*'()\[\]])*$/i;
+  function _class(obj) {
+    return Object.prototype.toString.call(obj);
+  }
+  function isEol(c) {
+    return c === 10 || c === 13;
+  }
+  function isWhiteSpace(c) {
+    return c === 9 || c === 32;
+  }
+  function isWsOrEol(c) {
+    return c === 9 || c === 32 || c === 10 || c === 13;
+  }
+  function isFlowIndicator(c) {
+    return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+  }
+  function fromHexCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    const lc = c | 32;
+    if (lc >= 97 && lc <= 102) {
+      return lc - 97 + 10;
+    }
+    return -1;
+  }
+  function escapedHexLen(c) {
+    if (c === 120) {
+      return 2;
+    }
+    if (c === 117) {
+      return 4;
+    }
+    if (c === 85) {
+      return 8;
+    }
+    return 0;
+  }
+  function fromDecimalCode(c) {
+    if (c >= 48 && c <= 57) {
+      return c - 48;
+    }
+    return -1;
+  }
+  function simpleEscapeSequence(c) {
+    switch (c) {
+      case 48:
+        return "\0";
+      case 97:
+        return "\x07";
+      case 98:
+        return "\b";
+      case 116:
+        return "	";
+      case 9:
+        return "	";
+      case 110:
+        return "\n";
+      case 118:
+        return "\v";
+      case 102:
+        return "\f";
+      case 114:
+        return "\r";
+      case 101:
+        return "\x1B";
+      case 32:
+        return " ";
+      case 34:
+        return '"';
+      case 47:
+        return "/";
+      case 92:
+        return "\\";
+      case 78:
+        return "";
+      case 95:
+        return " ";
+      case 76:
+        return "\u2028";
+      case 80:
+        return "\u2029";
+      default:
+        return "";
+    }
+  }
+  function charFromCodepoint(c) {
+    if (c <= 65535) {
+      return String.fromCharCode(c);
+    }
+    return String.fromCharCode(
+      (c - 65536 >> 10) + 55296,
+      (c - 65536 & 1023) + 56320
+    );
+  }
+  function setProperty(object, key, value) {
+    if (key === "__proto__") {
+      Object.defineProperty(object, key, {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value
+      });
+    } else {
+      object[key] = value;
+    }
+  }
+  const simpleEscapeCheck = new Array(256);
+  const simpleEscapeMap = new Array(256);
+  for (let i = 0; i < 256; i++) {
+    simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+    simpleEscapeMap[i] = simpleEscapeSequence(i);
+  }
+  function State(input, options) {
+    this.input = input;
+    this.filename = options["filename"] || null;
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.onWarning = options["onWarning"] || null;
+    this.legacy = options["legacy"] || false;
+    this.json = options["json"] || false;
+    this.listener = options["listener"] || null;
+    this.maxDepth = typeof options["maxDepth"] === "number" ? options["maxDepth"] : 100;
+    this.maxTotalMergeKeys = typeof options["maxTotalMergeKeys"] === "number" ? options["maxTotalMergeKeys"] : 1e4;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.typeMap = this.schema.compiledTypeMap;
+    this.length = input.length;
+    this.position = 0;
+    this.line = 0;
+    this.lineStart = 0;
+    this.lineIndent = 0;
+    this.depth = 0;
+    this.totalMergeKeys = 0;
+    this.firstTabInLine = -1;
+    this.documents = [];
+    this.anchorMapTransactions = [];
+  }
+  function generateError(state, message) {
+    const mark = {
+      name: state.filename,
+      buffer: state.input.slice(0, -1),
+      // omit trailing \0
+      position: state.position,
+      line: state.line,
+      column: state.position - state.lineStart
+    };
+    mark.snippet = makeSnippet(mark);
+    return new YAMLException2(message, mark);
+  }
+  function throwError(state, message) {
+    throw generateError(state, message);
+  }
+  function throwWarning(state, message) {
+    if (state.onWarning) {
+      state.onWarning.call(null, generateError(state, message));
+    }
+  }
+  function storeAnchor(state, name, value) {
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length !== 0) {
+      const transaction = transactions[transactions.length - 1];
+      if (!_hasOwnProperty.call(transaction, name)) {
+        transaction[name] = {
+          existed: _hasOwnProperty.call(state.anchorMap, name),
+          value: state.anchorMap[name]
+        };
+      }
+    }
+    state.anchorMap[name] = value;
+  }
+  function beginAnchorTransaction(state) {
+    state.anchorMapTransactions.push(/* @__PURE__ */ Object.create(null));
+  }
+  function commitAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const transactions = state.anchorMapTransactions;
+    if (transactions.length === 0) return;
+    const parent = transactions[transactions.length - 1];
+    const names = Object.keys(transaction);
+    for (let index = 0, length = names.length; index < length; index += 1) {
+      const name = names[index];
+      if (!_hasOwnProperty.call(parent, name)) {
+        parent[name] = transaction[name];
+      }
+    }
+  }
+  function rollbackAnchorTransaction(state) {
+    const transaction = state.anchorMapTransactions.pop();
+    const names = Object.keys(transaction);
+    for (let index = names.length - 1; index >= 0; index -= 1) {
+      const entry = transaction[names[index]];
+      if (entry.existed) {
+        state.anchorMap[names[index]] = entry.value;
+      } else {
+        delete state.anchorMap[names[index]];
+      }
+    }
+  }
+  function snapshotState(state) {
+    return {
+      position: state.position,
+      line: state.line,
+      lineStart: state.lineStart,
+      lineIndent: state.lineIndent,
+      firstTabInLine: state.firstTabInLine,
+      tag: state.tag,
+      anchor: state.anchor,
+      kind: state.kind,
+      result: state.result
+    };
+  }
+  function restoreState(state, snapshot) {
+    state.position = snapshot.position;
+    state.line = snapshot.line;
+    state.lineStart = snapshot.lineStart;
+    state.lineIndent = snapshot.lineIndent;
+    state.firstTabInLine = snapshot.firstTabInLine;
+    state.tag = snapshot.tag;
+    state.anchor = snapshot.anchor;
+    state.kind = snapshot.kind;
+    state.result = snapshot.result;
+  }
+  const directiveHandlers = {
+    YAML: function handleYamlDirective(state, name, args) {
+      if (state.version !== null) {
+        throwError(state, "duplication of %YAML directive");
+      }
+      if (args.length !== 1) {
+        throwError(state, "YAML directive accepts exactly one argument");
+      }
+      const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+      if (match === null) {
+        throwError(state, "ill-formed argument of the YAML directive");
+      }
+      const major = parseInt(match[1], 10);
+      const minor = parseInt(match[2], 10);
+      if (major !== 1) {
+        throwError(state, "unacceptable YAML version of the document");
+      }
+      state.version = args[0];
+      state.checkLineBreaks = minor < 2;
+      if (minor !== 1 && minor !== 2) {
+        throwWarning(state, "unsupported YAML version of the document");
+      }
+    },
+    TAG: function handleTagDirective(state, name, args) {
+      let prefix;
+      if (args.length !== 2) {
+        throwError(state, "TAG directive accepts exactly two arguments");
+      }
+      const handle = args[0];
+      prefix = args[1];
+      if (!PATTERN_TAG_HANDLE.test(handle)) {
+        throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+      }
+      if (_hasOwnProperty.call(state.tagMap, handle)) {
+        throwError(state, 'there is a previously declared suffix for "' + handle + '" tag handle');
+      }
+      if (!PATTERN_TAG_URI.test(prefix)) {
+        throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+      }
+      try {
+        prefix = decodeURIComponent(prefix);
+      } catch (err) {
+        throwError(state, "tag prefix is malformed: " + prefix);
+      }
+      state.tagMap[handle] = prefix;
+    }
+  };
+  function captureSegment(state, start, end, checkJson) {
+    if (start < end) {
+      const _result = state.input.slice(start, end);
+      if (checkJson) {
+        for (let _position = 0, _length = _result.length; _position < _length; _position += 1) {
+          const _character = _result.charCodeAt(_position);
+          if (!(_character === 9 || _character >= 32 && _character <= 1114111)) {
+            throwError(state, "expected valid JSON character");
+          }
+        }
+      } else if (PATTERN_NON_PRINTABLE.test(_result)) {
+        throwError(state, "the stream contains non-printable characters");
+      }
+      state.result += _result;
+    }
+  }
+  function chargeMergeWork(state) {
+    state.totalMergeKeys++;
+    if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) {
+      throwError(state, "merge keys exceeded maxTotalMergeKeys (" + state.maxTotalMergeKeys + ")");
+    }
+  }
+  function mergeMappings(state, destination, source, overridableKeys) {
+    if (!common2.isObject(source)) {
+      throwError(state, "cannot merge mappings; the provided source object is unacceptable");
+    }
+    chargeMergeWork(state);
+    const sourceKeys = Object.keys(source);
+    for (let index = 0, quantity = sourceKeys.length; index < quantity; index += 1) {
+      const key = sourceKeys[index];
+      chargeMergeWork(state);
+      if (!_hasOwnProperty.call(destination, key)) {
+        setProperty(destination, key, source[key]);
+        overridableKeys[key] = true;
+      }
+    }
+  }
+  function storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, startLine, startLineStart, startPos) {
+    if (Array.isArray(keyNode)) {
+      keyNode = Array.prototype.slice.call(keyNode);
+      for (let index = 0, quantity = keyNode.length; index < quantity; index += 1) {
+        if (Array.isArray(keyNode[index])) {
+          throwError(state, "nested arrays are not supported inside keys");
+        }
+        if (typeof keyNode === "object" && _class(keyNode[index]) === "[object Object]") {
+          keyNode[index] = "[object Object]";
+        }
+      }
+    }
+    if (typeof keyNode === "object" && _class(keyNode) === "[object Object]") {
+      keyNode = "[object Object]";
+    }
+    keyNode = String(keyNode);
+    if (_result === null) {
+      _result = {};
+    }
+    if (keyTag === "tag:yaml.org,2002:merge") {
+      if (Array.isArray(valueNode)) {
+        if (valueNode.length > 100) {
+          throwError(state, "abnormal merge sequence size");
+        }
+        for (let index = 0, quantity = valueNode.length; index < quantity; index += 1) {
+          mergeMappings(state, _result, valueNode[index], overridableKeys);
+        }
+      } else {
+        mergeMappings(state, _result, valueNode, overridableKeys);
+      }
+    } else {
+      if (!state.json && !_hasOwnProperty.call(overridableKeys, keyNode) && _hasOwnProperty.call(_result, keyNode)) {
+        state.line = startLine || state.line;
+        state.lineStart = startLineStart || state.lineStart;
+        state.position = startPos || state.position;
+        throwError(state, "duplicated mapping key");
+      }
+      setProperty(_result, keyNode, valueNode);
+      delete overridableKeys[keyNode];
+    }
+    return _result;
+  }
+  function readLineBreak(state) {
+    const ch = state.input.charCodeAt(state.position);
+    if (ch === 10) {
+      state.position++;
+    } else if (ch === 13) {
+      state.position++;
+      if (state.input.charCodeAt(state.position) === 10) {
+        state.position++;
+      }
+    } else {
+      throwError(state, "a line break is expected");
+    }
+    state.line += 1;
+    state.lineStart = state.position;
+    state.firstTabInLine = -1;
+  }
+  function skipSeparationSpace(state, allowComments, checkIndent) {
+    let lineBreaks = 0;
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      while (isWhiteSpace(ch)) {
+        if (ch === 9 && state.firstTabInLine === -1) {
+          state.firstTabInLine = state.position;
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (allowComments && ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (ch !== 10 && ch !== 13 && ch !== 0);
+      }
+      if (isEol(ch)) {
+        readLineBreak(state);
+        ch = state.input.charCodeAt(state.position);
+        lineBreaks++;
+        state.lineIndent = 0;
+        while (ch === 32) {
+          state.lineIndent++;
+          ch = state.input.charCodeAt(++state.position);
+        }
+      } else {
+        break;
+      }
+    }
+    if (checkIndent !== -1 && lineBreaks !== 0 && state.lineIndent < checkIndent) {
+      throwWarning(state, "deficient indentation");
+    }
+    return lineBreaks;
+  }
+  function testDocumentSeparator(state) {
+    let _position = state.position;
+    let ch = state.input.charCodeAt(_position);
+    if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(_position + 1) && ch === state.input.charCodeAt(_position + 2)) {
+      _position += 3;
+      ch = state.input.charCodeAt(_position);
+      if (ch === 0 || isWsOrEol(ch)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeFoldedLines(state, count) {
+    if (count === 1) {
+      state.result += " ";
+    } else if (count > 1) {
+      state.result += common2.repeat("\n", count - 1);
+    }
+  }
+  function readPlainScalar(state, nodeIndent, withinFlowCollection) {
+    let captureStart;
+    let captureEnd;
+    let hasPendingContent;
+    let _line;
+    let _lineStart;
+    let _lineIndent;
+    const _kind = state.kind;
+    const _result = state.result;
+    let ch = state.input.charCodeAt(state.position);
+    if (isWsOrEol(ch) || isFlowIndicator(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96) {
+      return false;
+    }
+    if (ch === 63 || ch === 45) {
+      const following = state.input.charCodeAt(state.position + 1);
+      if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+        return false;
+      }
+    }
+    state.kind = "scalar";
+    state.result = "";
+    captureStart = captureEnd = state.position;
+    hasPendingContent = false;
+    while (ch !== 0) {
+      if (ch === 58) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following) || withinFlowCollection && isFlowIndicator(following)) {
+          break;
+        }
+      } else if (ch === 35) {
+        const preceding = state.input.charCodeAt(state.position - 1);
+        if (isWsOrEol(preceding)) {
+          break;
+        }
+      } else if (state.position === state.lineStart && testDocumentSeparator(state) || withinFlowCollection && isFlowIndicator(ch)) {
+        break;
+      } else if (isEol(ch)) {
+        _line = state.line;
+        _lineStart = state.lineStart;
+        _lineIndent = state.lineIndent;
+        skipSeparationSpace(state, false, -1);
+        if (state.lineIndent >= nodeIndent) {
+          hasPendingContent = true;
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        } else {
+          state.position = captureEnd;
+          state.line = _line;
+          state.lineStart = _lineStart;
+          state.lineIndent = _lineIndent;
+          break;
+        }
+      }
+      if (hasPendingContent) {
+        captureSegment(state, captureStart, captureEnd, false);
+        writeFoldedLines(state, state.line - _line);
+        captureStart = captureEnd = state.position;
+        hasPendingContent = false;
+      }
+      if (!isWhiteSpace(ch)) {
+        captureEnd = state.position + 1;
+      }
+      ch = state.input.charCodeAt(++state.position);
+    }
+    captureSegment(state, captureStart, captureEnd, false);
+    if (state.result) {
+      return true;
+    }
+    state.kind = _kind;
+    state.result = _result;
+    return false;
+  }
+  function readSingleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 39) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 39) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (ch === 39) {
+          captureStart = state.position;
+          state.position++;
+          captureEnd = state.position;
+        } else {
+          return true;
+        }
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a single quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a single quoted scalar");
+  }
+  function readDoubleQuotedScalar(state, nodeIndent) {
+    let captureStart;
+    let captureEnd;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 34) {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    state.position++;
+    captureStart = captureEnd = state.position;
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      if (ch === 34) {
+        captureSegment(state, captureStart, state.position, true);
+        state.position++;
+        return true;
+      } else if (ch === 92) {
+        captureSegment(state, captureStart, state.position, true);
+        ch = state.input.charCodeAt(++state.position);
+        if (isEol(ch)) {
+          skipSeparationSpace(state, false, nodeIndent);
+        } else if (ch < 256 && simpleEscapeCheck[ch]) {
+          state.result += simpleEscapeMap[ch];
+          state.position++;
+        } else if ((tmp = escapedHexLen(ch)) > 0) {
+          let hexLength = tmp;
+          let hexResult = 0;
+          for (; hexLength > 0; hexLength--) {
+            ch = state.input.charCodeAt(++state.position);
+            if ((tmp = fromHexCode(ch)) >= 0) {
+              hexResult = (hexResult << 4) + tmp;
+            } else {
+              throwError(state, "expected hexadecimal character");
+            }
+          }
+          state.result += charFromCodepoint(hexResult);
+          state.position++;
+        } else {
+          throwError(state, "unknown escape sequence");
+        }
+        captureStart = captureEnd = state.position;
+      } else if (isEol(ch)) {
+        captureSegment(state, captureStart, captureEnd, true);
+        writeFoldedLines(state, skipSeparationSpace(state, false, nodeIndent));
+        captureStart = captureEnd = state.position;
+      } else if (state.position === state.lineStart && testDocumentSeparator(state)) {
+        throwError(state, "unexpected end of the document within a double quoted scalar");
+      } else {
+        state.position++;
+        if (!isWhiteSpace(ch)) {
+          captureEnd = state.position;
+        }
+      }
+    }
+    throwError(state, "unexpected end of the stream within a double quoted scalar");
+  }
+  function readFlowCollection(state, nodeIndent) {
+    let readNext = true;
+    let _line;
+    let _lineStart;
+    let _pos;
+    const _tag = state.tag;
+    let _result;
+    const _anchor = state.anchor;
+    let terminator;
+    let isPair;
+    let isExplicitPair;
+    let isMapping;
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyNode;
+    let keyTag;
+    let valueNode;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 91) {
+      terminator = 93;
+      isMapping = false;
+      _result = [];
+    } else if (ch === 123) {
+      terminator = 125;
+      isMapping = true;
+      _result = {};
+    } else {
+      return false;
+    }
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    ch = state.input.charCodeAt(++state.position);
+    while (ch !== 0) {
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === terminator) {
+        state.position++;
+        state.tag = _tag;
+        state.anchor = _anchor;
+        state.kind = isMapping ? "mapping" : "sequence";
+        state.result = _result;
+        return true;
+      } else if (!readNext) {
+        throwError(state, "missed comma between flow collection entries");
+      } else if (ch === 44) {
+        throwError(state, "expected the node content, but found ','");
+      }
+      keyTag = keyNode = valueNode = null;
+      isPair = isExplicitPair = false;
+      if (ch === 63) {
+        const following = state.input.charCodeAt(state.position + 1);
+        if (isWsOrEol(following)) {
+          isPair = isExplicitPair = true;
+          state.position++;
+          skipSeparationSpace(state, true, nodeIndent);
+        }
+      }
+      _line = state.line;
+      _lineStart = state.lineStart;
+      _pos = state.position;
+      composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+      keyTag = state.tag;
+      keyNode = state.result;
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if ((isExplicitPair || state.line === _line) && ch === 58) {
+        isPair = true;
+        ch = state.input.charCodeAt(++state.position);
+        skipSeparationSpace(state, true, nodeIndent);
+        composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+        valueNode = state.result;
+      }
+      if (isMapping) {
+        storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos);
+      } else if (isPair) {
+        _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode, _line, _lineStart, _pos));
+      } else {
+        _result.push(keyNode);
+      }
+      skipSeparationSpace(state, true, nodeIndent);
+      ch = state.input.charCodeAt(state.position);
+      if (ch === 44) {
+        readNext = true;
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        readNext = false;
+      }
+    }
+    throwError(state, "unexpected end of the stream within a flow collection");
+  }
+  function readBlockScalar(state, nodeIndent) {
+    let folding;
+    let chomping = CHOMPING_CLIP;
+    let didReadContent = false;
+    let detectedIndent = false;
+    let textIndent = nodeIndent;
+    let emptyLines = 0;
+    let atMoreIndented = false;
+    let tmp;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch === 124) {
+      folding = false;
+    } else if (ch === 62) {
+      folding = true;
+    } else {
+      return false;
+    }
+    state.kind = "scalar";
+    state.result = "";
+    while (ch !== 0) {
+      ch = state.input.charCodeAt(++state.position);
+      if (ch === 43 || ch === 45) {
+        if (CHOMPING_CLIP === chomping) {
+          chomping = ch === 43 ? CHOMPING_KEEP : CHOMPING_STRIP;
+        } else {
+          throwError(state, "repeat of a chomping mode identifier");
+        }
+      } else if ((tmp = fromDecimalCode(ch)) >= 0) {
+        if (tmp === 0) {
+          throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+        } else if (!detectedIndent) {
+          textIndent = nodeIndent + tmp - 1;
+          detectedIndent = true;
+        } else {
+          throwError(state, "repeat of an indentation width identifier");
+        }
+      } else {
+        break;
+      }
+    }
+    if (isWhiteSpace(ch)) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (isWhiteSpace(ch));
+      if (ch === 35) {
+        do {
+          ch = state.input.charCodeAt(++state.position);
+        } while (!isEol(ch) && ch !== 0);
+      }
+    }
+    while (ch !== 0) {
+      readLineBreak(state);
+      state.lineIndent = 0;
+      ch = state.input.charCodeAt(state.position);
+      while ((!detectedIndent || state.lineIndent < textIndent) && ch === 32) {
+        state.lineIndent++;
+        ch = state.input.charCodeAt(++state.position);
+      }
+      if (!detectedIndent && state.lineIndent > textIndent) {
+        textIndent = state.lineIndent;
+      }
+      if (isEol(ch)) {
+        emptyLines++;
+        continue;
+      }
+      if (!detectedIndent && textIndent === 0) {
+        throwError(state, "missing indentation for block scalar");
+      }
+      if (state.lineIndent < textIndent) {
+        if (chomping === CHOMPING_KEEP) {
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (chomping === CHOMPING_CLIP) {
+          if (didReadContent) {
+            state.result += "\n";
+          }
+        }
+        break;
+      }
+      if (folding) {
+        if (isWhiteSpace(ch)) {
+          atMoreIndented = true;
+          state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+        } else if (atMoreIndented) {
+          atMoreIndented = false;
+          state.result += common2.repeat("\n", emptyLines + 1);
+        } else if (emptyLines === 0) {
+          if (didReadContent) {
+            state.result += " ";
+          }
+        } else {
+          state.result += common2.repeat("\n", emptyLines);
+        }
+      } else {
+        state.result += common2.repeat("\n", didReadContent ? 1 + emptyLines : emptyLines);
+      }
+      didReadContent = true;
+      detectedIndent = true;
+      emptyLines = 0;
+      const captureStart = state.position;
+      while (!isEol(ch) && ch !== 0) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      captureSegment(state, captureStart, state.position, false);
+    }
+    return true;
+  }
+  function readBlockSequence(state, nodeIndent) {
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = [];
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      if (ch !== 45) {
+        break;
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      if (!isWsOrEol(following)) {
+        break;
+      }
+      detected = true;
+      state.position++;
+      if (skipSeparationSpace(state, true, -1)) {
+        if (state.lineIndent <= nodeIndent) {
+          _result.push(null);
+          ch = state.input.charCodeAt(state.position);
+          continue;
+        }
+      }
+      const _line = state.line;
+      composeNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+      _result.push(state.result);
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a sequence entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "sequence";
+      state.result = _result;
+      return true;
+    }
+    return false;
+  }
+  function readBlockMapping(state, nodeIndent, flowIndent) {
+    let allowCompact;
+    let _keyLine;
+    let _keyLineStart;
+    let _keyPos;
+    const _tag = state.tag;
+    const _anchor = state.anchor;
+    const _result = {};
+    const overridableKeys = /* @__PURE__ */ Object.create(null);
+    let keyTag = null;
+    let keyNode = null;
+    let valueNode = null;
+    let atExplicitKey = false;
+    let detected = false;
+    if (state.firstTabInLine !== -1) return false;
+    if (state.anchor !== null) {
+      storeAnchor(state, state.anchor, _result);
+    }
+    let ch = state.input.charCodeAt(state.position);
+    while (ch !== 0) {
+      if (!atExplicitKey && state.firstTabInLine !== -1) {
+        state.position = state.firstTabInLine;
+        throwError(state, "tab characters must not be used in indentation");
+      }
+      const following = state.input.charCodeAt(state.position + 1);
+      const _line = state.line;
+      if ((ch === 63 || ch === 58) && isWsOrEol(following)) {
+        if (ch === 63) {
+          if (atExplicitKey) {
+            storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+            keyTag = keyNode = valueNode = null;
+          }
+          detected = true;
+          atExplicitKey = true;
+          allowCompact = true;
+        } else if (atExplicitKey) {
+          atExplicitKey = false;
+          allowCompact = true;
+        } else {
+          throwError(state, "incomplete explicit mapping pair; a key node is missed; or followed by a non-tabulated empty line");
+        }
+        state.position += 1;
+        ch = following;
+      } else {
+        _keyLine = state.line;
+        _keyLineStart = state.lineStart;
+        _keyPos = state.position;
+        if (!composeNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) {
+          break;
+        }
+        if (state.line === _line) {
+          ch = state.input.charCodeAt(state.position);
+          while (isWhiteSpace(ch)) {
+            ch = state.input.charCodeAt(++state.position);
+          }
+          if (ch === 58) {
+            ch = state.input.charCodeAt(++state.position);
+            if (!isWsOrEol(ch)) {
+              throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+            }
+            if (atExplicitKey) {
+              storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+              keyTag = keyNode = valueNode = null;
+            }
+            detected = true;
+            atExplicitKey = false;
+            allowCompact = false;
+            keyTag = state.tag;
+            keyNode = state.result;
+          } else if (detected) {
+            throwError(state, "can not read an implicit mapping pair; a colon is missed");
+          } else {
+            state.tag = _tag;
+            state.anchor = _anchor;
+            return true;
+          }
+        } else if (detected) {
+          throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+        } else {
+          state.tag = _tag;
+          state.anchor = _anchor;
+          return true;
+        }
+      }
+      if (state.line === _line || state.lineIndent > nodeIndent) {
+        if (atExplicitKey) {
+          _keyLine = state.line;
+          _keyLineStart = state.lineStart;
+          _keyPos = state.position;
+        }
+        if (composeNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, allowCompact)) {
+          if (atExplicitKey) {
+            keyNode = state.result;
+          } else {
+            valueNode = state.result;
+          }
+        }
+        if (!atExplicitKey) {
+          storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode, _keyLine, _keyLineStart, _keyPos);
+          keyTag = keyNode = valueNode = null;
+        }
+        skipSeparationSpace(state, true, -1);
+        ch = state.input.charCodeAt(state.position);
+      }
+      if ((state.line === _line || state.lineIndent > nodeIndent) && ch !== 0) {
+        throwError(state, "bad indentation of a mapping entry");
+      } else if (state.lineIndent < nodeIndent) {
+        break;
+      }
+    }
+    if (atExplicitKey) {
+      storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, null, _keyLine, _keyLineStart, _keyPos);
+    }
+    if (detected) {
+      state.tag = _tag;
+      state.anchor = _anchor;
+      state.kind = "mapping";
+      state.result = _result;
+    }
+    return detected;
+  }
+  function readTagProperty(state) {
+    let isVerbatim = false;
+    let isNamed = false;
+    let tagHandle;
+    let tagName;
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 33) return false;
+    if (state.tag !== null) {
+      throwError(state, "duplication of a tag property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    if (ch === 60) {
+      isVerbatim = true;
+      ch = state.input.charCodeAt(++state.position);
+    } else if (ch === 33) {
+      isNamed = true;
+      tagHandle = "!!";
+      ch = state.input.charCodeAt(++state.position);
+    } else {
+      tagHandle = "!";
+    }
+    let _position = state.position;
+    if (isVerbatim) {
+      do {
+        ch = state.input.charCodeAt(++state.position);
+      } while (ch !== 0 && ch !== 62);
+      if (state.position < state.length) {
+        tagName = state.input.slice(_position, state.position);
+        ch = state.input.charCodeAt(++state.position);
+      } else {
+        throwError(state, "unexpected end of the stream within a verbatim tag");
+      }
+    } else {
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        if (ch === 33) {
+          if (!isNamed) {
+            tagHandle = state.input.slice(_position - 1, state.position + 1);
+            if (!PATTERN_TAG_HANDLE.test(tagHandle)) {
+              throwError(state, "named tag handle cannot contain such characters");
+            }
+            isNamed = true;
+            _position = state.position + 1;
+          } else {
+            throwError(state, "tag suffix cannot contain exclamation marks");
+          }
+        }
+        ch = state.input.charCodeAt(++state.position);
+      }
+      tagName = state.input.slice(_position, state.position);
+      if (PATTERN_FLOW_INDICATORS.test(tagName)) {
+        throwError(state, "tag suffix cannot contain flow indicator characters");
+      }
+    }
+    if (tagName && !PATTERN_TAG_URI.test(tagName)) {
+      throwError(state, "tag name cannot contain such characters: " + tagName);
+    }
+    try {
+      tagName = decodeURIComponent(tagName);
+    } catch (err) {
+      throwError(state, "tag name is malformed: " + tagName);
+    }
+    if (isVerbatim) {
+      state.tag = tagName;
+    } else if (_hasOwnProperty.call(state.tagMap, tagHandle)) {
+      state.tag = state.tagMap[tagHandle] + tagName;
+    } else if (tagHandle === "!") {
+      state.tag = "!" + tagName;
+    } else if (tagHandle === "!!") {
+      state.tag = "tag:yaml.org,2002:" + tagName;
+    } else {
+      throwError(state, 'undeclared tag handle "' + tagHandle + '"');
+    }
+    return true;
+  }
+  function readAnchorProperty(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 38) return false;
+    if (state.anchor !== null) {
+      throwError(state, "duplication of an anchor property");
+    }
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an anchor node must contain at least one character");
+    }
+    state.anchor = state.input.slice(_position, state.position);
+    return true;
+  }
+  function readAlias(state) {
+    let ch = state.input.charCodeAt(state.position);
+    if (ch !== 42) return false;
+    ch = state.input.charCodeAt(++state.position);
+    const _position = state.position;
+    while (ch !== 0 && !isWsOrEol(ch) && !isFlowIndicator(ch)) {
+      ch = state.input.charCodeAt(++state.position);
+    }
+    if (state.position === _position) {
+      throwError(state, "name of an alias node must contain at least one character");
+    }
+    const alias = state.input.slice(_position, state.position);
+    if (!_hasOwnProperty.call(state.anchorMap, alias)) {
+      throwError(state, 'unidentified alias "' + alias + '"');
+    }
+    state.result = state.anchorMap[alias];
+    skipSeparationSpace(state, true, -1);
+    return true;
+  }
+  function tryReadBlockMappingFromProperty(state, propertyStart, nodeIndent, flowIndent) {
+    const fallbackState = snapshotState(state);
+    beginAnchorTransaction(state);
+    restoreState(state, propertyStart);
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    if (readBlockMapping(state, nodeIndent, flowIndent) && state.kind === "mapping") {
+      commitAnchorTransaction(state);
+      return true;
+    }
+    rollbackAnchorTransaction(state);
+    restoreState(state, fallbackState);
+    return false;
+  }
+  function composeNode(state, parentIndent, nodeContext, allowToSeek, allowCompact) {
+    let allowBlockScalars;
+    let allowBlockCollections;
+    let indentStatus = 1;
+    let atNewLine = false;
+    let hasContent = false;
+    let propertyStart = null;
+    let type2;
+    let flowIndent;
+    let blockIndent;
+    if (state.depth >= state.maxDepth) {
+      throwError(state, "nesting exceeded maxDepth (" + state.maxDepth + ")");
+    }
+    state.depth += 1;
+    if (state.listener !== null) {
+      state.listener("open", state);
+    }
+    state.tag = null;
+    state.anchor = null;
+    state.kind = null;
+    state.result = null;
+    const allowBlockStyles = allowBlockScalars = allowBlockCollections = CONTEXT_BLOCK_OUT === nodeContext || CONTEXT_BLOCK_IN === nodeContext;
+    if (allowToSeek) {
+      if (skipSeparationSpace(state, true, -1)) {
+        atNewLine = true;
+        if (state.lineIndent > parentIndent) {
+          indentStatus = 1;
+        } else if (state.lineIndent === parentIndent) {
+          indentStatus = 0;
+        } else if (state.lineIndent < parentIndent) {
+          indentStatus = -1;
+        }
+      }
+    }
+    if (indentStatus === 1) {
+      while (true) {
+        const ch = state.input.charCodeAt(state.position);
+        const propertyState = snapshotState(state);
+        if (atNewLine && (ch === 33 && state.tag !== null || ch === 38 && state.anchor !== null)) {
+          break;
+        }
+        if (!readTagProperty(state) && !readAnchorProperty(state)) {
+          break;
+        }
+        if (propertyStart === null) {
+          propertyStart = propertyState;
+        }
+        if (skipSeparationSpace(state, true, -1)) {
+          atNewLine = true;
+          allowBlockCollections = allowBlockStyles;
+          if (state.lineIndent > parentIndent) {
+            indentStatus = 1;
+          } else if (state.lineIndent === parentIndent) {
+            indentStatus = 0;
+          } else if (state.lineIndent < parentIndent) {
+            indentStatus = -1;
+          }
+        } else {
+          allowBlockCollections = false;
+        }
+      }
+    }
+    if (allowBlockCollections) {
+      allowBlockCollections = atNewLine || allowCompact;
+    }
+    if (indentStatus === 1 || CONTEXT_BLOCK_OUT === nodeContext) {
+      if (CONTEXT_FLOW_IN === nodeContext || CONTEXT_FLOW_OUT === nodeContext) {
+        flowIndent = parentIndent;
+      } else {
+        flowIndent = parentIndent + 1;
+      }
+      blockIndent = state.position - state.lineStart;
+      if (indentStatus === 1) {
+        if (allowBlockCollections && (readBlockSequence(state, blockIndent) || readBlockMapping(state, blockIndent, flowIndent)) || readFlowCollection(state, flowIndent)) {
+          hasContent = true;
+        } else {
+          const ch = state.input.charCodeAt(state.position);
+          if (propertyStart !== null && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62 && tryReadBlockMappingFromProperty(
+            state,
+            propertyStart,
+            propertyStart.position - propertyStart.lineStart,
+            flowIndent
+          )) {
+            hasContent = true;
+          } else if (allowBlockScalars && readBlockScalar(state, flowIndent) || readSingleQuotedScalar(state, flowIndent) || readDoubleQuotedScalar(state, flowIndent)) {
+            hasContent = true;
+          } else if (readAlias(state)) {
+            hasContent = true;
+            if (state.tag !== null || state.anchor !== null) {
+              throwError(state, "alias node should not have any properties");
+            }
+          } else if (readPlainScalar(state, flowIndent, CONTEXT_FLOW_IN === nodeContext)) {
+            hasContent = true;
+            if (state.tag === null) {
+              state.tag = "?";
+            }
+          }
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+        }
+      } else if (indentStatus === 0) {
+        hasContent = allowBlockCollections && readBlockSequence(state, blockIndent);
+      }
+    }
+    if (state.tag === null) {
+      if (state.anchor !== null) {
+        storeAnchor(state, state.anchor, state.result);
+      }
+    } else if (state.tag === "?") {
+      if (state.result !== null && state.kind !== "scalar") {
+        throwError(state, 'unacceptable node kind for !<?> tag; it should be "scalar", not "' + state.kind + '"');
+      }
+      for (let typeIndex = 0, typeQuantity = state.implicitTypes.length; typeIndex < typeQuantity; typeIndex += 1) {
+        type2 = state.implicitTypes[typeIndex];
+        if (type2.resolve(state.result)) {
+          state.result = type2.construct(state.result);
+          state.tag = type2.tag;
+          if (state.anchor !== null) {
+            storeAnchor(state, state.anchor, state.result);
+          }
+          break;
+        }
+      }
+    } else if (state.tag !== "!") {
+      if (_hasOwnProperty.call(state.typeMap[state.kind || "fallback"], state.tag)) {
+        type2 = state.typeMap[state.kind || "fallback"][state.tag];
+      } else {
+        type2 = null;
+        const typeList = state.typeMap.multi[state.kind || "fallback"];
+        for (let typeIndex = 0, typeQuantity = typeList.length; typeIndex < typeQuantity; typeIndex += 1) {
+          if (state.tag.slice(0, typeList[typeIndex].tag.length) === typeList[typeIndex].tag) {
+            type2 = typeList[typeIndex];
+            break;
+          }
+        }
+      }
+      if (!type2) {
+        throwError(state, "unknown tag !<" + state.tag + ">");
+      }
+      if (state.result !== null && type2.kind !== state.kind) {
+        throwError(state, "unacceptable node kind for !<" + state.tag + '> tag; it should be "' + type2.kind + '", not "' + state.kind + '"');
+      }
+      if (!type2.resolve(state.result, state.tag)) {
+        throwError(state, "cannot resolve a node with !<" + state.tag + "> explicit tag");
+      } else {
+        state.result = type2.construct(state.result, state.tag);
+        if (state.anchor !== null) {
+          storeAnchor(state, state.anchor, state.result);
+        }
+      }
+    }
+    if (state.listener !== null) {
+      state.listener("close", state);
+    }
+    state.depth -= 1;
+    return state.tag !== null || state.anchor !== null || hasContent;
+  }
+  function readDocument(state) {
+    const documentStart = state.position;
+    let hasDirectives = false;
+    let ch;
+    state.version = null;
+    state.checkLineBreaks = state.legacy;
+    state.tagMap = /* @__PURE__ */ Object.create(null);
+    state.anchorMap = /* @__PURE__ */ Object.create(null);
+    while ((ch = state.input.charCodeAt(state.position)) !== 0) {
+      skipSeparationSpace(state, true, -1);
+      ch = state.input.charCodeAt(state.position);
+      if (state.lineIndent > 0 || ch !== 37) {
+        break;
+      }
+      hasDirectives = true;
+      ch = state.input.charCodeAt(++state.position);
+      let _position = state.position;
+      while (ch !== 0 && !isWsOrEol(ch)) {
+        ch = state.input.charCodeAt(++state.position);
+      }
+      const directiveName = state.input.slice(_position, state.position);
+      const directiveArgs = [];
+      if (directiveName.length < 1) {
+        throwError(state, "directive name must not be less than one character in length");
+      }
+      while (ch !== 0) {
+        while (isWhiteSpace(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        if (ch === 35) {
+          do {
+            ch = state.input.charCodeAt(++state.position);
+          } while (ch !== 0 && !isEol(ch));
+          break;
+        }
+        if (isEol(ch)) break;
+        _position = state.position;
+        while (ch !== 0 && !isWsOrEol(ch)) {
+          ch = state.input.charCodeAt(++state.position);
+        }
+        directiveArgs.push(state.input.slice(_position, state.position));
+      }
+      if (ch !== 0) readLineBreak(state);
+      if (_hasOwnProperty.call(directiveHandlers, directiveName)) {
+        directiveHandlers[directiveName](state, directiveName, directiveArgs);
+      } else {
+        throwWarning(state, 'unknown document directive "' + directiveName + '"');
+      }
+    }
+    skipSeparationSpace(state, true, -1);
+    if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45) {
+      state.position += 3;
+      skipSeparationSpace(state, true, -1);
+    } else if (hasDirectives) {
+      throwError(state, "directives end mark is expected");
+    }
+    composeNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, true);
+    skipSeparationSpace(state, true, -1);
+    if (state.checkLineBreaks && PATTERN_NON_ASCII_LINE_BREAKS.test(state.input.slice(documentStart, state.position))) {
+      throwWarning(state, "non-ASCII line breaks are interpreted as content");
+    }
+    state.documents.push(state.result);
+    if (state.position === state.lineStart && testDocumentSeparator(state)) {
+      if (state.input.charCodeAt(state.position) === 46) {
+        state.position += 3;
+        skipSeparationSpace(state, true, -1);
+      }
+      return;
+    }
+    if (state.position < state.length - 1) {
+      throwError(state, "end of the stream or a document separator is expected");
+    }
+  }
+  function loadDocuments(input, options) {
+    input = String(input);
+    options = options || {};
+    if (input.length !== 0) {
+      if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
+        input += "\n";
+      }
+      if (input.charCodeAt(0) === 65279) {
+        input = input.slice(1);
+      }
+    }
+    const state = new State(input, options);
+    const nullpos = input.indexOf("\0");
+    if (nullpos !== -1) {
+      state.position = nullpos;
+      throwError(state, "null byte is not allowed in input");
+    }
+    state.input += "\0";
+    while (state.input.charCodeAt(state.position) === 32) {
+      state.lineIndent += 1;
+      state.position += 1;
+    }
+    while (state.position < state.length - 1) {
+      readDocument(state);
+    }
+    return state.documents;
+  }
+  function loadAll2(input, iterator, options) {
+    if (iterator !== null && typeof iterator === "object" && typeof options === "undefined") {
+      options = iterator;
+      iterator = null;
+    }
+    const documents = loadDocuments(input, options);
+    if (typeof iterator !== "function") {
+      return documents;
+    }
+    for (let index = 0, length = documents.length; index < length; index += 1) {
+      iterator(documents[index]);
+    }
+  }
+  function load2(input, options) {
+    const documents = loadDocuments(input, options);
+    if (documents.length === 0) {
+      return void 0;
+    } else if (documents.length === 1) {
+      return documents[0];
+    }
+    throw new YAMLException2("expected a single document in the stream, but found more");
+  }
+  loader.loadAll = loadAll2;
+  loader.load = load2;
+  return loader;
+}
+var dumper = {};
+var hasRequiredDumper;
+function requireDumper() {
+  if (hasRequiredDumper) return dumper;
+  hasRequiredDumper = 1;
+  const common2 = requireCommon();
+  const YAMLException2 = requireException();
+  const DEFAULT_SCHEMA2 = require_default();
+  const _toString = Object.prototype.toString;
+  const _hasOwnProperty = Object.prototype.hasOwnProperty;
+  const CHAR_BOM = 65279;
+  const CHAR_TAB = 9;
+  const CHAR_LINE_FEED = 10;
+  const CHAR_CARRIAGE_RETURN = 13;
+  const CHAR_SPACE = 32;
+  const CHAR_EXCLAMATION = 33;
+  const CHAR_DOUBLE_QUOTE = 34;
+  const CHAR_SHARP = 35;
+  const CHAR_PERCENT = 37;
+  const CHAR_AMPERSAND = 38;
+  const CHAR_SINGLE_QUOTE = 39;
+  const CHAR_ASTERISK = 42;
+  const CHAR_COMMA = 44;
+  const CHAR_MINUS = 45;
+  const CHAR_COLON = 58;
+  const CHAR_EQUALS = 61;
+  const CHAR_GREATER_THAN = 62;
+  const CHAR_QUESTION = 63;
+  const CHAR_COMMERCIAL_AT = 64;
+  const CHAR_LEFT_SQUARE_BRACKET = 91;
+  const CHAR_RIGHT_SQUARE_BRACKET = 93;
+  const CHAR_GRAVE_ACCENT = 96;
+  const CHAR_LEFT_CURLY_BRACKET = 123;
+  const CHAR_VERTICAL_LINE = 124;
+  const CHAR_RIGHT_CURLY_BRACKET = 125;
+  const ESCAPE_SEQUENCES = {};
+  ESCAPE_SEQUENCES[0] = "\\0";
+  ESCAPE_SEQUENCES[7] = "\\a";
+  ESCAPE_SEQUENCES[8] = "\\b";
+  ESCAPE_SEQUENCES[9] = "\\t";
+  ESCAPE_SEQUENCES[10] = "\\n";
+  ESCAPE_SEQUENCES[11] = "\\v";
+  ESCAPE_SEQUENCES[12] = "\\f";
+  ESCAPE_SEQUENCES[13] = "\\r";
+  ESCAPE_SEQUENCES[27] = "\\e";
+  ESCAPE_SEQUENCES[34] = '\\"';
+  ESCAPE_SEQUENCES[92] = "\\\\";
+  ESCAPE_SEQUENCES[133] = "\\N";
+  ESCAPE_SEQUENCES[160] = "\\_";
+  ESCAPE_SEQUENCES[8232] = "\\L";
+  ESCAPE_SEQUENCES[8233] = "\\P";
+  const DEPRECATED_BOOLEANS_SYNTAX = [
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "on",
+    "On",
+    "ON",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "off",
+    "Off",
+    "OFF"
+  ];
+  const DEPRECATED_BASE60_SYNTAX = /^[-+]?[0-9_]+(?::[0-9_]+)+(?:\.[0-9_]*)?$/;
+  function compileStyleMap(schema2, map2) {
+    if (map2 === null) return {};
+    const result = {};
+    const keys = Object.keys(map2);
+    for (let index = 0, length = keys.length; index < length; index += 1) {
+      let tag = keys[index];
+      let style = String(map2[tag]);
+      if (tag.slice(0, 2) === "!!") {
+        tag = "tag:yaml.org,2002:" + tag.slice(2);
+      }
+      const type2 = schema2.compiledTypeMap["fallback"][tag];
+      if (type2 && _hasOwnProperty.call(type2.styleAliases, style)) {
+        style = type2.styleAliases[style];
+      }
+      result[tag] = style;
+    }
+    return result;
+  }
+  function encodeHex(character) {
+    let handle;
+    let length;
+    const string = character.toString(16).toUpperCase();
+    if (character <= 255) {
+      handle = "x";
+      length = 2;
+    } else if (character <= 65535) {
+      handle = "u";
+      length = 4;
+    } else if (character <= 4294967295) {
+      handle = "U";
+      length = 8;
+    } else {
+      throw new YAMLException2("code point within a string may not be greater than 0xFFFFFFFF");
+    }
+    return "\\" + handle + common2.repeat("0", length - string.length) + string;
+  }
+  const QUOTING_TYPE_SINGLE = 1;
+  const QUOTING_TYPE_DOUBLE = 2;
+  function State(options) {
+    this.schema = options["schema"] || DEFAULT_SCHEMA2;
+    this.indent = Math.max(1, options["indent"] || 2);
+    this.noArrayIndent = options["noArrayIndent"] || false;
+    this.skipInvalid = options["skipInvalid"] || false;
+    this.flowLevel = common2.isNothing(options["flowLevel"]) ? -1 : options["flowLevel"];
+    this.styleMap = compileStyleMap(this.schema, options["styles"] || null);
+    this.sortKeys = options["sortKeys"] || false;
+    this.lineWidth = options["lineWidth"] || 80;
+    this.noRefs = options["noRefs"] || false;
+    this.noCompatMode = options["noCompatMode"] || false;
+    this.condenseFlow = options["condenseFlow"] || false;
+    this.quotingType = options["quotingType"] === '"' ? QUOTING_TYPE_DOUBLE : QUOTING_TYPE_SINGLE;
+    this.forceQuotes = options["forceQuotes"] || false;
+    this.replacer = typeof options["replacer"] === "function" ? options["replacer"] : null;
+    this.implicitTypes = this.schema.compiledImplicit;
+    this.explicitTypes = this.schema.compiledExplicit;
+    this.tag = null;
+    this.result = "";
+    this.duplicates = [];
+    this.usedDuplicates = null;
+  }
+  function indentString(string, spaces) {
+    const ind = common2.repeat(" ", spaces);
+    let position = 0;
+    let result = "";
+    const length = string.length;
+    while (position < length) {
+      let line;
+      const next = string.indexOf("\n", position);
+      if (next === -1) {
+        line = string.slice(position);
+        position = length;
+      } else {
+        line = string.slice(position, next + 1);
+        position = next + 1;
+      }
+      if (line.length && line !== "\n") result += ind;
+      result += line;
+    }
+    return result;
+  }
+  function generateNextLine(state, level) {
+    return "\n" + common2.repeat(" ", state.indent * level);
+  }
+  function testImplicitResolving(state, str2) {
+    for (let index = 0, length = state.implicitTypes.length; index < length; index += 1) {
+      const type2 = state.implicitTypes[index];
+      if (type2.resolve(str2)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function isWhitespace(c) {
+    return c === CHAR_SPACE || c === CHAR_TAB;
+  }
+  function isPrintable(c) {
+    return c >= 32 && c <= 126 || c >= 161 && c <= 55295 && c !== 8232 && c !== 8233 || c >= 57344 && c <= 65533 && c !== CHAR_BOM || c >= 65536 && c <= 1114111;
+  }
+  function isNsCharOrWhitespace(c) {
+    return isPrintable(c) && c !== CHAR_BOM && // - b-char
+    c !== CHAR_CARRIAGE_RETURN && c !== CHAR_LINE_FEED;
+  }
+  function isPlainSafe(c, prev, inblock) {
+    const cIsNsCharOrWhitespace = isNsCharOrWhitespace(c);
+    const cIsNsChar = cIsNsCharOrWhitespace && !isWhitespace(c);
+    return (
+      // ns-plain-safe
+      (inblock ? cIsNsCharOrWhitespace : cIsNsCharOrWhitespace && // - c-flow-indicator
+      c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET) && // ns-plain-char
+      c !== CHAR_SHARP && // false on '#'
+      !(prev === CHAR_COLON && !cIsNsChar) || // false on ': '
+      isNsCharOrWhitespace(prev) && !isWhitespace(prev) && c === CHAR_SHARP || // change to true on '[^ ]#'
+      prev === CHAR_COLON && cIsNsChar
+    );
+  }
+  function isPlainSafeFirst(c) {
+    return isPrintable(c) && c !== CHAR_BOM && !isWhitespace(c) && // - s-white
+    // - (c-indicator ::=
+    // “-” | “?” | “:” | “,” | “[” | “]” | “{” | “}”
+    c !== CHAR_MINUS && c !== CHAR_QUESTION && c !== CHAR_COLON && c !== CHAR_COMMA && c !== CHAR_LEFT_SQUARE_BRACKET && c !== CHAR_RIGHT_SQUARE_BRACKET && c !== CHAR_LEFT_CURLY_BRACKET && c !== CHAR_RIGHT_CURLY_BRACKET && // | “#” | “&” | “*” | “!” | “|” | “=” | “>” | “'” | “"”
+    c !== CHAR_SHARP && c !== CHAR_AMPERSAND && c !== CHAR_ASTERISK && c !== CHAR_EXCLAMATION && c !== CHAR_VERTICAL_LINE && c !== CHAR_EQUALS && c !== CHAR_GREATER_THAN && c !== CHAR_SINGLE_QUOTE && c !== CHAR_DOUBLE_QUOTE && // | “%” | “@” | “`”)
+    c !== CHAR_PERCENT && c !== CHAR_COMMERCIAL_AT && c !== CHAR_GRAVE_ACCENT;
+  }
+  function isPlainSafeLast(c) {
+    return !isWhitespace(c) && c !== CHAR_COLON;
+  }
+  function codePointAt(string, pos) {
+    const first = string.charCodeAt(pos);
+    let second;
+    if (first >= 55296 && first <= 56319 && pos + 1 < string.length) {
+      second = string.charCodeAt(pos + 1);
+      if (second >= 56320 && second <= 57343) {
+        return (first - 55296) * 1024 + second - 56320 + 65536;
+      }
+    }
+    return first;
+  }
+  function needIndentIndicator(string) {
+    const leadingSpaceRe = /^\n* /;
+    return leadingSpaceRe.test(string);
+  }
+  const STYLE_PLAIN = 1;
+  const STYLE_SINGLE = 2;
+  const STYLE_LITERAL = 3;
+  const STYLE_FOLDED = 4;
+  const STYLE_DOUBLE = 5;
+  function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType, quotingType, forceQuotes, inblock) {
+    let i;
+    let char = 0;
+    let prevChar = null;
+    let hasLineBreak = false;
+    let hasFoldableLine = false;
+    const shouldTrackWidth = lineWidth !== -1;
+    let previousLineBreak = -1;
+    let plain = isPlainSafeFirst(codePointAt(string, 0)) && isPlainSafeLast(codePointAt(string, string.length - 1));
+    if (singleLineOnly || forceQuotes) {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+    } else {
+      for (i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+        char = codePointAt(string, i);
+        if (char === CHAR_LINE_FEED) {
+          hasLineBreak = true;
+          if (shouldTrackWidth) {
+            hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
+            i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
+            previousLineBreak = i;
+          }
+        } else if (!isPrintable(char)) {
+          return STYLE_DOUBLE;
+        }
+        plain = plain && isPlainSafe(char, prevChar, inblock);
+        prevChar = char;
+      }
+      hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+    }
+    if (!hasLineBreak && !hasFoldableLine) {
+      if (plain && !forceQuotes && !testAmbiguousType(string)) {
+        return STYLE_PLAIN;
+      }
+      return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+    }
+    if (indentPerLevel > 9 && needIndentIndicator(string)) {
+      return STYLE_DOUBLE;
+    }
+    if (!forceQuotes) {
+      return hasFoldableLine ? STYLE_FOLDED : STYLE_LITERAL;
+    }
+    return quotingType === QUOTING_TYPE_DOUBLE ? STYLE_DOUBLE : STYLE_SINGLE;
+  }
+  function writeScalar(state, string, level, iskey, inblock) {
+    state.dump = (function() {
+      if (string.length === 0) {
+        return state.quotingType === QUOTING_TYPE_DOUBLE ? '""' : "''";
+      }
+      if (!state.noCompatMode) {
+        if (DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1 || DEPRECATED_BASE60_SYNTAX.test(string)) {
+          return state.quotingType === QUOTING_TYPE_DOUBLE ? '"' + string + '"' : "'" + string + "'";
+        }
+      }
+      const indent = state.indent * Math.max(1, level);
+      const lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
+      const singleLineOnly = iskey || // No block styles in flow mode.
+      state.flowLevel > -1 && level >= state.flowLevel;
+      function testAmbiguity(string2) {
+        return testImplicitResolving(state, string2);
+      }
+      switch (chooseScalarStyle(
+        string,
+        singleLineOnly,
+        state.indent,
+        lineWidth,
+        testAmbiguity,
+        state.quotingType,
+        state.forceQuotes && !iskey,
+        inblock
+      )) {
+        case STYLE_PLAIN:
+          return string;
+        case STYLE_SINGLE:
+          return "'" + string.replace(/'/g, "''") + "'";
+        case STYLE_LITERAL:
+          return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
+        case STYLE_FOLDED:
+          return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
+        case STYLE_DOUBLE:
+          return '"' + escapeString(string) + '"';
+        default:
+          throw new YAMLException2("impossible error: invalid scalar style");
+      }
+    })();
+  }
+  function blockHeader(string, indentPerLevel) {
+    const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
+    const clip = string[string.length - 1] === "\n";
+    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
+    const chomp = keep ? "+" : clip ? "" : "-";
+    return indentIndicator + chomp + "\n";
+  }
+  function dropEndingNewline(string) {
+    return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+  }
+  function foldString(string, width) {
+    const lineRe = /(\n+)([^\n]*)/g;
+    let result = (function() {
+      let nextLF = string.indexOf("\n");
+      nextLF = nextLF !== -1 ? nextLF : string.length;
+      lineRe.lastIndex = nextLF;
+      return foldLine(string.slice(0, nextLF), width);
+    })();
+    let prevMoreIndented = string[0] === "\n" || string[0] === " ";
+    let moreIndented;
+    let match;
+    while (match = lineRe.exec(string)) {
+      const prefix = match[1];
+      const line = match[2];
+      moreIndented = line[0] === " ";
+      result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+      prevMoreIndented = moreIndented;
+    }
+    return result;
+  }
+  function foldLine(line, width) {
+    if (line === "" || line[0] === " ") return line;
+    const breakRe = / [^ ]/g;
+    let match;
+    let start = 0;
+    let end;
+    let curr = 0;
+    let next = 0;
+    let result = "";
+    while (match = breakRe.exec(line)) {
+      next = match.index;
+      if (next - start > width) {
+        end = curr > start ? curr : next;
+        result += "\n" + line.slice(start, end);
+        start = end + 1;
+      }
+      curr = next;
+    }
+    result += "\n";
+    if (line.length - start > width && curr > start) {
+      result += line.slice(start, curr) + "\n" + line.slice(curr + 1);
+    } else {
+      result += line.slice(start);
+    }
+    return result.slice(1);
+  }
+  function escapeString(string) {
+    let result = "";
+    let char = 0;
+    for (let i = 0; i < string.length; char >= 65536 ? i += 2 : i++) {
+      char = codePointAt(string, i);
+      const escapeSeq = ESCAPE_SEQUENCES[char];
+      if (!escapeSeq && isPrintable(char)) {
+        result += string[i];
+        if (char >= 65536) result += string[i + 1];
+      } else {
+        result += escapeSeq || encodeHex(char);
+      }
+    }
+    return result;
+  }
+  function writeFlowSequence(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level, value, false, false) || typeof value === "undefined" && writeNode(state, level, null, false, false)) {
+        if (_result !== "") _result += "," + (!state.condenseFlow ? " " : "");
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = "[" + _result + "]";
+  }
+  function writeBlockSequence(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    for (let index = 0, length = object.length; index < length; index += 1) {
+      let value = object[index];
+      if (state.replacer) {
+        value = state.replacer.call(object, String(index), value);
+      }
+      if (writeNode(state, level + 1, value, true, true, false, true) || typeof value === "undefined" && writeNode(state, level + 1, null, true, true, false, true)) {
+        if (!compact || _result !== "") {
+          _result += generateNextLine(state, level);
+        }
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          _result += "-";
+        } else {
+          _result += "- ";
+        }
+        _result += state.dump;
+      }
+    }
+    state.tag = _tag;
+    state.dump = _result || "[]";
+  }
+  function writeFlowMapping(state, level, object) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (_result !== "") pairBuffer += ", ";
+      if (state.condenseFlow) pairBuffer += '"';
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level, objectKey, false, false)) {
+        continue;
+      }
+      if (state.dump.length > 1024) pairBuffer += "? ";
+      pairBuffer += state.dump + (state.condenseFlow ? '"' : "") + ":" + (state.condenseFlow ? "" : " ");
+      if (!writeNode(state, level, objectValue, false, false)) {
+        continue;
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = "{" + _result + "}";
+  }
+  function writeBlockMapping(state, level, object, compact) {
+    let _result = "";
+    const _tag = state.tag;
+    const objectKeyList = Object.keys(object);
+    if (state.sortKeys === true) {
+      objectKeyList.sort();
+    } else if (typeof state.sortKeys === "function") {
+      objectKeyList.sort(state.sortKeys);
+    } else if (state.sortKeys) {
+      throw new YAMLException2("sortKeys must be a boolean or a function");
+    }
+    for (let index = 0, length = objectKeyList.length; index < length; index += 1) {
+      let pairBuffer = "";
+      if (!compact || _result !== "") {
+        pairBuffer += generateNextLine(state, level);
+      }
+      const objectKey = objectKeyList[index];
+      let objectValue = object[objectKey];
+      if (state.replacer) {
+        objectValue = state.replacer.call(object, objectKey, objectValue);
+      }
+      if (!writeNode(state, level + 1, objectKey, true, true, true)) {
+        continue;
+      }
+      const explicitPair = state.tag !== null && state.tag !== "?" || state.dump && state.dump.length > 1024;
+      if (explicitPair) {
+        if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+          pairBuffer += "?";
+        } else {
+          pairBuffer += "? ";
+        }
+      }
+      pairBuffer += state.dump;
+      if (explicitPair) {
+        pairBuffer += generateNextLine(state, level);
+      }
+      if (!writeNode(state, level + 1, objectValue, true, explicitPair)) {
+        continue;
+      }
+      if (state.dump && CHAR_LINE_FEED === state.dump.charCodeAt(0)) {
+        pairBuffer += ":";
+      } else {
+        pairBuffer += ": ";
+      }
+      pairBuffer += state.dump;
+      _result += pairBuffer;
+    }
+    state.tag = _tag;
+    state.dump = _result || "{}";
+  }
+  function detectType(state, object, explicit) {
+    const typeList = explicit ? state.explicitTypes : state.implicitTypes;
+    for (let index = 0, length = typeList.length; index < length; index += 1) {
+      const type2 = typeList[index];
+      if ((type2.instanceOf || type2.predicate) && (!type2.instanceOf || typeof object === "object" && object instanceof type2.instanceOf) && (!type2.predicate || type2.predicate(object))) {
+        if (explicit) {
+          if (type2.multi && type2.representName) {
+            state.tag = type2.representName(object);
+          } else {
+            state.tag = type2.tag;
+          }
+        } else {
+          state.tag = "?";
+        }
+        if (type2.represent) {
+          const style = state.styleMap[type2.tag] || type2.defaultStyle;
+          let _result;
+          if (_toString.call(type2.represent) === "[object Function]") {
+            _result = type2.represent(object, style);
+          } else if (_hasOwnProperty.call(type2.represent, style)) {
+            _result = type2.represent[style](object, style);
+          } else {
+            throw new YAMLException2("!<" + type2.tag + '> tag resolver accepts not "' + style + '" style');
+          }
+          state.dump = _result;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+  function writeNode(state, level, object, block, compact, iskey, isblockseq) {
+    state.tag = null;
+    state.dump = object;
+    if (!detectType(state, object, false)) {
+      detectType(state, object, true);
+    }
+    const type2 = _toString.call(state.dump);
+    const inblock = block;
+    if (block) {
+      block = state.flowLevel < 0 || state.flowLevel > level;
+    }
+    const objectOrArray = type2 === "[object Object]" || type2 === "[object Array]";
+    let duplicateIndex;
+    let duplicate;
+    if (objectOrArray) {
+      duplicateIndex = state.duplicates.indexOf(object);
+      duplicate = duplicateIndex !== -1;
+    }
+    if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
+      compact = false;
+    }
+    if (duplicate && state.usedDuplicates[duplicateIndex]) {
+      state.dump = "*ref_" + duplicateIndex;
+    } else {
+      if (objectOrArray && duplicate && !state.usedDuplicates[duplicateIndex]) {
+        state.usedDuplicates[duplicateIndex] = true;
+      }
+      if (type2 === "[object Object]") {
+        if (block && Object.keys(state.dump).length !== 0) {
+          writeBlockMapping(state, level, state.dump, compact);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowMapping(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object Array]") {
+        if (block && state.dump.length !== 0) {
+          if (state.noArrayIndent && !isblockseq && level > 0) {
+            writeBlockSequence(state, level - 1, state.dump, compact);
+          } else {
+            writeBlockSequence(state, level, state.dump, compact);
+          }
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + state.dump;
+          }
+        } else {
+          writeFlowSequence(state, level, state.dump);
+          if (duplicate) {
+            state.dump = "&ref_" + duplicateIndex + " " + state.dump;
+          }
+        }
+      } else if (type2 === "[object String]") {
+        if (state.tag !== "?") {
+          writeScalar(state, state.dump, level, iskey, inblock);
+        }
+      } else if (type2 === "[object Undefined]") {
+        return false;
+      } else {
+        if (state.skipInvalid) return false;
+        throw new YAMLException2("unacceptable kind of an object to dump " + type2);
+      }
+      if (state.tag !== null && state.tag !== "?") {
+        let tagStr = encodeURI(
+          state.tag[0] === "!" ? state.tag.slice(1) : state.tag
+        ).replace(/!/g, "%21");
+        if (state.tag[0] === "!") {
+          tagStr = "!" + tagStr;
+        } else if (tagStr.slice(0, 18) === "tag:yaml.org,2002:") {
+          tagStr = "!!" + tagStr.slice(18);
+        } else {
+          tagStr = "!<" + tagStr + ">";
+        }
+        state.dump = tagStr + " " + state.dump;
+      }
+    }
+    return true;
+  }
+  function getDuplicateReferences(object, state) {
+    const objects = [];
+    const duplicatesIndexes = [];
+    inspectNode(object, objects, duplicatesIndexes);
+    const length = duplicatesIndexes.length;
+    for (let index = 0; index < length; index += 1) {
+      state.duplicates.push(objects[duplicatesIndexes[index]]);
+    }
+    state.usedDuplicates = new Array(length);
+  }
+  function inspectNode(object, objects, duplicatesIndexes) {
+    if (object !== null && typeof object === "object") {
+      const index = objects.indexOf(object);
+      if (index !== -1) {
+        if (duplicatesIndexes.indexOf(index) === -1) {
+          duplicatesIndexes.push(index);
+        }
+      } else {
+        objects.push(object);
+        if (Array.isArray(object)) {
+          for (let i = 0, length = object.length; i < length; i += 1) {
+            inspectNode(object[i], objects, duplicatesIndexes);
+          }
+        } else {
+          const objectKeyList = Object.keys(object);
+          for (let i = 0, length = objectKeyList.length; i < length; i += 1) {
+            inspectNode(object[objectKeyList[i]], objects, duplicatesIndexes);
+          }
+        }
+      }
+    }
+  }
+  function dump2(input, options) {
+    options = options || {};
+    const state = new State(options);
+    if (!state.noRefs) getDuplicateReferences(input, state);
+    let value = input;
+    if (state.replacer) {
+      value = state.replacer.call({ "": value }, "", value);
+    }
+    if (writeNode(state, 0, value, true, true)) return state.dump + "\n";
+    return "";
+  }
+  dumper.dump = dump2;
+  return dumper;
+}
+var hasRequiredJsYaml;
+function requireJsYaml() {
+  if (hasRequiredJsYaml) return jsYaml;
+  hasRequiredJsYaml = 1;
+  const loader2 = requireLoader();
+  const dumper2 = requireDumper();
+  function renamed(from, to) {
+    return function() {
+      throw new Error("Function yaml." + from + " is removed in js-yaml 4. Use yaml." + to + " instead, which is now safe by default.");
+    };
+  }
+  jsYaml.Type = requireType();
+  jsYaml.Schema = requireSchema();
+  jsYaml.FAILSAFE_SCHEMA = requireFailsafe();
+  jsYaml.JSON_SCHEMA = requireJson();
+  jsYaml.CORE_SCHEMA = requireCore();
+  jsYaml.DEFAULT_SCHEMA = require_default();
+  jsYaml.load = loader2.load;
+  jsYaml.loadAll = loader2.loadAll;
+  jsYaml.dump = dumper2.dump;
+  jsYaml.YAMLException = requireException();
+  jsYaml.types = {
+    binary: requireBinary(),
+    float: requireFloat(),
+    map: requireMap(),
+    null: require_null(),
+    pairs: requirePairs(),
+    set: requireSet(),
+    timestamp: requireTimestamp(),
+    bool: requireBool(),
+    int: requireInt(),
+    merge: requireMerge(),
+    omap: requireOmap(),
+    seq: requireSeq(),
+    str: requireStr()
+  };
+  jsYaml.safeLoad = renamed("safeLoad", "load");
+  jsYaml.safeLoadAll = renamed("safeLoadAll", "loadAll");
+  jsYaml.safeDump = renamed("safeDump", "dump");
+  return jsYaml;
+}
+var jsYamlExports = requireJsYaml();
+const yaml = /* @__PURE__ */ getDefaultExportFromCjs$1(jsYamlExports);
+const {
+  Type,
+  Schema,
+  FAILSAFE_SCHEMA,
+  JSON_SCHEMA,
+  CORE_SCHEMA,
+  DEFAULT_SCHEMA,
+  load,
+  loadAll,
+  dump,
+  YAMLException,
+  types,
+  safeLoad,
+  safeLoadAll,
+  safeDump
+} = yaml;
+
+function getDefaultExportFromCjs (x) {
+	return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, 'default') ? x['default'] : x;
+}
+
+var utils = {};
+
+var constants;
+var hasRequiredConstants;
+
+function requireConstants () {
+	if (hasRequiredConstants) return constants;
+	hasRequiredConstants = 1;
+
+	const WIN_SLASH = '\\\\/';
+	const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+
+	const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+
+	/**
+	 * Posix glob regex
+	 */
+
+	const DOT_LITERAL = '\\.';
+	const PLUS_LITERAL = '\\+';
+	const QMARK_LITERAL = '\\?';
+	const SLASH_LITERAL = '\\/';
+	const ONE_CHAR = '(?=.)';
+	const QMARK = '[^/]';
+	const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+	const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+	const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+	const NO_DOT = `(?!${DOT_LITERAL})`;
+	const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+	const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+	const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+	const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+	const STAR = `${QMARK}*?`;
+	const SEP = '/';
+
+	const POSIX_CHARS = {
+	  DOT_LITERAL,
+	  PLUS_LITERAL,
+	  QMARK_LITERAL,
+	  SLASH_LITERAL,
+	  ONE_CHAR,
+	  QMARK,
+	  END_ANCHOR,
+	  DOTS_SLASH,
+	  NO_DOT,
+	  NO_DOTS,
+	  NO_DOT_SLASH,
+	  NO_DOTS_SLASH,
+	  QMARK_NO_DOT,
+	  STAR,
+	  START_ANCHOR,
+	  SEP
+	};
+
+	/**
+	 * Windows glob regex
+	 */
+
+	const WINDOWS_CHARS = {
+	  ...POSIX_CHARS,
+
+	  SLASH_LITERAL: `[${WIN_SLASH}]`,
+	  QMARK: WIN_NO_SLASH,
+	  STAR: `${WIN_NO_SLASH}*?`,
+	  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+	  NO_DOT: `(?!${DOT_LITERAL})`,
+	  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+	  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+	  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+	  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+	  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+	  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+	  SEP: '\\'
+	};
+
+	/**
+	 * POSIX Bracket Regex
+	 */
+
+	const POSIX_REGEX_SOURCE = {
+	  __proto__: null,
+	  alnum: 'a-zA-Z0-9',
+	  alpha: 'a-zA-Z',
+	  ascii: '\\x00-\\x7F',
+	  blank: ' \\t',
+	  cntrl: '\\x00-\\x1F\\x7F',
+	  digit: '0-9',
+	  graph: '\\x21-\\x7E',
+	  lower: 'a-z',
+	  print: '\\x20-\\x7E ',
+	  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
+	  space: ' \\t\\r\\n\\v\\f',
+	  upper: 'A-Z',
+	  word: 'A-Za-z0-9_',
+	  xdigit: 'A-Fa-f0-9'
+	};
+
+	constants = {
+	  DEFAULT_MAX_EXTGLOB_RECURSION,
+	  MAX_LENGTH: 1024 * 64,
+	  POSIX_REGEX_SOURCE,
+
+	  // regular expressions
+	  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+	  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+	  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+	  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+	  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+	  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+
+	  // Replace globs with equivalent patterns to reduce parsing time.
+	  REPLACEMENTS: {
+	    __proto__: null,
+	    '***': '*',
+	    '**/**': '**',
+	    '**/**/**': '**'
+	  },
+
+	  // Digits
+	  CHAR_0: 48, /* 0 */
+	  CHAR_9: 57, /* 9 */
+
+	  // Alphabet chars.
+	  CHAR_UPPERCASE_A: 65, /* A */
+	  CHAR_LOWERCASE_A: 97, /* a */
+	  CHAR_UPPERCASE_Z: 90, /* Z */
+	  CHAR_LOWERCASE_Z: 122, /* z */
+
+	  CHAR_LEFT_PARENTHESES: 40, /* ( */
+	  CHAR_RIGHT_PARENTHESES: 41, /* ) */
+
+	  CHAR_ASTERISK: 42, /* * */
+
+	  // Non-alphabetic chars.
+	  CHAR_AMPERSAND: 38, /* & */
+	  CHAR_AT: 64, /* @ */
+	  CHAR_BACKWARD_SLASH: 92, /* \ */
+	  CHAR_CARRIAGE_RETURN: 13, /* \r */
+	  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
+	  CHAR_COLON: 58, /* : */
+	  CHAR_COMMA: 44, /* , */
+	  CHAR_DOT: 46, /* . */
+	  CHAR_DOUBLE_QUOTE: 34, /* " */
+	  CHAR_EQUAL: 61, /* = */
+	  CHAR_EXCLAMATION_MARK: 33, /* ! */
+	  CHAR_FORM_FEED: 12, /* \f */
+	  CHAR_FORWARD_SLASH: 47, /* / */
+	  CHAR_GRAVE_ACCENT: 96, /* ` */
+	  CHAR_HASH: 35, /* # */
+	  CHAR_HYPHEN_MINUS: 45, /* - */
+	  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
+	  CHAR_LEFT_CURLY_BRACE: 123, /* { */
+	  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
+	  CHAR_LINE_FEED: 10, /* \n */
+	  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
+	  CHAR_PERCENT: 37, /* % */
+	  CHAR_PLUS: 43, /* + */
+	  CHAR_QUESTION_MARK: 63, /* ? */
+	  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
+	  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
+	  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
+	  CHAR_SEMICOLON: 59, /* ; */
+	  CHAR_SINGLE_QUOTE: 39, /* ' */
+	  CHAR_SPACE: 32, /*   */
+	  CHAR_TAB: 9, /* \t */
+	  CHAR_UNDERSCORE: 95, /* _ */
+	  CHAR_VERTICAL_LINE: 124, /* | */
+	  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
+
+	  /**
+	   * Create EXTGLOB_CHARS
+	   */
+
+	  extglobChars(chars) {
+	    return {
+	      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
+	      '?': { type: 'qmark', open: '(?:', close: ')?' },
+	      '+': { type: 'plus', open: '(?:', close: ')+' },
+	      '*': { type: 'star', open: '(?:', close: ')*' },
+	      '@': { type: 'at', open: '(?:', close: ')' }
+	    };
+	  },
+
+	  /**
+	   * Create GLOB_CHARS
+	   */
+
+	  globChars(win32) {
+	    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+	  }
+	};
+	return constants;
+}
+
+/*global navigator*/
+
+var hasRequiredUtils;
+
+function requireUtils () {
+	if (hasRequiredUtils) return utils;
+	hasRequiredUtils = 1;
+	(function (exports) {
+
+		const {
+		  REGEX_BACKSLASH,
+		  REGEX_REMOVE_BACKSLASH,
+		  REGEX_SPECIAL_CHARS,
+		  REGEX_SPECIAL_CHARS_GLOBAL
+		} = /*@__PURE__*/ requireConstants();
+
+		exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
+		exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
+		exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
+		exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
+		exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
+
+		exports.isWindows = () => {
+		  if (typeof navigator !== 'undefined' && navigator.platform) {
+		    const platform = navigator.platform.toLowerCase();
+		    return platform === 'win32' || platform === 'windows';
+		  }
+
+		  if (typeof process !== 'undefined' && process.platform) {
+		    return process.platform === 'win32';
+		  }
+
+		  return false;
+		};
+
+		exports.removeBackslashes = str => {
+		  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
+		    return match === '\\' ? '' : match;
+		  });
+		};
+
+		exports.escapeLast = (input, char, lastIdx) => {
+		  const idx = input.lastIndexOf(char, lastIdx);
+		  if (idx === -1) return input;
+		  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
+		  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+		};
+
+		exports.removePrefix = (input, state = {}) => {
+		  let output = input;
+		  if (output.startsWith('./')) {
+		    output = output.slice(2);
+		    state.prefix = './';
+		  }
+		  return output;
+		};
+
+		exports.wrapOutput = (input, state = {}, options = {}) => {
+		  const prepend = options.contains ? '' : '^';
+		  const append = options.contains ? '' : '$';
+
+		  let output = `${prepend}(?:${input})${append}`;
+		  if (state.negated === true) {
+		    output = `(?:^(?!${output}).*$)`;
+		  }
+		  return output;
+		};
+
+		exports.basename = (path, { windows } = {}) => {
+		  const segs = path.split(windows ? /[\\/]/ : '/');
+		  const last = segs[segs.length - 1];
+
+		  if (last === '') {
+		    return segs[segs.length - 2];
+		  }
+
+		  return last;
+		}; 
+	} (utils));
+	return utils;
+}
+
+var scan_1;
+var hasRequiredScan;
+
+function requireScan () {
+	if (hasRequiredScan) return scan_1;
+	hasRequiredScan = 1;
+
+	const utils = /*@__PURE__*/ requireUtils();
+	const {
+	  CHAR_ASTERISK,             /* * */
+	  CHAR_AT,                   /* @ */
+	  CHAR_BACKWARD_SLASH,       /* \ */
+	  CHAR_COMMA,                /* , */
+	  CHAR_DOT,                  /* . */
+	  CHAR_EXCLAMATION_MARK,     /* ! */
+	  CHAR_FORWARD_SLASH,        /* / */
+	  CHAR_LEFT_CURLY_BRACE,     /* { */
+	  CHAR_LEFT_PARENTHESES,     /* ( */
+	  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
+	  CHAR_PLUS,                 /* + */
+	  CHAR_QUESTION_MARK,        /* ? */
+	  CHAR_RIGHT_CURLY_BRACE,    /* } */
+	  CHAR_RIGHT_PARENTHESES,    /* ) */
+	  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
+	} = /*@__PURE__*/ requireConstants();
+
+	const isPathSeparator = code => {
+	  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+	};
+
+	const depth = token => {
+	  if (token.isPrefix !== true) {
+	    token.depth = token.isGlobstar ? Infinity : 1;
+	  }
+	};
+
+	/**
+	 * Quickly scans a glob pattern and returns an object with a handful of
+	 * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
+	 * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
+	 * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
+	 *
+	 * ```js
+	 * const pm = require('picomatch');
+	 * console.log(pm.scan('foo/bar/*.js'));
+	 * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
+	 * ```
+	 * @param {String} `str`
+	 * @param {Object} `options`
+	 * @return {Object} Returns an object with tokens and regex source string.
+	 * @api public
+	 */
+
+	const scan = (input, options) => {
+	  const opts = options || {};
+
+	  const length = input.length - 1;
+	  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+	  const slashes = [];
+	  const tokens = [];
+	  const parts = [];
+
+	  let str = input;
+	  let index = -1;
+	  let start = 0;
+	  let lastIndex = 0;
+	  let isBrace = false;
+	  let isBracket = false;
+	  let isGlob = false;
+	  let isExtglob = false;
+	  let isGlobstar = false;
+	  let braceEscaped = false;
+	  let backslashes = false;
+	  let negated = false;
+	  let negatedExtglob = false;
+	  let finished = false;
+	  let braces = 0;
+	  let prev;
+	  let code;
+	  let token = { value: '', depth: 0, isGlob: false };
+
+	  const eos = () => index >= length;
+	  const peek = () => str.charCodeAt(index + 1);
+	  const advance = () => {
+	    prev = code;
+	    return str.charCodeAt(++index);
+	  };
+
+	  while (index < length) {
+	    code = advance();
+	    let next;
+
+	    if (code === CHAR_BACKWARD_SLASH) {
+	      backslashes = token.backslashes = true;
+	      code = advance();
+
+	      if (code === CHAR_LEFT_CURLY_BRACE) {
+	        braceEscaped = true;
+	      }
+	      continue;
+	    }
+
+	    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+	      braces++;
+
+	      while (eos() !== true && (code = advance())) {
+	        if (code === CHAR_BACKWARD_SLASH) {
+	          backslashes = token.backslashes = true;
+	          advance();
+	          continue;
+	        }
+
+	        if (code === CHAR_LEFT_CURLY_BRACE) {
+	          braces++;
+	          continue;
+	        }
+
+	        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+	          isBrace = token.isBrace = true;
+	          isGlob = token.isGlob = true;
+	          finished = true;
+
+	          if (scanToEnd === true) {
+	            continue;
+	          }
+
+	          break;
+	        }
+
+	        if (braceEscaped !== true && code === CHAR_COMMA) {
+	          isBrace = token.isBrace = true;
+	          isGlob = token.isGlob = true;
+	          finished = true;
+
+	          if (scanToEnd === true) {
+	            continue;
+	          }
+
+	          break;
+	        }
+
+	        if (code === CHAR_RIGHT_CURLY_BRACE) {
+	          braces--;
+
+	          if (braces === 0) {
+	            braceEscaped = false;
+	            isBrace = token.isBrace = true;
+	            finished = true;
+	            break;
+	          }
+	        }
+	      }
+
+	      if (scanToEnd === true) {
+	        continue;
+	      }
+
+	      break;
+	    }
+
+	    if (code === CHAR_FORWARD_SLASH) {
+	      slashes.push(index);
+	      tokens.push(token);
+	      token = { value: '', depth: 0, isGlob: false };
+
+	      if (finished === true) continue;
+	      if (prev === CHAR_DOT && index === (start + 1)) {
+	        start += 2;
+	        continue;
+	      }
+
+	      lastIndex = index + 1;
+	      continue;
+	    }
+
+	    if (opts.noext !== true) {
+	      const isExtglobChar = code === CHAR_PLUS
+	        || code === CHAR_AT
+	        || code === CHAR_ASTERISK
+	        || code === CHAR_QUESTION_MARK
+	        || code === CHAR_EXCLAMATION_MARK;
+
+	      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+	        isGlob = token.isGlob = true;
+	        isExtglob = token.isExtglob = true;
+	        finished = true;
+	        if (code === CHAR_EXCLAMATION_MARK && index === start) {
+	          negatedExtglob = true;
+	        }
+
+	        if (scanToEnd === true) {
+	          let parens = 0;
+
+	          while (eos() !== true && (code = advance())) {
+	            if (code === CHAR_BACKWARD_SLASH) {
+	              backslashes = token.backslashes = true;
+	              advance();
+	              continue;
+	            }
+
+	            if (code === CHAR_LEFT_PARENTHESES) {
+	              parens++;
+	              continue;
+	            }
+
+	            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+	              finished = true;
+	              break;
+	            }
+	          }
+	          continue;
+	        }
+	        break;
+	      }
+	    }
+
+	    if (code === CHAR_ASTERISK) {
+	      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+	      isGlob = token.isGlob = true;
+	      finished = true;
+
+	      if (scanToEnd === true) {
+	        continue;
+	      }
+	      break;
+	    }
+
+	    if (code === CHAR_QUESTION_MARK) {
+	      isGlob = token.isGlob = true;
+	      finished = true;
+
+	      if (scanToEnd === true) {
+	        continue;
+	      }
+	      break;
+	    }
+
+	    if (code === CHAR_LEFT_SQUARE_BRACKET) {
+	      while (eos() !== true && (next = advance())) {
+	        if (next === CHAR_BACKWARD_SLASH) {
+	          backslashes = token.backslashes = true;
+	          advance();
+	          continue;
+	        }
+
+	        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+	          isBracket = token.isBracket = true;
+	          isGlob = token.isGlob = true;
+	          finished = true;
+	          break;
+	        }
+	      }
+
+	      if (scanToEnd === true) {
+	        continue;
+	      }
+
+	      break;
+	    }
+
+	    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+	      negated = token.negated = true;
+	      start++;
+	      continue;
+	    }
+
+	    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+	      isGlob = token.isGlob = true;
+
+	      if (scanToEnd === true) {
+	        let parens = 1;
+
+	        while (eos() !== true && (code = advance())) {
+	          if (code === CHAR_BACKWARD_SLASH) {
+	            backslashes = token.backslashes = true;
+	            advance();
+	            continue;
+	          }
+
+	          if (code === CHAR_LEFT_PARENTHESES) {
+	            parens++;
+	            continue;
+	          }
+
+	          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+	            finished = true;
+	            break;
+	          }
+	        }
+	        continue;
+	      }
+	      break;
+	    }
+
+	    if (isGlob === true) {
+	      finished = true;
+
+	      if (scanToEnd === true) {
+	        continue;
+	      }
+
+	      break;
+	    }
+	  }
+
+	  if (opts.noext === true) {
+	    isExtglob = false;
+	    isGlob = false;
+	  }
+
+	  let base = str;
+	  let prefix = '';
+	  let glob = '';
+
+	  if (start > 0) {
+	    prefix = str.slice(0, start);
+	    str = str.slice(start);
+	    lastIndex -= start;
+	  }
+
+	  if (base && isGlob === true && lastIndex > 0) {
+	    base = str.slice(0, lastIndex);
+	    glob = str.slice(lastIndex);
+	  } else if (isGlob === true) {
+	    base = '';
+	    glob = str;
+	  } else {
+	    base = str;
+	  }
+
+	  if (base && base !== '' && base !== '/' && base !== str) {
+	    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+	      base = base.slice(0, -1);
+	    }
+	  }
+
+	  if (opts.unescape === true) {
+	    if (glob) glob = utils.removeBackslashes(glob);
+
+	    if (base && backslashes === true) {
+	      base = utils.removeBackslashes(base);
+	    }
+	  }
+
+	  const state = {
+	    prefix,
+	    input,
+	    start,
+	    base,
+	    glob,
+	    isBrace,
+	    isBracket,
+	    isGlob,
+	    isExtglob,
+	    isGlobstar,
+	    negated,
+	    negatedExtglob
+	  };
+
+	  if (opts.tokens === true) {
+	    state.maxDepth = 0;
+	    if (!isPathSeparator(code)) {
+	      tokens.push(token);
+	    }
+	    state.tokens = tokens;
+	  }
+
+	  if (opts.parts === true || opts.tokens === true) {
+	    let prevIndex;
+
+	    for (let idx = 0; idx < slashes.length; idx++) {
+	      const n = prevIndex !== undefined ? prevIndex + 1 : start;
+	      const i = slashes[idx];
+	      const value = input.slice(n, i);
+	      if (opts.tokens) {
+	        if (idx === 0 && start !== 0) {
+	          tokens[idx].isPrefix = true;
+	          tokens[idx].value = prefix;
+	        } else {
+	          tokens[idx].value = value;
+	        }
+	        depth(tokens[idx]);
+	        state.maxDepth += tokens[idx].depth;
+	      }
+	      if (i >= start) {
+	        parts.push(value);
+	        prevIndex = i;
+	      }
+	    }
+
+	    const n = prevIndex !== undefined ? prevIndex + 1 : start;
+	    const value = input.slice(n);
+	    parts.push(value);
+
+	    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+	      tokens[tokens.length - 1].value = value;
+	      depth(tokens[tokens.length - 1]);
+	      state.maxDepth += tokens[tokens.length - 1].depth;
+	    }
+
+	    state.slashes = slashes;
+	    state.parts = parts;
+	  }
+
+	  return state;
+	};
+
+	scan_1 = scan;
+	return scan_1;
+}
+
+var parse_1;
+var hasRequiredParse;
+
+function requireParse () {
+	if (hasRequiredParse) return parse_1;
+	hasRequiredParse = 1;
+
+	const constants = /*@__PURE__*/ requireConstants();
+	const utils = /*@__PURE__*/ requireUtils();
+
+	/**
+	 * Constants
+	 */
+
+	const {
+	  MAX_LENGTH,
+	  POSIX_REGEX_SOURCE,
+	  REGEX_NON_SPECIAL_CHARS,
+	  REGEX_SPECIAL_CHARS_BACKREF,
+	  REPLACEMENTS
+	} = constants;
+
+	/**
+	 * Helpers
+	 */
+
+	const expandRange = (args, options) => {
+	  if (typeof options.expandRange === 'function') {
+	    return options.expandRange(...args, options);
+	  }
+
+	  args.sort();
+	  const value = `[${args.join('-')}]`;
+
+	  try {
+	    /* eslint-disable-next-line no-new */
+	    new RegExp(value);
+	  } catch (ex) {
+	    return args.map(v => utils.escapeRegex(v)).join('..');
+	  }
+
+	  return value;
+	};
+
+	/**
+	 * Create the message for a syntax error
+	 */
+
+	const syntaxError = (type, char) => {
+	  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+	};
+
+	const splitTopLevel = input => {
+	  const parts = [];
+	  let bracket = 0;
+	  let paren = 0;
+	  let quote = 0;
+	  let value = '';
+	  let escaped = false;
+
+	  for (const ch of input) {
+	    if (escaped === true) {
+	      value += ch;
+	      escaped = false;
+	      continue;
+	    }
+
+	    if (ch === '\\') {
+	      value += ch;
+	      escaped = true;
+	      continue;
+	    }
+
+	    if (ch === '"') {
+	      quote = quote === 1 ? 0 : 1;
+	      value += ch;
+	      continue;
+	    }
+
+	    if (quote === 0) {
+	      if (ch === '[') {
+	        bracket++;
+	      } else if (ch === ']' && bracket > 0) {
+	        bracket--;
+	      } else if (bracket === 0) {
+	        if (ch === '(') {
+	          paren++;
+	        } else if (ch === ')' && paren > 0) {
+	          paren--;
+	        } else if (ch === '|' && paren === 0) {
+	          parts.push(value);
+	          value = '';
+	          continue;
+	        }
+	      }
+	    }
+
+	    value += ch;
+	  }
+
+	  parts.push(value);
+	  return parts;
+	};
+
+	const isPlainBranch = branch => {
+	  let escaped = false;
+
+	  for (const ch of branch) {
+	    if (escaped === true) {
+	      escaped = false;
+	      continue;
+	    }
+
+	    if (ch === '\\') {
+	      escaped = true;
+	      continue;
+	    }
+
+	    if (/[?*+@!()[\]{}]/.test(ch)) {
+	      return false;
+	    }
+	  }
+
+	  return true;
+	};
+
+	const normalizeSimpleBranch = branch => {
+	  let value = branch.trim();
+	  let changed = true;
+
+	  while (changed === true) {
+	    changed = false;
+
+	    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+	      value = value.slice(2, -1);
+	      changed = true;
+	    }
+	  }
+
+	  if (!isPlainBranch(value)) {
+	    return;
+	  }
+
+	  return value.replace(/\\(.)/g, '$1');
+	};
+
+	const hasRepeatedCharPrefixOverlap = branches => {
+	  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+
+	  for (let i = 0; i < values.length; i++) {
+	    for (let j = i + 1; j < values.length; j++) {
+	      const a = values[i];
+	      const b = values[j];
+	      const char = a[0];
+
+	      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+	        continue;
+	      }
+
+	      if (a === b || a.startsWith(b) || b.startsWith(a)) {
+	        return true;
+	      }
+	    }
+	  }
+
+	  return false;
+	};
+
+	const parseRepeatedExtglob = (pattern, requireEnd = true) => {
+	  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
+	    return;
+	  }
+
+	  let bracket = 0;
+	  let paren = 0;
+	  let quote = 0;
+	  let escaped = false;
+
+	  for (let i = 1; i < pattern.length; i++) {
+	    const ch = pattern[i];
+
+	    if (escaped === true) {
+	      escaped = false;
+	      continue;
+	    }
+
+	    if (ch === '\\') {
+	      escaped = true;
+	      continue;
+	    }
+
+	    if (ch === '"') {
+	      quote = quote === 1 ? 0 : 1;
+	      continue;
+	    }
+
+	    if (quote === 1) {
+	      continue;
+	    }
+
+	    if (ch === '[') {
+	      bracket++;
+	      continue;
+	    }
+
+	    if (ch === ']' && bracket > 0) {
+	      bracket--;
+	      continue;
+	    }
+
+	    if (bracket > 0) {
+	      continue;
+	    }
+
+	    if (ch === '(') {
+	      paren++;
+	      continue;
+	    }
+
+	    if (ch === ')') {
+	      paren--;
+
+	      if (paren === 0) {
+	        if (requireEnd === true && i !== pattern.length - 1) {
+	          return;
+	        }
+
+	        return {
+	          type: pattern[0],
+	          body: pattern.slice(2, i),
+	          end: i
+	        };
+	      }
+	    }
+	  }
+	};
+
+	const buildCharClassStar = chars => {
+	  const source = chars.length === 1
+	    ? utils.escapeRegex(chars[0])
+	    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
+
+	  return `${source}*`;
+	};
+
+	const getStarExtglobSequenceChars = pattern => {
+	  let index = 0;
+	  const chars = [];
+
+	  while (index < pattern.length) {
+	    const match = parseRepeatedExtglob(pattern.slice(index), false);
+
+	    if (!match || match.type !== '*') {
+	      return;
+	    }
+
+	    const branches = splitTopLevel(match.body).map(branch => branch.trim());
+	    if (branches.length !== 1) {
+	      return;
+	    }
+
+	    const branch = normalizeSimpleBranch(branches[0]);
+	    if (!branch || branch.length !== 1) {
+	      return;
+	    }
+
+	    chars.push(branch);
+	    index += match.end + 1;
+	  }
+
+	  if (chars.length < 1) {
+	    return;
+	  }
+
+	  return chars;
+	};
+
+	const repeatedExtglobRecursion = pattern => {
+	  let depth = 0;
+	  let value = pattern.trim();
+	  let match = parseRepeatedExtglob(value);
+
+	  while (match) {
+	    depth++;
+	    value = match.body.trim();
+	    match = parseRepeatedExtglob(value);
+	  }
+
+	  return depth;
+	};
+
+	const analyzeRepeatedExtglob = (body, options) => {
+	  if (options.maxExtglobRecursion === false) {
+	    return { risky: false };
+	  }
+
+	  const max =
+	    typeof options.maxExtglobRecursion === 'number'
+	      ? options.maxExtglobRecursion
+	      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+
+	  const branches = splitTopLevel(body).map(branch => branch.trim());
+
+	  if (branches.length > 1) {
+	    if (
+	      branches.some(branch => branch === '') ||
+	      branches.some(branch => /^[*?]+$/.test(branch)) ||
+	      hasRepeatedCharPrefixOverlap(branches)
+	    ) {
+	      return { risky: true };
+	    }
+	  }
+
+	  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
+	  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
+	  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
+	  // characters we can emit one flat, ReDoS-safe character class that preserves the
+	  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
+	  // every branch but the first.
+	  const safeChars = [];
+	  let sawStarSequence = false;
+	  let combinable = true;
+
+	  for (const branch of branches) {
+	    const chars = getStarExtglobSequenceChars(branch);
+	    if (chars) {
+	      sawStarSequence = true;
+	      safeChars.push(...chars);
+	      continue;
+	    }
+
+	    const literal = normalizeSimpleBranch(branch);
+	    if (literal && literal.length === 1) {
+	      safeChars.push(literal);
+	      continue;
+	    }
+
+	    combinable = false;
+
+	    if (repeatedExtglobRecursion(branch) > max) {
+	      return { risky: true };
+	    }
+	  }
+
+	  if (sawStarSequence) {
+	    return combinable
+	      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
+	      : { risky: true };
+	  }
+
+	  return { risky: false };
+	};
+
+	/**
+	 * Parse the given input string.
+	 * @param {String} input
+	 * @param {Object} options
+	 * @return {Object}
+	 */
+
+	const parse = (input, options) => {
+	  if (typeof input !== 'string') {
+	    throw new TypeError('Expected a string');
+	  }
+
+	  input = REPLACEMENTS[input] || input;
+
+	  const opts = { ...options };
+	  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+
+	  let len = input.length;
+	  if (len > max) {
+	    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+	  }
+
+	  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
+	  const tokens = [bos];
+
+	  const capture = opts.capture ? '' : '?:';
+
+	  // create constants based on platform, for windows or posix
+	  const PLATFORM_CHARS = constants.globChars(opts.windows);
+	  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+
+	  const {
+	    DOT_LITERAL,
+	    PLUS_LITERAL,
+	    SLASH_LITERAL,
+	    ONE_CHAR,
+	    DOTS_SLASH,
+	    NO_DOT,
+	    NO_DOT_SLASH,
+	    NO_DOTS_SLASH,
+	    QMARK,
+	    QMARK_NO_DOT,
+	    STAR,
+	    START_ANCHOR
+	  } = PLATFORM_CHARS;
+
+	  const globstar = opts => {
+	    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+	  };
+
+	  const nodot = opts.dot ? '' : NO_DOT;
+	  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+	  let star = opts.bash === true ? globstar(opts) : STAR;
+
+	  if (opts.capture) {
+	    star = `(${star})`;
+	  }
+
+	  // minimatch options support
+	  if (typeof opts.noext === 'boolean') {
+	    opts.noextglob = opts.noext;
+	  }
+
+	  const state = {
+	    input,
+	    index: -1,
+	    start: 0,
+	    dot: opts.dot === true,
+	    consumed: '',
+	    output: '',
+	    prefix: '',
+	    backtrack: false,
+	    negated: false,
+	    brackets: 0,
+	    braces: 0,
+	    parens: 0,
+	    quotes: 0,
+	    globstar: false,
+	    tokens
+	  };
+
+	  input = utils.removePrefix(input, state);
+	  len = input.length;
+
+	  const extglobs = [];
+	  const braces = [];
+	  const stack = [];
+	  let prev = bos;
+	  let value;
+
+	  /**
+	   * Tokenizing helpers
+	   */
+
+	  const eos = () => state.index === len - 1;
+	  const peek = state.peek = (n = 1) => input[state.index + n];
+	  const advance = state.advance = () => input[++state.index] || '';
+	  const remaining = () => input.slice(state.index + 1);
+	  const consume = (value = '', num = 0) => {
+	    state.consumed += value;
+	    state.index += num;
+	  };
+
+	  const append = token => {
+	    state.output += token.output != null ? token.output : token.value;
+	    consume(token.value);
+	  };
+
+	  const negate = () => {
+	    let count = 1;
+
+	    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
+	      advance();
+	      state.start++;
+	      count++;
+	    }
+
+	    if (count % 2 === 0) {
+	      return false;
+	    }
+
+	    state.negated = true;
+	    state.start++;
+	    return true;
+	  };
+
+	  const increment = type => {
+	    state[type]++;
+	    stack.push(type);
+	  };
+
+	  const decrement = type => {
+	    state[type]--;
+	    stack.pop();
+	  };
+
+	  /**
+	   * Push tokens onto the tokens array. This helper speeds up
+	   * tokenizing by 1) helping us avoid backtracking as much as possible,
+	   * and 2) helping us avoid creating extra tokens when consecutive
+	   * characters are plain text. This improves performance and simplifies
+	   * lookbehinds.
+	   */
+
+	  const push = tok => {
+	    if (prev.type === 'globstar') {
+	      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
+	      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
+
+	      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
+	        state.output = state.output.slice(0, -prev.output.length);
+	        prev.type = 'star';
+	        prev.value = '*';
+	        prev.output = star;
+	        state.output += prev.output;
+	      }
+	    }
+
+	    if (extglobs.length && tok.type !== 'paren') {
+	      extglobs[extglobs.length - 1].inner += tok.value;
+	    }
+
+	    if (tok.value || tok.output) append(tok);
+	    if (prev && prev.type === 'text' && tok.type === 'text') {
+	      prev.output = (prev.output || prev.value) + tok.value;
+	      prev.value += tok.value;
+	      return;
+	    }
+
+	    tok.prev = prev;
+	    tokens.push(tok);
+	    prev = tok;
+	  };
+
+	  const extglobOpen = (type, value) => {
+	    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
+
+	    token.prev = prev;
+	    token.parens = state.parens;
+	    token.output = state.output;
+	    token.startIndex = state.index;
+	    token.tokensIndex = tokens.length;
+	    const output = (opts.capture ? '(' : '') + token.open;
+
+	    increment('parens');
+	    push({ type, value, output: state.output ? '' : ONE_CHAR });
+	    push({ type: 'paren', extglob: true, value: advance(), output });
+	    extglobs.push(token);
+	  };
+
+	  const extglobClose = token => {
+	    const literal = input.slice(token.startIndex, state.index + 1);
+	    const body = input.slice(token.startIndex + 2, state.index);
+	    const analysis = analyzeRepeatedExtglob(body, opts);
+
+	    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
+	      const safeOutput = analysis.safeOutput
+	        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
+	        : undefined;
+	      const open = tokens[token.tokensIndex];
+
+	      open.type = 'text';
+	      open.value = literal;
+	      open.output = safeOutput || utils.escapeRegex(literal);
+
+	      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+	        tokens[i].value = '';
+	        tokens[i].output = '';
+	        delete tokens[i].suffix;
+	      }
+
+	      state.output = token.output + open.output;
+	      state.backtrack = true;
+
+	      push({ type: 'paren', extglob: true, value, output: '' });
+	      decrement('parens');
+	      return;
+	    }
+
+	    let output = token.close + (opts.capture ? ')' : '');
+	    let rest;
+
+	    if (token.type === 'negate') {
+	      let extglobStar = star;
+
+	      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
+	        extglobStar = globstar(opts);
+	      }
+
+	      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+	        output = token.close = `)$))${extglobStar}`;
+	      }
+
+	      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+	        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
+	        // In this case, we need to parse the string and use it in the output of the original pattern.
+	        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
+	        //
+	        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
+	        const expression = parse(rest, { ...options, fastpaths: false }).output;
+
+	        output = token.close = `)${expression})${extglobStar})`;
+	      }
+
+	      if (token.prev.type === 'bos') {
+	        state.negatedExtglob = true;
+	      }
+	    }
+
+	    push({ type: 'paren', extglob: true, value, output });
+	    decrement('parens');
+	  };
+
+	  /**
+	   * Fast paths
+	   */
+
+	  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+	    let backslashes = false;
+
+	    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+	      if (first === '\\') {
+	        backslashes = true;
+	        return m;
+	      }
+
+	      if (first === '?') {
+	        if (esc) {
+	          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
+	        }
+	        if (index === 0) {
+	          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
+	        }
+	        return QMARK.repeat(chars.length);
+	      }
+
+	      if (first === '.') {
+	        return DOT_LITERAL.repeat(chars.length);
+	      }
+
+	      if (first === '*') {
+	        if (esc) {
+	          return esc + first + (rest ? star : '');
+	        }
+	        return star;
+	      }
+	      return esc ? m : `\\${m}`;
+	    });
+
+	    if (backslashes === true) {
+	      if (opts.unescape === true) {
+	        output = output.replace(/\\/g, '');
+	      } else {
+	        output = output.replace(/\\+/g, m => {
+	          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
+	        });
+	      }
+	    }
+
+	    if (output === input && opts.contains === true) {
+	      state.output = input;
+	      return state;
+	    }
+
+	    state.output = utils.wrapOutput(output, state, options);
+	    return state;
+	  }
+
+	  /**
+	   * Tokenize input until we reach end-of-string
+	   */
+
+	  while (!eos()) {
+	    value = advance();
+
+	    if (value === '\u0000') {
+	      continue;
+	    }
+
+	    /**
+	     * Escaped characters
+	     */
+
+	    if (value === '\\') {
+	      const next = peek();
+
+	      if (next === '/' && opts.bash !== true) {
+	        continue;
+	      }
+
+	      if (next === '.' || next === ';') {
+	        continue;
+	      }
+
+	      if (!next) {
+	        value += '\\';
+	        push({ type: 'text', value });
+	        continue;
+	      }
+
+	      // collapse slashes to reduce potential for exploits
+	      const match = /^\\+/.exec(remaining());
+	      let slashes = 0;
+
+	      if (match && match[0].length > 2) {
+	        slashes = match[0].length;
+	        state.index += slashes;
+	        if (slashes % 2 !== 0) {
+	          value += '\\';
+	        }
+	      }
+
+	      if (opts.unescape === true) {
+	        value = advance();
+	      } else {
+	        value += advance();
+	      }
+
+	      if (state.brackets === 0) {
+	        push({ type: 'text', value });
+	        continue;
+	      }
+	    }
+
+	    /**
+	     * If we're inside a regex character class, continue
+	     * until we reach the closing bracket.
+	     */
+
+	    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
+	      if (opts.posix !== false && value === ':') {
+	        const inner = prev.value.slice(1);
+	        if (inner.includes('[')) {
+	          prev.posix = true;
+
+	          if (inner.includes(':')) {
+	            const idx = prev.value.lastIndexOf('[');
+	            const pre = prev.value.slice(0, idx);
+	            const rest = prev.value.slice(idx + 2);
+	            const posix = POSIX_REGEX_SOURCE[rest];
+	            if (posix) {
+	              prev.value = pre + posix;
+	              state.backtrack = true;
+	              advance();
+
+	              if (!bos.output && tokens.indexOf(prev) === 1) {
+	                bos.output = ONE_CHAR;
+	              }
+	              continue;
+	            }
+	          }
+	        }
+	      }
+
+	      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
+	        value = `\\${value}`;
+	      }
+
+	      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
+	        value = `\\${value}`;
+	      }
+
+	      if (opts.posix === true && value === '!' && prev.value === '[') {
+	        value = '^';
+	      }
+
+	      prev.value += value;
+	      append({ value });
+	      continue;
+	    }
+
+	    /**
+	     * If we're inside a quoted string, continue
+	     * until we reach the closing double quote.
+	     */
+
+	    if (state.quotes === 1 && value !== '"') {
+	      value = utils.escapeRegex(value);
+	      prev.value += value;
+	      append({ value });
+	      continue;
+	    }
+
+	    /**
+	     * Double quotes
+	     */
+
+	    if (value === '"') {
+	      state.quotes = state.quotes === 1 ? 0 : 1;
+	      if (opts.keepQuotes === true) {
+	        push({ type: 'text', value });
+	      }
+	      continue;
+	    }
+
+	    /**
+	     * Parentheses
+	     */
+
+	    if (value === '(') {
+	      increment('parens');
+	      push({ type: 'paren', value });
+	      continue;
+	    }
+
+	    if (value === ')') {
+	      if (state.parens === 0 && opts.strictBrackets === true) {
+	        throw new SyntaxError(syntaxError('opening', '('));
+	      }
+
+	      const extglob = extglobs[extglobs.length - 1];
+	      if (extglob && state.parens === extglob.parens + 1) {
+	        extglobClose(extglobs.pop());
+	        continue;
+	      }
+
+	      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
+	      decrement('parens');
+	      continue;
+	    }
+
+	    /**
+	     * Square brackets
+	     */
+
+	    if (value === '[') {
+	      if (opts.nobracket === true || !remaining().includes(']')) {
+	        if (opts.nobracket !== true && opts.strictBrackets === true) {
+	          throw new SyntaxError(syntaxError('closing', ']'));
+	        }
+
+	        value = `\\${value}`;
+	      } else {
+	        increment('brackets');
+	      }
+
+	      push({ type: 'bracket', value });
+	      continue;
+	    }
+
+	    if (value === ']') {
+	      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
+	        push({ type: 'text', value, output: `\\${value}` });
+	        continue;
+	      }
+
+	      if (state.brackets === 0) {
+	        if (opts.strictBrackets === true) {
+	          throw new SyntaxError(syntaxError('opening', '['));
+	        }
+
+	        push({ type: 'text', value, output: `\\${value}` });
+	        continue;
+	      }
+
+	      decrement('brackets');
+
+	      const prevValue = prev.value.slice(1);
+	      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
+	        value = `/${value}`;
+	      }
+
+	      prev.value += value;
+	      append({ value });
+
+	      // when literal brackets are explicitly disabled
+	      // assume we should match with a regex character class
+	      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+	        continue;
+	      }
+
+	      const escaped = utils.escapeRegex(prev.value);
+	      state.output = state.output.slice(0, -prev.value.length);
+
+	      // when literal brackets are explicitly enabled
+	      // assume we should escape the brackets to match literal characters
+	      if (opts.literalBrackets === true) {
+	        state.output += escaped;
+	        prev.value = escaped;
+	        continue;
+	      }
+
+	      // when the user specifies nothing, try to match both
+	      prev.value = `(${capture}${escaped}|${prev.value})`;
+	      state.output += prev.value;
+	      continue;
+	    }
+
+	    /**
+	     * Braces
+	     */
+
+	    if (value === '{' && opts.nobrace !== true) {
+	      increment('braces');
+
+	      const open = {
+	        type: 'brace',
+	        value,
+	        output: '(',
+	        outputIndex: state.output.length,
+	        tokensIndex: state.tokens.length
+	      };
+
+	      braces.push(open);
+	      push(open);
+	      continue;
+	    }
+
+	    if (value === '}') {
+	      const brace = braces[braces.length - 1];
+
+	      if (opts.nobrace === true || !brace) {
+	        push({ type: 'text', value, output: value });
+	        continue;
+	      }
+
+	      let output = ')';
+
+	      if (brace.dots === true) {
+	        const arr = tokens.slice();
+	        const range = [];
+
+	        for (let i = arr.length - 1; i >= 0; i--) {
+	          tokens.pop();
+	          if (arr[i].type === 'brace') {
+	            break;
+	          }
+	          if (arr[i].type !== 'dots') {
+	            range.unshift(arr[i].value);
+	          }
+	        }
+
+	        output = expandRange(range, opts);
+	        state.backtrack = true;
+	      }
+
+	      if (brace.comma !== true && brace.dots !== true) {
+	        const out = state.output.slice(0, brace.outputIndex);
+	        const toks = state.tokens.slice(brace.tokensIndex);
+	        brace.value = brace.output = '\\{';
+	        value = output = '\\}';
+	        state.output = out;
+	        for (const t of toks) {
+	          state.output += (t.output || t.value);
+	        }
+	      }
+
+	      push({ type: 'brace', value, output });
+	      decrement('braces');
+	      braces.pop();
+	      continue;
+	    }
+
+	    /**
+	     * Pipes
+	     */
+
+	    if (value === '|') {
+	      if (extglobs.length > 0) {
+	        extglobs[extglobs.length - 1].conditions++;
+	      }
+	      push({ type: 'text', value });
+	      continue;
+	    }
+
+	    /**
+	     * Commas
+	     */
+
+	    if (value === ',') {
+	      let output = value;
+
+	      const brace = braces[braces.length - 1];
+	      if (brace && stack[stack.length - 1] === 'braces') {
+	        brace.comma = true;
+	        output = '|';
+	      }
+
+	      push({ type: 'comma', value, output });
+	      continue;
+	    }
+
+	    /**
+	     * Slashes
+	     */
+
+	    if (value === '/') {
+	      // if the beginning of the glob is "./", advance the start
+	      // to the current index, and don't add the "./" characters
+	      // to the state. This greatly simplifies lookbehinds when
+	      // checking for BOS characters like "!" and "." (not "./")
+	      if (prev.type === 'dot' && state.index === state.start + 1) {
+	        state.start = state.index + 1;
+	        state.consumed = '';
+	        state.output = '';
+	        tokens.pop();
+	        prev = bos; // reset "prev" to the first token
+	        continue;
+	      }
+
+	      push({ type: 'slash', value, output: SLASH_LITERAL });
+	      continue;
+	    }
+
+	    /**
+	     * Dots
+	     */
+
+	    if (value === '.') {
+	      if (state.braces > 0 && prev.type === 'dot') {
+	        if (prev.value === '.') prev.output = DOT_LITERAL;
+	        const brace = braces[braces.length - 1];
+	        prev.type = 'dots';
+	        prev.output += value;
+	        prev.value += value;
+	        brace.dots = true;
+	        continue;
+	      }
+
+	      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
+	        push({ type: 'text', value, output: DOT_LITERAL });
+	        continue;
+	      }
+
+	      push({ type: 'dot', value, output: DOT_LITERAL });
+	      continue;
+	    }
+
+	    /**
+	     * Question marks
+	     */
+
+	    if (value === '?') {
+	      const isGroup = prev && prev.value === '(';
+	      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+	        extglobOpen('qmark', value);
+	        continue;
+	      }
+
+	      if (prev && prev.type === 'paren') {
+	        const next = peek();
+	        let output = value;
+
+	        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
+	          output = `\\${value}`;
+	        }
+
+	        push({ type: 'text', value, output });
+	        continue;
+	      }
+
+	      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
+	        push({ type: 'qmark', value, output: QMARK_NO_DOT });
+	        continue;
+	      }
+
+	      push({ type: 'qmark', value, output: QMARK });
+	      continue;
+	    }
+
+	    /**
+	     * Exclamation
+	     */
+
+	    if (value === '!') {
+	      if (opts.noextglob !== true && peek() === '(') {
+	        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
+	          extglobOpen('negate', value);
+	          continue;
+	        }
+	      }
+
+	      if (opts.nonegate !== true && state.index === 0) {
+	        negate();
+	        continue;
+	      }
+	    }
+
+	    /**
+	     * Plus
+	     */
+
+	    if (value === '+') {
+	      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+	        extglobOpen('plus', value);
+	        continue;
+	      }
+
+	      if ((prev && prev.value === '(') || opts.regex === false) {
+	        push({ type: 'plus', value, output: PLUS_LITERAL });
+	        continue;
+	      }
+
+	      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
+	        push({ type: 'plus', value });
+	        continue;
+	      }
+
+	      push({ type: 'plus', value: PLUS_LITERAL });
+	      continue;
+	    }
+
+	    /**
+	     * Plain text
+	     */
+
+	    if (value === '@') {
+	      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+	        push({ type: 'at', extglob: true, value, output: '' });
+	        continue;
+	      }
+
+	      push({ type: 'text', value });
+	      continue;
+	    }
+
+	    /**
+	     * Plain text
+	     */
+
+	    if (value !== '*') {
+	      if (value === '$' || value === '^') {
+	        value = `\\${value}`;
+	      }
+
+	      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+	      if (match) {
+	        value += match[0];
+	        state.index += match[0].length;
+	      }
+
+	      push({ type: 'text', value });
+	      continue;
+	    }
+
+	    /**
+	     * Stars
+	     */
+
+	    if (prev && (prev.type === 'globstar' || prev.star === true)) {
+	      prev.type = 'star';
+	      prev.star = true;
+	      prev.value += value;
+	      prev.output = star;
+	      state.backtrack = true;
+	      state.globstar = true;
+	      consume(value);
+	      continue;
+	    }
+
+	    let rest = remaining();
+	    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+	      extglobOpen('star', value);
+	      continue;
+	    }
+
+	    if (prev.type === 'star') {
+	      if (opts.noglobstar === true) {
+	        consume(value);
+	        continue;
+	      }
+
+	      const prior = prev.prev;
+	      const before = prior.prev;
+	      const isStart = prior.type === 'slash' || prior.type === 'bos';
+	      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
+
+	      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
+	        push({ type: 'star', value, output: '' });
+	        continue;
+	      }
+
+	      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
+	      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
+	      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
+	        push({ type: 'star', value, output: '' });
+	        continue;
+	      }
+
+	      // strip consecutive `/**/`
+	      while (rest.slice(0, 3) === '/**') {
+	        const after = input[state.index + 4];
+	        if (after && after !== '/') {
+	          break;
+	        }
+	        rest = rest.slice(3);
+	        consume('/**', 3);
+	      }
+
+	      // A globstar followed only by balanced closing parens is at the logical end of patterns like
+	      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
+	      // parent path, except in negated extglobs where that would change the exclusion semantics.
+	      const isEnd = eos() || (
+	        state.parens > 0
+	        && rest === ')'.repeat(state.parens)
+	        && !extglobs.some(extglob => extglob.type === 'negate')
+	      );
+
+	      if (prior.type === 'bos' && eos()) {
+	        prev.type = 'globstar';
+	        prev.value += value;
+	        prev.output = globstar(opts);
+	        state.output = prev.output;
+	        state.globstar = true;
+	        consume(value);
+	        continue;
+	      }
+
+	      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
+	        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+	        prior.output = `(?:${prior.output}`;
+
+	        prev.type = 'globstar';
+	        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
+	        prev.value += value;
+	        state.globstar = true;
+	        state.output += prior.output + prev.output;
+	        consume(value);
+	        continue;
+	      }
+
+	      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
+	        const end = rest[1] !== void 0 ? '|$' : '';
+
+	        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+	        prior.output = `(?:${prior.output}`;
+
+	        prev.type = 'globstar';
+	        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+	        prev.value += value;
+
+	        state.output += prior.output + prev.output;
+	        state.globstar = true;
+
+	        consume(value + advance());
+
+	        push({ type: 'slash', value: '/', output: '' });
+	        continue;
+	      }
+
+	      if (prior.type === 'bos' && rest[0] === '/') {
+	        prev.type = 'globstar';
+	        prev.value += value;
+	        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+	        state.output = prev.output;
+	        state.globstar = true;
+	        consume(value + advance());
+	        push({ type: 'slash', value: '/', output: '' });
+	        continue;
+	      }
+
+	      // remove single star from output
+	      state.output = state.output.slice(0, -prev.output.length);
+
+	      // reset previous token to globstar
+	      prev.type = 'globstar';
+	      prev.output = globstar(opts);
+	      prev.value += value;
+
+	      // reset output with globstar
+	      state.output += prev.output;
+	      state.globstar = true;
+	      consume(value);
+	      continue;
+	    }
+
+	    const token = { type: 'star', value, output: star };
+
+	    if (opts.bash === true) {
+	      token.output = '.*?';
+	      if (prev.type === 'bos' || prev.type === 'slash') {
+	        token.output = nodot + token.output;
+	      }
+	      push(token);
+	      continue;
+	    }
+
+	    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
+	      token.output = value;
+	      push(token);
+	      continue;
+	    }
+
+	    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
+	      if (prev.type === 'dot') {
+	        state.output += NO_DOT_SLASH;
+	        prev.output += NO_DOT_SLASH;
+
+	      } else if (opts.dot === true) {
+	        state.output += NO_DOTS_SLASH;
+	        prev.output += NO_DOTS_SLASH;
+
+	      } else {
+	        state.output += nodot;
+	        prev.output += nodot;
+	      }
+
+	      if (peek() !== '*') {
+	        state.output += ONE_CHAR;
+	        prev.output += ONE_CHAR;
+	      }
+	    }
+
+	    push(token);
+	  }
+
+	  while (state.brackets > 0) {
+	    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
+	    state.output = utils.escapeLast(state.output, '[');
+	    decrement('brackets');
+	  }
+
+	  while (state.parens > 0) {
+	    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
+	    state.output = utils.escapeLast(state.output, '(');
+	    decrement('parens');
+	  }
+
+	  while (state.braces > 0) {
+	    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
+	    state.output = utils.escapeLast(state.output, '{');
+	    decrement('braces');
+	  }
+
+	  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
+	    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
+	  }
+
+	  // rebuild the output if we had to backtrack at any point
+	  if (state.backtrack === true) {
+	    state.output = '';
+
+	    for (const token of state.tokens) {
+	      state.output += token.output != null ? token.output : token.value;
+
+	      if (token.suffix) {
+	        state.output += token.suffix;
+	      }
+	    }
+	  }
+
+	  return state;
+	};
+
+	/**
+	 * Fast paths for creating regular expressions for common glob patterns.
+	 * This can significantly speed up processing and has very little downside
+	 * impact when none of the fast paths match.
+	 */
+
+	parse.fastpaths = (input, options) => {
+	  const opts = { ...options };
+	  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+	  const len = input.length;
+	  if (len > max) {
+	    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+	  }
+
+	  input = REPLACEMENTS[input] || input;
+
+	  // create constants based on platform, for windows or posix
+	  const {
+	    DOT_LITERAL,
+	    SLASH_LITERAL,
+	    ONE_CHAR,
+	    DOTS_SLASH,
+	    NO_DOT,
+	    NO_DOTS,
+	    NO_DOTS_SLASH,
+	    STAR,
+	    START_ANCHOR
+	  } = constants.globChars(opts.windows);
+
+	  const nodot = opts.dot ? NO_DOTS : NO_DOT;
+	  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+	  const capture = opts.capture ? '' : '?:';
+	  const state = { negated: false, prefix: '' };
+	  let star = opts.bash === true ? '.*?' : STAR;
+
+	  if (opts.capture) {
+	    star = `(${star})`;
+	  }
+
+	  const globstar = opts => {
+	    if (opts.noglobstar === true) return star;
+	    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+	  };
+
+	  const create = str => {
+	    switch (str) {
+	      case '*':
+	        return `${nodot}${ONE_CHAR}${star}`;
+
+	      case '.*':
+	        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+	      case '*.*':
+	        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+	      case '*/*':
+	        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+
+	      case '**':
+	        return nodot + globstar(opts);
+
+	      case '**/*':
+	        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+
+	      case '**/*.*':
+	        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+	      case '**/.*':
+	        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+	      default: {
+	        const match = /^(.*?)\.(\w+)$/.exec(str);
+	        if (!match) return;
+
+	        const source = create(match[1]);
+	        if (!source) return;
+
+	        return source + DOT_LITERAL + match[2];
+	      }
+	    }
+	  };
+
+	  const output = utils.removePrefix(input, state);
+	  let source = create(output);
+
+	  if (source && opts.strictSlashes !== true) {
+	    source += `${SLASH_LITERAL}?`;
+	  }
+
+	  return source;
+	};
+
+	parse_1 = parse;
+	return parse_1;
+}
+
+var picomatch_1$1;
+var hasRequiredPicomatch$1;
+
+function requirePicomatch$1 () {
+	if (hasRequiredPicomatch$1) return picomatch_1$1;
+	hasRequiredPicomatch$1 = 1;
+
+	const scan = /*@__PURE__*/ requireScan();
+	const parse = /*@__PURE__*/ requireParse();
+	const utils = /*@__PURE__*/ requireUtils();
+	const constants = /*@__PURE__*/ requireConstants();
+	const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
+
+	/**
+	 * Creates a matcher function from one or more glob patterns. The
+	 * returned function takes a string to match as its first argument,
+	 * and returns true if the string is a match. The returned matcher
+	 * function also takes a boolean as the second argument that, when true,
+	 * returns an object with additional information.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch(glob[, options]);
+	 *
+	 * const isMatch = picomatch('*.!(*a)');
+	 * console.log(isMatch('a.a')); //=> false
+	 * console.log(isMatch('a.b')); //=> true
+	 *
+	 * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
+	 * const picomatch = require('picomatch/posix');
+	 * // the same API, defaulting to posix paths
+	 * const isMatch = picomatch('a/*');
+	 * console.log(isMatch('a\\b')); //=> false
+	 * console.log(isMatch('a/b')); //=> true
+	 *
+	 * // you can still configure the matcher function to accept windows paths
+	 * const isMatch = picomatch('a/*', { options: windows });
+	 * console.log(isMatch('a\\b')); //=> true
+	 * console.log(isMatch('a/b')); //=> true
+	 * ```
+	 * @name picomatch
+	 * @param {String|Array} `globs` One or more glob patterns.
+	 * @param {Object=} `options`
+	 * @return {Function=} Returns a matcher function.
+	 * @api public
+	 */
+
+	const picomatch = (glob, options, returnState = false) => {
+	  if (Array.isArray(glob)) {
+	    const fns = glob.map(input => picomatch(input, options, returnState));
+	    const arrayMatcher = str => {
+	      for (const isMatch of fns) {
+	        const state = isMatch(str);
+	        if (state) return state;
+	      }
+	      return false;
+	    };
+	    return arrayMatcher;
+	  }
+
+	  const isState = isObject(glob) && glob.tokens && glob.input;
+
+	  if (glob === '' || (typeof glob !== 'string' && !isState)) {
+	    throw new TypeError('Expected pattern to be a non-empty string');
+	  }
+
+	  const opts = options || {};
+	  const posix = opts.windows;
+	  const regex = isState
+	    ? picomatch.compileRe(glob, options)
+	    : picomatch.makeRe(glob, options, false, true);
+
+	  const state = regex.state;
+	  delete regex.state;
+
+	  let isIgnored = () => false;
+	  if (opts.ignore) {
+	    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+	    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
+	  }
+
+	  const matcher = (input, returnObject = false) => {
+	    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
+	    const result = { glob, state, regex, posix, input, output, match, isMatch };
+
+	    if (typeof opts.onResult === 'function') {
+	      opts.onResult(result);
+	    }
+
+	    if (isMatch === false) {
+	      result.isMatch = false;
+	      return returnObject ? result : false;
+	    }
+
+	    if (isIgnored(input)) {
+	      if (typeof opts.onIgnore === 'function') {
+	        opts.onIgnore(result);
+	      }
+	      result.isMatch = false;
+	      return returnObject ? result : false;
+	    }
+
+	    if (typeof opts.onMatch === 'function') {
+	      opts.onMatch(result);
+	    }
+	    return returnObject ? result : true;
+	  };
+
+	  if (returnState) {
+	    matcher.state = state;
+	  }
+
+	  return matcher;
+	};
+
+	/**
+	 * Test `input` with the given `regex`. This is used by the main
+	 * `picomatch()` function to test the input string.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.test(input, regex[, options]);
+	 *
+	 * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
+	 * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
+	 * ```
+	 * @param {String} `input` String to test.
+	 * @param {RegExp} `regex`
+	 * @return {Object} Returns an object with matching info.
+	 * @api public
+	 */
+
+	picomatch.test = (input, regex, options, { glob, posix } = {}) => {
+	  if (typeof input !== 'string') {
+	    throw new TypeError('Expected input to be a string');
+	  }
+
+	  if (input === '') {
+	    return { isMatch: false, output: '' };
+	  }
+
+	  const opts = options || {};
+	  const format = opts.format || (posix ? utils.toPosixSlashes : null);
+	  let match = input === glob;
+	  let output = (match && format) ? format(input) : input;
+
+	  if (match === false) {
+	    output = format ? format(input) : input;
+	    match = output === glob;
+	  }
+
+	  if (match === false || opts.capture === true) {
+	    if (opts.matchBase === true || opts.basename === true) {
+	      match = picomatch.matchBase(input, regex, options, posix);
+	    } else {
+	      match = regex.exec(output);
+	    }
+	  }
+
+	  return { isMatch: Boolean(match), match, output };
+	};
+
+	/**
+	 * Match the basename of a filepath.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.matchBase(input, glob[, options]);
+	 * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
+	 * ```
+	 * @param {String} `input` String to test.
+	 * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
+	 * @return {Boolean}
+	 * @api public
+	 */
+
+	picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
+	  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
+	  return regex.test(utils.basename(input, { windows: posix }));
+	};
+
+	/**
+	 * Returns true if **any** of the given glob `patterns` match the specified `string`.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.isMatch(string, patterns[, options]);
+	 *
+	 * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
+	 * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
+	 * ```
+	 * @param {String|Array} str The string to test.
+	 * @param {String|Array} patterns One or more glob patterns to use for matching.
+	 * @param {Object} [options] See available [options](#options).
+	 * @return {Boolean} Returns true if any patterns match `str`
+	 * @api public
+	 */
+
+	picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
+
+	/**
+	 * Parse a glob pattern to create the source string for a regular
+	 * expression.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * const result = picomatch.parse(pattern[, options]);
+	 * ```
+	 * @param {String} `pattern`
+	 * @param {Object} `options`
+	 * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
+	 * @api public
+	 */
+
+	picomatch.parse = (pattern, options) => {
+	  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
+	  return parse(pattern, { ...options, fastpaths: false });
+	};
+
+	/**
+	 * Scan a glob pattern to separate the pattern into segments.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.scan(input[, options]);
+	 *
+	 * const result = picomatch.scan('!./foo/*.js');
+	 * console.log(result);
+	 * { prefix: '!./',
+	 *   input: '!./foo/*.js',
+	 *   start: 3,
+	 *   base: 'foo',
+	 *   glob: '*.js',
+	 *   isBrace: false,
+	 *   isBracket: false,
+	 *   isGlob: true,
+	 *   isExtglob: false,
+	 *   isGlobstar: false,
+	 *   negated: true }
+	 * ```
+	 * @param {String} `input` Glob pattern to scan.
+	 * @param {Object} `options`
+	 * @return {Object} Returns an object with
+	 * @api public
+	 */
+
+	picomatch.scan = (input, options) => scan(input, options);
+
+	/**
+	 * Compile a regular expression from the `state` object returned by the
+	 * [parse()](#parse) method.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * const state = picomatch.parse('*.js');
+	 * // picomatch.compileRe(state[, options]);
+	 *
+	 * console.log(picomatch.compileRe(state));
+	 * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+	 * ```
+	 * @param {Object} `state`
+	 * @param {Object} `options`
+	 * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
+	 * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
+	 * @return {RegExp}
+	 * @api public
+	 */
+
+	picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
+	  if (returnOutput === true) {
+	    return state.output;
+	  }
+
+	  const opts = options || {};
+	  const prepend = opts.contains ? '' : '^';
+	  const append = opts.contains ? '' : '$';
+
+	  let source = `${prepend}(?:${state.output})${append}`;
+	  if (state && state.negated === true) {
+	    source = `^(?!${source}).*$`;
+	  }
+
+	  const regex = picomatch.toRegex(source, options);
+	  if (returnState === true) {
+	    regex.state = state;
+	  }
+
+	  return regex;
+	};
+
+	/**
+	 * Create a regular expression from a parsed glob pattern.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.makeRe(state[, options]);
+	 *
+	 * const result = picomatch.makeRe('*.js');
+	 * console.log(result);
+	 * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+	 * ```
+	 * @param {String} `state` The object returned from the `.parse` method.
+	 * @param {Object} `options`
+	 * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
+	 * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
+	 * @return {RegExp} Returns a regex created from the given pattern.
+	 * @api public
+	 */
+
+	picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+	  if (!input || typeof input !== 'string') {
+	    throw new TypeError('Expected a non-empty string');
+	  }
+
+	  let parsed = { negated: false, fastpaths: true };
+
+	  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
+	    parsed.output = parse.fastpaths(input, options);
+	  }
+
+	  if (!parsed.output) {
+	    parsed = parse(input, options);
+	  }
+
+	  return picomatch.compileRe(parsed, options, returnOutput, returnState);
+	};
+
+	/**
+	 * Create a regular expression from the given regex source string.
+	 *
+	 * ```js
+	 * const picomatch = require('picomatch');
+	 * // picomatch.toRegex(source[, options]);
+	 *
+	 * const { output } = picomatch.parse('*.js');
+	 * console.log(picomatch.toRegex(output));
+	 * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+	 * ```
+	 * @param {String} `source` Regular expression source string.
+	 * @param {Object} `options`
+	 * @return {RegExp}
+	 * @api public
+	 */
+
+	picomatch.toRegex = (source, options) => {
+	  try {
+	    const opts = options || {};
+	    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
+	  } catch (err) {
+	    if (options && options.debug === true) throw err;
+	    return /$^/;
+	  }
+	};
+
+	/**
+	 * Picomatch constants.
+	 * @return {Object}
+	 */
+
+	picomatch.constants = constants;
+
+	/**
+	 * Expose "picomatch"
+	 */
+
+	picomatch_1$1 = picomatch;
+	return picomatch_1$1;
+}
+
+var picomatch_1;
+var hasRequiredPicomatch;
+
+function requirePicomatch () {
+	if (hasRequiredPicomatch) return picomatch_1;
+	hasRequiredPicomatch = 1;
+
+	const pico = /*@__PURE__*/ requirePicomatch$1();
+	const utils = /*@__PURE__*/ requireUtils();
+
+	function picomatch(glob, options, returnState = false) {
+	  // default to os.platform()
+	  if (options && (options.windows === null || options.windows === undefined)) {
+	    // don't mutate the original options object
+	    options = { ...options, windows: utils.isWindows() };
+	  }
+
+	  return pico(glob, options, returnState);
+	}
+
+	Object.assign(picomatch, pico);
+	picomatch_1 = picomatch;
+	return picomatch_1;
+}
+
+var picomatchExports = /*@__PURE__*/ requirePicomatch();
+var picomatch = /*@__PURE__*/getDefaultExportFromCjs(picomatchExports);
+
+// Patterns used in the config: a glob, or a regular expression written /.../flags.
+const REGEX_LITERAL = /^\/(.+)\/([a-z]*)$/s;
+/** Throws with a readable message when the pattern is not valid. */
+function compilePattern(source) {
+    const literal = REGEX_LITERAL.exec(source);
+    if (literal !== null) {
+        const flags = (literal[2] ?? '').replace(/[gy]/g, '');
+        const regex = new RegExp(literal[1], flags);
+        return { source, test: (text) => regex.test(text) };
+    }
+    // `*` may cross `/` in test ids (they contain file paths), so a test pattern like '*pragma*'
+    // matches wherever the word stands; `**` keeps its usual meaning for files.
+    const glob = picomatch(source, { dot: true, bash: true });
+    return { source, test: (text) => glob(text) };
+}
+function matchesAny(matchers, candidates) {
+    for (const matcher of matchers) {
+        for (const candidate of candidates) {
+            if (candidate !== undefined && matcher.test(candidate))
+                return true;
+        }
+    }
+    return false;
+}
+
+// The gate's configuration: YAML text in, a validated and compiled Config out.
+// Every error names the key it is about, so a maintainer can fix the file without guessing.
+class ConfigError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ConfigError';
+    }
+}
+const DEFAULT_CONFIG_PATH = '.github/dual-backend.yml';
+const DEFAULT_REDACT_ENV = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL'];
+const KNOWN_KEYS = [
+    'backends',
+    'backend-in-name',
+    'aliases',
+    'scope',
+    'exemptions',
+    'flaky',
+    'skip-markers',
+    'min-tests',
+    'redact-env',
+    'artifacts'
+];
+const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Validates a config object (from YAML, or built by the CLI/action from flags and inputs). */
+function buildConfig(document, source = 'config') {
+    const at = (key, message) => new ConfigError(`${source}: ${key}: ${message}`);
+    if (!isRecord(document))
+        throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+    for (const key of Object.keys(document)) {
+        if (!KNOWN_KEYS.includes(key))
+            throw at(key, `unknown key (known keys: ${KNOWN_KEYS.join(', ')})`);
+    }
+    const backendsValue = document.backends ?? {};
+    if (!isRecord(backendsValue))
+        throw at('backends', 'must map each backend name to a glob or a list of globs');
+    const artifactsValue = document.artifacts ?? {};
+    if (!isRecord(artifactsValue))
+        throw at('artifacts', 'must map each backend name to an artifact name pattern or a list of them');
+    const backends = Object.entries(backendsValue).map(([name, globs]) => {
+        if (!BACKEND_NAME.test(name))
+            throw at(`backends.${name}`, 'a backend name uses letters, digits, ".", "_" and "-"');
+        const reports = stringList(globs, `backends.${name}`, at);
+        if (reports.length === 0)
+            throw at(`backends.${name}`, 'needs at least one report glob');
+        const artifactPatterns = stringList(artifactsValue[name] ?? [], `artifacts.${name}`, at);
+        return { name, reports, artifacts: artifactPatterns.map((p) => pattern(p, `artifacts.${name}`, at)) };
+    });
+    for (const name of Object.keys(artifactsValue)) {
+        if (!backends.some((b) => b.name === name))
+            throw at(`artifacts.${name}`, 'names a backend that is not under backends');
+    }
+    const aliases = new Map();
+    const aliasValue = document.aliases ?? {};
+    if (!isRecord(aliasValue))
+        throw at('aliases', 'must map a backend name to a list of other spellings');
+    for (const [name, spellings] of Object.entries(aliasValue)) {
+        for (const spelling of stringList(spellings, `aliases.${name}`, at))
+            aliases.set(spelling.toLowerCase(), name);
+    }
+    for (const backend of backends)
+        aliases.set(backend.name.toLowerCase(), backend.name);
+    const backendInName = stringList(document['backend-in-name'] ?? [], 'backend-in-name', at).map((source) => {
+        let regex;
+        try {
+            regex = new RegExp(source);
+        }
+        catch (error) {
+            throw at('backend-in-name', `not a valid regular expression: ${error.message}`);
+        }
+        if (!/\(\?<backend>/.test(source))
+            throw at('backend-in-name', `needs a named group (?<backend>...): ${source}`);
+        return regex;
+    });
+    const scope = document.scope ?? {};
+    if (!isRecord(scope))
+        throw at('scope', 'must be a mapping with include and exclude lists');
+    for (const key of Object.keys(scope)) {
+        if (key !== 'include' && key !== 'exclude')
+            throw at(`scope.${key}`, 'unknown key (use include and exclude)');
+    }
+    const include = stringList(scope.include ?? [], 'scope.include', at).map((p) => pattern(p, 'scope.include', at));
+    const exclude = stringList(scope.exclude ?? [], 'scope.exclude', at).map((p) => pattern(p, 'scope.exclude', at));
+    const exemptions = listOf(document.exemptions ?? [], 'exemptions', at).map((entry, index) => exemption(entry, `exemptions[${index}]`, backends, aliases, at));
+    const flaky = document.flaky ?? 'warn';
+    if (flaky !== 'warn' && flaky !== 'fail')
+        throw at('flaky', 'must be "warn" or "fail"');
+    const skipMarkers = stringList(document['skip-markers'] ?? [], 'skip-markers', at).map((source) => {
+        try {
+            return new RegExp(source, 'm');
+        }
+        catch (error) {
+            throw at('skip-markers', `not a valid regular expression: ${error.message}`);
+        }
+    });
+    const minTests = document['min-tests'] ?? 1;
+    if (typeof minTests !== 'number' || !Number.isInteger(minTests) || minTests < 0) {
+        throw at('min-tests', 'must be a whole number, 0 or more');
+    }
+    const redactEnv = stringList(document['redact-env'] ?? DEFAULT_REDACT_ENV, 'redact-env', at);
+    return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv };
+}
+/** Checks that run once the backends are final (after CLI flags or action inputs override them). */
+function assertRunnable(config) {
+    if (config.backends.length < 2) {
+        throw new ConfigError(`backends: at least two backends are needed to compare (found ${config.backends.length}: ${config.backends.map((b) => b.name).join(', ') || 'none'})`);
+    }
+}
+function exemption(entry, key, backends, aliases, at) {
+    if (!isRecord(entry))
+        throw at(key, 'must be a mapping {test, backends, reason, until}');
+    for (const field of Object.keys(entry)) {
+        if (!['test', 'backends', 'reason', 'until'].includes(field))
+            throw at(`${key}.${field}`, 'unknown key (use test, backends, reason, until)');
+    }
+    if (typeof entry.test !== 'string' || entry.test.length === 0)
+        throw at(`${key}.test`, 'a test pattern is required');
+    if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
+        throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends');
+    }
+    const onBackends = stringList(entry.backends ?? [], `${key}.backends`, at).map((name) => {
+        const canonical = aliases.get(name.toLowerCase()) ?? name;
+        if (backends.length > 0 && !backends.some((b) => b.name === canonical)) {
+            throw at(`${key}.backends`, `unknown backend "${name}"`);
+        }
+        return canonical;
+    });
+    if (onBackends.length === 0)
+        throw at(`${key}.backends`, 'list the backends the test is expected to run on');
+    let until;
+    if (entry.until !== undefined) {
+        const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text)))
+            throw at(`${key}.until`, 'must be a date YYYY-MM-DD');
+        until = text;
+    }
+    return { test: pattern(entry.test, `${key}.test`, at), backends: onBackends, reason: entry.reason.trim(), until };
+}
+function pattern(source, key, at) {
+    try {
+        return compilePattern(source);
+    }
+    catch (error) {
+        throw at(key, `not a valid pattern "${source}": ${error.message}`);
+    }
+}
+function stringList(value, key, at) {
+    const list = Array.isArray(value) ? value : [value];
+    return list.map((item) => {
+        if (typeof item !== 'string' || item.length === 0)
+            throw at(key, 'must be a string or a list of strings');
+        return item;
+    });
+}
+function listOf(value, key, at) {
+    if (!Array.isArray(value))
+        throw at(key, 'must be a list');
+    return value;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Reads the config file (when there is one) and applies backend overrides from flags or inputs.
+function loadConfig(source) {
+    const explicit = source.path !== undefined && source.path.length > 0;
+    const path = explicit ? source.path : DEFAULT_CONFIG_PATH;
+    let document = {};
+    if (explicit || existsSync(path)) {
+        let text;
+        try {
+            text = readFileSync(path, 'utf8');
+        }
+        catch (error) {
+            throw new ConfigError(`${path}: cannot read the config file (${error.code ?? error.message})`);
+        }
+        try {
+            document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA }) ?? {};
+        }
+        catch (error) {
+            throw new ConfigError(`${path}: not valid YAML: ${error.message}`);
+        }
+    }
+    if (source.backends !== undefined && source.backends.size > 0) {
+        if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+            throw new ConfigError(`${path}: the top level must be a mapping of keys`);
+        }
+        document = { ...document, backends: Object.fromEntries(source.backends) };
+    }
+    const config = buildConfig(document, explicit || existsSync(path) ? path : 'config');
+    assertRunnable(config);
+    return config;
+}
+/** Parses `name=glob` (CLI) or `name: glob` (action input) lines; a repeated name adds globs. */
+function parseBackendLines(lines, separator) {
+    const backends = new Map();
+    for (const raw of lines) {
+        const line = raw.trim();
+        if (line.length === 0 || line.startsWith('#'))
+            continue;
+        const at = line.indexOf(separator);
+        const name = at > 0 ? line.slice(0, at).trim() : '';
+        const glob = at > 0 ? line.slice(at + 1).trim() : '';
+        if (name.length === 0 || glob.length === 0) {
+            throw new ConfigError(`backends: expected "name${'=' }glob", got "${line}"`);
+        }
+        backends.set(name, [...(backends.get(name) ?? []), glob]);
+    }
+    return backends;
+}
+
+const ID_SEPARATOR = ' › ';
+/** Suite names that are the runner's own label, not part of the test's identity. */
+const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '']);
+/** node:test writes classname="test" for every test. */
+const GENERIC_CLASSNAMES = new Set(['test', '']);
+function identify(testcase, config) {
+    let { name, classname } = testcase;
+    const suites = [...testcase.suitePath];
+    let named;
+    if (config.backendInName.length > 0) {
+        const strip = (text) => {
+            if (text === undefined)
+                return undefined;
+            const result = stripBackend(text, config.backendInName);
+            if (result.backend !== undefined)
+                named ??= result.backend;
+            return result.text;
+        };
+        name = strip(name) ?? '';
+        classname = strip(classname);
+        for (let i = suites.length - 1; i >= 0; i--)
+            suites[i] = strip(suites[i]) ?? '';
+    }
+    const parts = [];
+    const file = testcase.file;
+    if (file !== undefined)
+        parts.push(file);
+    const keep = (part) => {
+        if (part === undefined)
+            return;
+        const trimmed = part.trim();
+        if (trimmed.length === 0 || parts.includes(trimmed))
+            return;
+        parts.push(trimmed);
+    };
+    for (const suite of suites) {
+        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
+            continue;
+        if (classname !== undefined && (classname === suite || classname.startsWith(`${suite}.`) || classname.startsWith(`${suite} `)))
+            continue;
+        if (file !== undefined && sameFile(file, suite))
+            continue;
+        if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `))
+            continue;
+        keep(suite);
+    }
+    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && classname !== name && !name.startsWith(`${classname} `)) {
+        if (file === undefined || !sameFile(file, classname))
+            keep(classname);
+    }
+    parts.push(name.trim());
+    const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named);
+    return { id: parts.join(ID_SEPARATOR), namedBackend: canonical };
+}
+function stripBackend(text, patterns) {
+    for (const pattern of patterns) {
+        const match = pattern.exec(text);
+        const backend = match?.groups?.backend;
+        if (match === null || backend === undefined)
+            continue;
+        const stripped = text.slice(0, match.index) + text.slice(match.index + match[0].length);
+        return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend };
+    }
+    return { text, backend: undefined };
+}
+function sameFile(file, other) {
+    return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
+}
+
+// The verdict model shared by the engine, the renderers, the CLI and the action.
+// Everything here is plain data so the JSON output is a direct serialisation of it.
+/** Backend-level gaps name no single test; their `test` is this marker. */
+const WHOLE_BACKEND = '*';
+
+// Redaction of credentials in text taken from reports. Applied where report text enters the
+// verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
+// `core.setSecret` masking only covers the runner's log, not text sent through the API.
+const MASK = '***';
+/** scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s@/?#'"<>]*)?@(?=[^\s@]*)/gi;
+/** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
+const KEY_VALUE = /\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&,'"<>]+)/gi;
+const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+const KNOWN_TOKENS = [
+    /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
+    /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+    /\bAKIA[0-9A-Z]{16}\b/g,
+    /\bxox[abpr]-[A-Za-z0-9-]{10,}/g
+];
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+/** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
+const MIN_SECRET_LENGTH = 4;
+function createRedactor(secretValues = []) {
+    const secrets = expandSecrets(secretValues);
+    const patterns = secrets.map(secretPattern);
+    return (text) => {
+        if (text.length === 0)
+            return text;
+        let out = text;
+        for (const pattern of patterns)
+            out = out.replace(pattern, MASK);
+        out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
+        out = out.replace(URL_USERINFO, (_match, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
+        out = out.replace(KEY_VALUE, (_match, key, separator) => `${key}${separator}${MASK}`);
+        out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
+        for (const token of KNOWN_TOKENS)
+            out = out.replace(token, MASK);
+        return out;
+    };
+}
+/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
+function expandSecrets(values) {
+    const out = new Set();
+    for (const raw of values) {
+        const value = raw.trim();
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        out.add(value);
+        try {
+            const url = new URL(value);
+            for (const part of [url.password, safeDecode(url.password)]) {
+                if (part.length >= MIN_SECRET_LENGTH)
+                    out.add(part);
+            }
+        }
+        catch {
+            // not a URL: the value itself is the secret
+        }
+    }
+    // Longest first, so a URL is masked whole before its password alone.
+    return [...out].sort((a, b) => b.length - a.length);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** Matches the value even when a line break (and indentation) was inserted anywhere inside it. */
+function secretPattern(value) {
+    const chars = [...value].map((char) => char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
+    return new RegExp(chars.join('(?:\\r?\\n[ \\t]*)?'), 'g');
+}
+/**
+ * Cuts text to at most `maxChars` without leaving half a secret behind: a credential cut in two
+ * no longer matches any pattern, so the cut goes back to the last line break (or space).
+ * Redact first, then cut.
+ */
+function truncateSafely(text, maxChars) {
+    if (text.length <= maxChars)
+        return { text, truncated: false };
+    let cut = text.slice(0, maxChars);
+    const lineBreak = cut.lastIndexOf('\n');
+    const space = cut.search(/\s\S*$/);
+    if (lineBreak > maxChars / 2)
+        cut = cut.slice(0, lineBreak);
+    else if (space > maxChars / 2)
+        cut = cut.slice(0, space);
+    else
+        cut = cut.slice(0, Math.max(0, maxChars - 64));
+    return { text: cut, truncated: true };
+}
+
+const KIND_PHRASE = {
+    failed: ['test failed', 'tests failed'],
+    errored: ['test errored', 'tests errored'],
+    missing: ['test missing', 'tests missing'],
+    skipped: ['test skipped', 'tests skipped'],
+    flaky: ['test flaky', 'tests flaky'],
+    'no-report': ['no report', 'no report'],
+    empty: ['empty report', 'empty reports'],
+    'too-few': ['too few tests', 'too few tests']
+};
+function verdictTitle(verdict) {
+    const names = verdict.backends.map((b) => b.name);
+    if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
+        return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`;
+    }
+    const counts = new Map();
+    for (const gap of verdict.gaps) {
+        const key = `${gap.kind}\0${gap.backend}`;
+        const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+    }
+    const parts = [...counts.values()].map(({ kind, backend, count }) => {
+        const [one, many] = KIND_PHRASE[kind];
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few';
+        return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
+    });
+    const head = [];
+    if (verdict.errors.length > 0)
+        head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`);
+    if (verdict.gaps.length > 0)
+        head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`);
+    return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ');
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+// One status byte per test and backend.
+const LAST_MASK = 0b111;
+const PASSED = 1;
+const FAILED = 2;
+const ERRORED = 3;
+const SKIPPED = 4;
+const ANY_FAILURE = 1 << 3;
+const ANY_PASS = 1 << 4;
+const FLAKY_MARK = 1 << 5;
+const MARKER_SKIP = 1 << 6;
+const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED };
+/** Lines and characters of a message shown with a gap. */
+const GAP_MESSAGE_LINES = 12;
+const GAP_MESSAGE_CHARS = 2_000;
+class BackendState {
+    name;
+    files = 0;
+    statuses = new Uint8Array(1024);
+    details = new Map();
+    errors = [];
+    jobResult;
+    constructor(name) {
+        this.name = name;
+    }
+    mark(index, code, flags) {
+        if (index >= this.statuses.length) {
+            const grown = new Uint8Array(Math.max(index + 1, this.statuses.length * 2));
+            grown.set(this.statuses);
+            this.statuses = grown;
+        }
+        const previous = this.statuses[index];
+        this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags;
+    }
+    status(index) {
+        return index < this.statuses.length ? this.statuses[index] : 0;
+    }
+}
+class CoverageEngine {
+    config;
+    options;
+    ids = new Map();
+    idList = [];
+    fileOf = [];
+    lineOf = [];
+    interned = new Map();
+    states;
+    crossLeg = new Map();
+    errors = [];
+    unassigned = 0;
+    unscopedCache = new Map();
+    constructor(config, options) {
+        this.config = config;
+        this.options = options;
+        this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]));
+    }
+    /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
+    openFile(path, backends) {
+        for (const backend of backends)
+            this.state(backend).files += 1;
+        return { path, backends };
+    }
+    /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
+    setJobResult(backend, result) {
+        this.state(backend).jobResult = result;
+    }
+    fileError(file, error) {
+        const entry = { ...error, message: this.options.redact(error.message) };
+        this.errors.push(entry);
+        if (typeof file !== 'string')
+            for (const backend of file.backends)
+                this.state(backend).errors.push(entry);
+    }
+    addTestcase(file, testcase) {
+        const { id, namedBackend } = identify(testcase, this.config);
+        let backend;
+        if (namedBackend !== undefined) {
+            if (!file.backends.includes(namedBackend)) {
+                this.noteCrossLeg(id, namedBackend, file.backends.join('+'));
+                return;
+            }
+            backend = namedBackend;
+        }
+        else if (file.backends.length === 1) {
+            backend = file.backends[0];
+        }
+        else {
+            this.unassigned += 1;
+            return;
+        }
+        if (backend === undefined || !this.inScope(id, testcase.file))
+            return;
+        const index = this.indexOf(id, testcase.file, testcase.line);
+        const state = this.state(backend);
+        let code = CASE_CODE[testcase.status];
+        let flags = 0;
+        let detail;
+        if (code === PASSED && testcase.output !== undefined) {
+            const marker = this.findSkipMarker(testcase.output);
+            if (marker !== undefined) {
+                code = SKIPPED;
+                flags |= MARKER_SKIP;
+                detail = { message: marker, markerSkip: true };
+            }
+        }
+        if (code === PASSED)
+            flags |= ANY_PASS;
+        if (code === FAILED || code === ERRORED)
+            flags |= ANY_FAILURE;
+        if (testcase.flaky)
+            flags |= FLAKY_MARK;
+        if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
+            detail = { message: this.cleanMessage(testcase.message) };
+        }
+        state.mark(index, code, flags);
+        // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
+        if (detail !== undefined && (code !== PASSED || !state.details.has(index)))
+            state.details.set(index, detail);
+    }
+    verdict() {
+        const backends = this.config.backends.map((b) => b.name);
+        const today = this.options.now.toISOString().slice(0, 10);
+        const exemptionUse = this.config.exemptions.map(() => ({ matched: false, excused: new Set() }));
+        const gaps = [];
+        const flaky = [];
+        const summaries = new Map(backends.map((name) => {
+            const state = this.state(name);
+            const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
+            if (state.jobResult !== undefined)
+                summary.jobResult = state.jobResult;
+            return [name, summary];
+        }));
+        const silenced = new Set(backends.filter((name) => this.state(name).files === 0));
+        for (let index = 0; index < this.idList.length; index++) {
+            const id = this.idList[index];
+            const file = this.fileOf[index];
+            const statuses = new Map();
+            for (const name of backends) {
+                const bits = this.state(name).status(index);
+                const status = bits === 0 ? 'missing' : finalStatus(bits);
+                statuses.set(name, status);
+                if (status !== 'missing') {
+                    const summary = summaries.get(name);
+                    summary.tests += 1;
+                    summary[status] += 1;
+                }
+            }
+            const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]));
+            const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined;
+            if (exemption !== undefined)
+                exemptionUse[exemptionIndex].matched = true;
+            const expired = exemption?.until !== undefined && exemption.until < today;
+            for (const name of backends) {
+                const status = statuses.get(name);
+                if (status === 'passed')
+                    continue;
+                const state = this.state(name);
+                const detail = state.details.get(index);
+                if (status === 'flaky') {
+                    flaky.push(withMessage({ test: id, backend: name }, detail?.message));
+                    if (this.config.flaky === 'warn')
+                        continue;
+                }
+                const excusable = status === 'missing' || status === 'skipped';
+                if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
+                    exemptionUse[exemptionIndex]?.excused.add(id);
+                    continue;
+                }
+                if (status === 'missing' && silenced.has(name))
+                    continue;
+                const others = othersOf(statuses, name, exemption, expired);
+                const gap = {
+                    test: id,
+                    backend: name,
+                    kind: status,
+                    reason: testReason(status, name, others, detail, exemption?.until, expired),
+                    others
+                };
+                if (detail?.message !== undefined)
+                    gap.message = detail.message;
+                if (file !== undefined)
+                    gap.file = file;
+                const line = this.lineOf[index];
+                if (line !== undefined)
+                    gap.line = line;
+                gaps.push(gap);
+            }
+        }
+        const backendGaps = this.backendGaps([...summaries.values()]);
+        const allGaps = [...backendGaps, ...gaps.sort(compareGaps)];
+        const exemptions = this.config.exemptions.map((exemption, i) => {
+            const use = exemptionUse[i];
+            const expired = exemption.until !== undefined && exemption.until < today;
+            const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused';
+            const report = {
+                test: exemption.test.source,
+                backends: exemption.backends,
+                reason: exemption.reason,
+                state,
+                excused: [...use.excused].sort()
+            };
+            if (exemption.until !== undefined)
+                report.until = exemption.until;
+            return report;
+        });
+        const summaryList = [...summaries.values()];
+        const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure';
+        const verdict = {
+            conclusion,
+            title: '',
+            backends: summaryList,
+            tests: this.idList.length,
+            gaps: allGaps,
+            exemptions,
+            flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
+            crossLeg: [...this.crossLeg.values()],
+            unassigned: this.unassigned,
+            errors: this.errors
+        };
+        verdict.title = verdictTitle(verdict);
+        return verdict;
+    }
+    backendGaps(summaries) {
+        const gaps = [];
+        const patterns = new Map(this.config.backends.map((b) => [b.name, b.reports.join(', ')]));
+        for (const summary of summaries) {
+            const { name } = summary;
+            const job = summary.jobResult !== undefined && summary.jobResult !== 'success' ? `; its job's result is "${summary.jobResult}"` : '';
+            const base = { test: WHOLE_BACKEND, backend: name, others: {} };
+            const errors = this.state(name).errors.length;
+            const unreadable = errors > 0 ? `; ${errors} report file(s) could not be read` : '';
+            if (summary.files === 0) {
+                gaps.push({ ...base, kind: 'no-report', reason: `no report file matched ${patterns.get(name) ?? 'its globs'}${job}` });
+            }
+            else if (summary.tests === 0) {
+                gaps.push({
+                    ...base,
+                    kind: 'empty',
+                    reason: `${summary.files} report file(s) but no test in scope${unreadable}${job}`
+                });
+            }
+            else if (summary.tests < this.config.minTests) {
+                gaps.push({
+                    ...base,
+                    kind: 'too-few',
+                    reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
+                });
+            }
+        }
+        return gaps;
+    }
+    state(name) {
+        let state = this.states.get(name);
+        if (state === undefined) {
+            state = new BackendState(name);
+            this.states.set(name, state);
+        }
+        return state;
+    }
+    indexOf(id, file, line) {
+        let index = this.ids.get(id);
+        if (index === undefined) {
+            index = this.idList.length;
+            this.ids.set(id, index);
+            this.idList.push(id);
+            this.fileOf.push(file === undefined ? undefined : this.intern(file));
+            this.lineOf.push(line);
+        }
+        return index;
+    }
+    intern(text) {
+        let interned = this.interned.get(text);
+        if (interned === undefined) {
+            interned = text;
+            this.interned.set(text, text);
+        }
+        return interned;
+    }
+    inScope(id, file) {
+        const { include, exclude } = this.config;
+        if (include.length === 0 && exclude.length === 0)
+            return true;
+        const key = file === undefined ? id : `${file}\0${id}`;
+        let scoped = this.unscopedCache.get(key);
+        if (scoped === undefined) {
+            const candidates = [id, file];
+            scoped = (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates);
+            // Only cache the answer per file when the file decides it; ids are unique, caching them costs memory.
+            if (file !== undefined && this.unscopedCache.size < 100_000)
+                this.unscopedCache.set(key, scoped);
+        }
+        return scoped;
+    }
+    findSkipMarker(output) {
+        for (const marker of this.config.skipMarkers) {
+            const match = marker.exec(output);
+            if (match !== null) {
+                const lineStart = output.lastIndexOf('\n', match.index) + 1;
+                const lineEnd = output.indexOf('\n', match.index);
+                const line = output.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+                return this.cleanMessage(line);
+            }
+        }
+        return undefined;
+    }
+    cleanMessage(raw) {
+        const redacted = this.options.redact(raw);
+        const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
+        const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
+        const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
+        return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
+    }
+    noteCrossLeg(id, namedBackend, foundIn) {
+        const key = `${id}\0${namedBackend}\0${foundIn}`;
+        if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000)
+            this.crossLeg.set(key, { test: id, namedBackend, foundIn });
+    }
+}
+function finalStatus(bits) {
+    const last = bits & LAST_MASK;
+    const anyFailure = (bits & ANY_FAILURE) !== 0;
+    if (last === FAILED)
+        return 'failed';
+    if (last === ERRORED)
+        return 'errored';
+    if (last === PASSED)
+        return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed';
+    // Skipped last: an earlier run in another shard or attempt decides when there was one.
+    if ((bits & ANY_PASS) !== 0)
+        return anyFailure ? 'flaky' : 'passed';
+    return anyFailure ? 'failed' : 'skipped';
+}
+function othersOf(statuses, backend, exemption, expired) {
+    const others = {};
+    for (const [name, status] of statuses) {
+        if (name === backend)
+            continue;
+        const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped');
+        others[name] = excused ? 'exempt' : status;
+    }
+    return others;
+}
+function testReason(status, backend, others, detail, until, expired) {
+    const elsewhere = Object.entries(others)
+        .map(([name, s]) => `${s} on ${name}`)
+        .join(', ');
+    const context = elsewhere.length > 0 ? ` (${elsewhere})` : '';
+    const expiry = expired && until !== undefined ? `; its exemption expired on ${until}` : '';
+    switch (status) {
+        case 'missing':
+            return `never ran on ${backend}${context}${expiry}`;
+        case 'skipped':
+            return detail?.markerSkip === true
+                ? `reported as passed on ${backend}, but its output says it skipped itself${context}${expiry}`
+                : `skipped on ${backend}${context}${expiry}`;
+        case 'failed':
+            return `failed on ${backend}${context}`;
+        case 'errored':
+            return `errored on ${backend}${context}`;
+        case 'flaky':
+            return `passed on ${backend} only after a failed attempt (flaky: fail)${context}`;
+        default:
+            return `${status} on ${backend}${context}`;
+    }
+}
+const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
+function compareGaps(a, b) {
+    return KIND_ORDER$1[a.kind] - KIND_ORDER$1[b.kind] || a.backend.localeCompare(b.backend) || a.test.localeCompare(b.test);
+}
+function withMessage(value, message) {
+    return message === undefined ? value : { ...value, message };
+}
+
+//#region rolldown:runtime
+var __require = /* @__PURE__ */ createRequire(import.meta.url);
+
+//#endregion
+//#region src/utils.ts
+function cleanPath(path) {
+	let normalized = normalize(path);
+	if (normalized.length > 1 && normalized[normalized.length - 1] === sep) normalized = normalized.substring(0, normalized.length - 1);
+	return normalized;
+}
+const SLASHES_REGEX = /[\\/]/g;
+function convertSlashes(path, separator) {
+	return path.replace(SLASHES_REGEX, separator);
+}
+const WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
+function isRootDirectory(path) {
+	return path === "/" || WINDOWS_ROOT_DIR_REGEX.test(path);
+}
+function normalizePath(path, options) {
+	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
+	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
+	if (resolvePaths) path = resolve(path);
+	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
+	if (path === ".") return "";
+	const needsSeperator = path[path.length - 1] !== pathSeparator;
+	return convertSlashes(needsSeperator ? path + pathSeparator : path, pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/join-path.ts
+function joinPathWithBasePath(filename, directoryPath) {
+	return directoryPath + filename;
+}
+function joinPathWithRelativePath(root, options) {
+	return function(filename, directoryPath) {
+		const sameRoot = directoryPath.startsWith(root);
+		if (sameRoot) return directoryPath.slice(root.length) + filename;
+		else return convertSlashes(relative(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
+	};
+}
+function joinPath(filename) {
+	return filename;
+}
+function joinDirectoryPath(filename, directoryPath, separator) {
+	return directoryPath + filename + separator;
+}
+function build$7(root, options) {
+	const { relativePaths, includeBasePath } = options;
+	return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
+}
+
+//#endregion
+//#region src/api/functions/push-directory.ts
+function pushDirectoryWithRelativePath(root) {
+	return function(directoryPath, paths) {
+		paths.push(directoryPath.substring(root.length) || ".");
+	};
+}
+function pushDirectoryFilterWithRelativePath(root) {
+	return function(directoryPath, paths, filters) {
+		const relativePath = directoryPath.substring(root.length) || ".";
+		if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
+	};
+}
+const pushDirectory = (directoryPath, paths) => {
+	paths.push(directoryPath || ".");
+};
+const pushDirectoryFilter = (directoryPath, paths, filters) => {
+	const path = directoryPath || ".";
+	if (filters.every((filter) => filter(path, true))) paths.push(path);
+};
+const empty$2 = () => {};
+function build$6(root, options) {
+	const { includeDirs, filters, relativePaths } = options;
+	if (!includeDirs) return empty$2;
+	if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
+	return filters && filters.length ? pushDirectoryFilter : pushDirectory;
+}
+
+//#endregion
+//#region src/api/functions/push-file.ts
+const pushFileFilterAndCount = (filename, _paths, counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) counts.files++;
+};
+const pushFileFilter = (filename, paths, _counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) paths.push(filename);
+};
+const pushFileCount = (_filename, _paths, counts, _filters) => {
+	counts.files++;
+};
+const pushFile = (filename, paths) => {
+	paths.push(filename);
+};
+const empty$1 = () => {};
+function build$5(options) {
+	const { excludeFiles, filters, onlyCounts } = options;
+	if (excludeFiles) return empty$1;
+	if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
+	else if (onlyCounts) return pushFileCount;
+	else return pushFile;
+}
+
+//#endregion
+//#region src/api/functions/get-array.ts
+const getArray = (paths) => {
+	return paths;
+};
+const getArrayGroup = () => {
+	return [""].slice(0, 0);
+};
+function build$4(options) {
+	return options.group ? getArrayGroup : getArray;
+}
+
+//#endregion
+//#region src/api/functions/group-files.ts
+const groupFiles = (groups, directory, files) => {
+	groups.push({
+		directory,
+		files,
+		dir: directory
+	});
+};
+const empty = () => {};
+function build$3(options) {
+	return options.group ? groupFiles : empty;
+}
+
+//#endregion
+//#region src/api/functions/resolve-symlink.ts
+const resolveSymlinksAsync = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	fs.realpath(path, (error, resolvedPath) => {
+		if (error) return queue.dequeue(suppressErrors ? null : error, state);
+		fs.stat(resolvedPath, (error$1, stat) => {
+			if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
+			if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return queue.dequeue(null, state);
+			callback$1(stat, resolvedPath);
+			queue.dequeue(null, state);
+		});
+	});
+};
+const resolveSymlinks = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	try {
+		const resolvedPath = fs.realpathSync(path);
+		const stat = fs.statSync(resolvedPath);
+		if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return;
+		callback$1(stat, resolvedPath);
+	} catch (e) {
+		if (!suppressErrors) throw e;
+	}
+};
+function build$2(options, isSynchronous) {
+	if (!options.resolveSymlinks || options.excludeSymlinks) return null;
+	return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
+}
+function isRecursive(path, resolved, state) {
+	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
+	let parent = dirname(path);
+	let depth = 1;
+	while (parent !== state.root && depth < 2) {
+		const resolvedPath = state.symlinks.get(parent);
+		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
+		if (isSameRoot) depth++;
+		else parent = dirname(parent);
+	}
+	state.symlinks.set(path, resolved);
+	return depth > 1;
+}
+function isRecursiveUsingRealPaths(resolved, state) {
+	return state.visited.includes(resolved + state.options.pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/invoke-callback.ts
+const onlyCountsSync = (state) => {
+	return state.counts;
+};
+const groupsSync = (state) => {
+	return state.groups;
+};
+const defaultSync = (state) => {
+	return state.paths;
+};
+const limitFilesSync = (state) => {
+	return state.paths.slice(0, state.options.maxFiles);
+};
+const onlyCountsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.counts, state.options.suppressErrors);
+	return null;
+};
+const defaultAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths, state.options.suppressErrors);
+	return null;
+};
+const limitFilesAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
+	return null;
+};
+const groupsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.groups, state.options.suppressErrors);
+	return null;
+};
+function report(error, callback$1, output, suppressErrors) {
+	if (error && !suppressErrors) callback$1(error, output);
+	else callback$1(null, output);
+}
+function build$1(options, isSynchronous) {
+	const { onlyCounts, group, maxFiles } = options;
+	if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
+	else if (group) return isSynchronous ? groupsSync : groupsAsync;
+	else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
+	else return isSynchronous ? defaultSync : defaultAsync;
+}
+
+//#endregion
+//#region src/api/functions/walk-directory.ts
+const readdirOpts = { withFileTypes: true };
+const walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	state.queue.enqueue();
+	if (currentDepth < 0) return state.queue.dequeue(null, state);
+	const { fs } = state;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	fs.readdir(crawlPath || ".", readdirOpts, (error, entries = []) => {
+		callback$1(entries, directoryPath, currentDepth);
+		state.queue.dequeue(state.options.suppressErrors ? null : error, state);
+	});
+};
+const walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	const { fs } = state;
+	if (currentDepth < 0) return;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	let entries = [];
+	try {
+		entries = fs.readdirSync(crawlPath || ".", readdirOpts);
+	} catch (e) {
+		if (!state.options.suppressErrors) throw e;
+	}
+	callback$1(entries, directoryPath, currentDepth);
+};
+function build(isSynchronous) {
+	return isSynchronous ? walkSync : walkAsync;
+}
+
+//#endregion
+//#region src/api/queue.ts
+/**
+* This is a custom stateless queue to track concurrent async fs calls.
+* It increments a counter whenever a call is queued and decrements it
+* as soon as it completes. When the counter hits 0, it calls onQueueEmpty.
+*/
+var Queue = class {
+	count = 0;
+	constructor(onQueueEmpty) {
+		this.onQueueEmpty = onQueueEmpty;
+	}
+	enqueue() {
+		this.count++;
+		return this.count;
+	}
+	dequeue(error, output) {
+		if (this.onQueueEmpty && (--this.count <= 0 || error)) {
+			this.onQueueEmpty(error, output);
+			if (error) {
+				output.controller.abort();
+				this.onQueueEmpty = void 0;
+			}
+		}
+	}
+};
+
+//#endregion
+//#region src/api/counter.ts
+var Counter = class {
+	_files = 0;
+	_directories = 0;
+	set files(num) {
+		this._files = num;
+	}
+	get files() {
+		return this._files;
+	}
+	set directories(num) {
+		this._directories = num;
+	}
+	get directories() {
+		return this._directories;
+	}
+	/**
+	* @deprecated use `directories` instead
+	*/
+	/* c8 ignore next 3 */
+	get dirs() {
+		return this._directories;
+	}
+};
+
+//#endregion
+//#region src/api/aborter.ts
+/**
+* AbortController is not supported on Node 14 so we use this until we can drop
+* support for Node 14.
+*/
+var Aborter = class {
+	aborted = false;
+	abort() {
+		this.aborted = true;
+	}
+};
+
+//#endregion
+//#region src/api/walker.ts
+var Walker = class {
+	root;
+	isSynchronous;
+	state;
+	joinPath;
+	pushDirectory;
+	pushFile;
+	getArray;
+	groupFiles;
+	resolveSymlink;
+	walkDirectory;
+	callbackInvoker;
+	constructor(root, options, callback$1) {
+		this.isSynchronous = !callback$1;
+		this.callbackInvoker = build$1(options, this.isSynchronous);
+		this.root = normalizePath(root, options);
+		this.state = {
+			root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
+			paths: [""].slice(0, 0),
+			groups: [],
+			counts: new Counter(),
+			options,
+			queue: new Queue((error, state) => this.callbackInvoker(state, error, callback$1)),
+			symlinks: /* @__PURE__ */ new Map(),
+			visited: [""].slice(0, 0),
+			controller: new Aborter(),
+			fs: options.fs || nativeFs
+		};
+		this.joinPath = build$7(this.root, options);
+		this.pushDirectory = build$6(this.root, options);
+		this.pushFile = build$5(options);
+		this.getArray = build$4(options);
+		this.groupFiles = build$3(options);
+		this.resolveSymlink = build$2(options, this.isSynchronous);
+		this.walkDirectory = build(this.isSynchronous);
+	}
+	start() {
+		this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
+		this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
+		return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
+	}
+	walk = (entries, directoryPath, depth) => {
+		const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
+		if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
+		const files = this.getArray(this.state.paths);
+		for (let i = 0; i < entries.length; ++i) {
+			const entry = entries[i];
+			if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
+				const filename = this.joinPath(entry.name, directoryPath);
+				this.pushFile(filename, files, this.state.counts, filters);
+			} else if (entry.isDirectory()) {
+				let path = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+				if (exclude && exclude(entry.name, path)) continue;
+				this.pushDirectory(path, paths, filters);
+				this.walkDirectory(this.state, path, path, depth - 1, this.walk);
+			} else if (this.resolveSymlink && entry.isSymbolicLink()) {
+				let path = joinPathWithBasePath(entry.name, directoryPath);
+				this.resolveSymlink(path, this.state, (stat, resolvedPath) => {
+					if (stat.isDirectory()) {
+						resolvedPath = normalizePath(resolvedPath, this.state.options);
+						if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path + pathSeparator)) return;
+						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
+					} else {
+						resolvedPath = useRealPaths ? resolvedPath : path;
+						const filename = basename(resolvedPath);
+						const directoryPath$1 = normalizePath(dirname(resolvedPath), this.state.options);
+						resolvedPath = this.joinPath(filename, directoryPath$1);
+						this.pushFile(resolvedPath, files, this.state.counts, filters);
+					}
+				});
+			}
+		}
+		this.groupFiles(this.state.groups, directoryPath, files);
+	};
+};
+
+//#endregion
+//#region src/api/async.ts
+function promise(root, options) {
+	return new Promise((resolve$1, reject) => {
+		callback(root, options, (err, output) => {
+			if (err) return reject(err);
+			resolve$1(output);
+		});
+	});
+}
+function callback(root, options, callback$1) {
+	let walker = new Walker(root, options, callback$1);
+	walker.start();
+}
+
+//#endregion
+//#region src/api/sync.ts
+function sync(root, options) {
+	const walker = new Walker(root, options);
+	return walker.start();
+}
+
+//#endregion
+//#region src/builder/api-builder.ts
+var APIBuilder = class {
+	constructor(root, options) {
+		this.root = root;
+		this.options = options;
+	}
+	withPromise() {
+		return promise(this.root, this.options);
+	}
+	withCallback(cb) {
+		callback(this.root, this.options, cb);
+	}
+	sync() {
+		return sync(this.root, this.options);
+	}
+};
+
+//#endregion
+//#region src/builder/index.ts
+let pm = null;
+/* c8 ignore next 6 */
+try {
+	__require.resolve("picomatch");
+	pm = __require("picomatch");
+} catch {}
+var Builder = class {
+	globCache = {};
+	options = {
+		maxDepth: Infinity,
+		suppressErrors: true,
+		pathSeparator: sep,
+		filters: []
+	};
+	globFunction;
+	constructor(options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		this.globFunction = this.options.globFunction;
+	}
+	group() {
+		this.options.group = true;
+		return this;
+	}
+	withPathSeparator(separator) {
+		this.options.pathSeparator = separator;
+		return this;
+	}
+	withBasePath() {
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withRelativePaths() {
+		this.options.relativePaths = true;
+		return this;
+	}
+	withDirs() {
+		this.options.includeDirs = true;
+		return this;
+	}
+	withMaxDepth(depth) {
+		this.options.maxDepth = depth;
+		return this;
+	}
+	withMaxFiles(limit) {
+		this.options.maxFiles = limit;
+		return this;
+	}
+	withFullPaths() {
+		this.options.resolvePaths = true;
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withErrors() {
+		this.options.suppressErrors = false;
+		return this;
+	}
+	withSymlinks({ resolvePaths = true } = {}) {
+		this.options.resolveSymlinks = true;
+		this.options.useRealPaths = resolvePaths;
+		return this.withFullPaths();
+	}
+	withAbortSignal(signal) {
+		this.options.signal = signal;
+		return this;
+	}
+	normalize() {
+		this.options.normalizePath = true;
+		return this;
+	}
+	filter(predicate) {
+		this.options.filters.push(predicate);
+		return this;
+	}
+	onlyDirs() {
+		this.options.excludeFiles = true;
+		this.options.includeDirs = true;
+		return this;
+	}
+	exclude(predicate) {
+		this.options.exclude = predicate;
+		return this;
+	}
+	onlyCounts() {
+		this.options.onlyCounts = true;
+		return this;
+	}
+	crawl(root) {
+		return new APIBuilder(root || ".", this.options);
+	}
+	withGlobFunction(fn) {
+		this.globFunction = fn;
+		return this;
+	}
+	/**
+	* @deprecated Pass options using the constructor instead:
+	* ```ts
+	* new fdir(options).crawl("/path/to/root");
+	* ```
+	* This method will be removed in v7.0
+	*/
+	/* c8 ignore next 4 */
+	crawlWithOptions(root, options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		return new APIBuilder(root || ".", this.options);
+	}
+	glob(...patterns) {
+		if (this.globFunction) return this.globWithOptions(patterns);
+		return this.globWithOptions(patterns, ...[{ dot: true }]);
+	}
+	globWithOptions(patterns, ...options) {
+		const globFn = this.globFunction || pm;
+		/* c8 ignore next 5 */
+		if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
+		var isMatch = this.globCache[patterns.join("\0")];
+		if (!isMatch) {
+			isMatch = globFn(patterns, ...options);
+			this.globCache[patterns.join("\0")] = isMatch;
+		}
+		this.options.filters.push((path) => isMatch(path));
+		return this;
+	}
+};
+
+//#region src/utils.ts
+const isReadonlyArray = Array.isArray;
+const BACKSLASHES = /\\/g;
+const DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
+const isWin = process.platform === "win32";
+const ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
+function getPartialMatcher(patterns, options = {}) {
+	const patternsCount = patterns.length;
+	const patternsParts = Array(patternsCount);
+	const matchers = Array(patternsCount);
+	let i, j;
+	for (i = 0; i < patternsCount; i++) {
+		const parts = splitPattern(patterns[i]);
+		patternsParts[i] = parts;
+		const partsCount = parts.length;
+		const partMatchers = Array(partsCount);
+		for (j = 0; j < partsCount; j++) partMatchers[j] = picomatch(parts[j], options);
+		matchers[i] = partMatchers;
+	}
+	return (input) => {
+		const inputParts = input.split("/");
+		if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
+		for (i = 0; i < patternsCount; i++) {
+			const patternParts = patternsParts[i];
+			const matcher = matchers[i];
+			const inputPatternCount = inputParts.length;
+			const minParts = Math.min(inputPatternCount, patternParts.length);
+			j = 0;
+			while (j < minParts) {
+				const part = patternParts[j];
+				if (part.includes("/")) return true;
+				if (!matcher[j](inputParts[j])) break;
+				if (!options.noglobstar && part === "**") return true;
+				j++;
+			}
+			if (j === inputPatternCount) return true;
+		}
+		return false;
+	};
+}
+/* node:coverage ignore next 2 */
+const WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
+const isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
+function buildFormat(cwd, root, absolute) {
+	if (cwd === root || root.startsWith(`${cwd}/`)) {
+		if (absolute) {
+			const start = cwd.length + +!isRoot(cwd);
+			return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
+		}
+		const prefix = root.slice(cwd.length + 1);
+		if (prefix) return (p, isDir) => {
+			if (p === ".") return prefix;
+			const result = `${prefix}/${p}`;
+			return isDir ? result.slice(0, -1) : result;
+		};
+		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
+	}
+	if (absolute) return (p) => posix.relative(cwd, p) || ".";
+	return (p) => posix.relative(cwd, `${root}/${p}`) || ".";
+}
+function buildRelative(cwd, root) {
+	if (root.startsWith(`${cwd}/`)) {
+		const prefix = root.slice(cwd.length + 1);
+		return (p) => `${prefix}/${p}`;
+	}
+	return (p) => {
+		const result = posix.relative(cwd, `${root}/${p}`);
+		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
+	};
+}
+function ensureNonDriveRelativePath(path) {
+	return path.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+}
+const splitPatternOptions = { parts: true };
+function splitPattern(path) {
+	var _result$parts;
+	const result = picomatch.scan(path, splitPatternOptions);
+	return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path];
+}
+const POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
+const WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
+const escapePosixPath = (path) => path.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+const escapeWin32Path = (path) => path.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+/**
+* Escapes a path's special characters depending on the platform.
+* @see {@link https://superchupu.dev/tinyglobby/documentation#escapePath}
+*/
+/* node:coverage ignore next */
+const escapePath = isWin ? escapeWin32Path : escapePosixPath;
+/**
+* Checks if a pattern has dynamic parts.
+*
+* Has a few minor differences with [`fast-glob`](https://github.com/mrmlnc/fast-glob) for better accuracy:
+*
+* - Doesn't necessarily return `false` on patterns that include `\`.
+* - Returns `true` if the pattern includes parentheses, regardless of them representing one single pattern or not.
+* - Returns `true` for unfinished glob extensions i.e. `(h`, `+(h`.
+* - Returns `true` for unfinished brace expansions as long as they include `,` or `..`.
+*
+* @see {@link https://superchupu.dev/tinyglobby/documentation#isDynamicPattern}
+*/
+function isDynamicPattern(pattern, options) {
+	const scan = picomatch.scan(pattern);
+	return scan.isGlob || scan.negated;
+}
+function log(...tasks) {
+	console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
+}
+function ensureStringArray(value) {
+	return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
+}
+//#endregion
+//#region src/patterns.ts
+const PARENT_DIRECTORY = /^(\/?\.\.)+/;
+const ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
+function normalizePattern(pattern, opts, props, isIgnore) {
+	var _PARENT_DIRECTORY$exe;
+	const cwd = opts.cwd;
+	let result = pattern;
+	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
+	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
+	const escapedCwd = escapePath(cwd);
+	result = isAbsolute(result.replace(ESCAPING_BACKSLASHES, "")) ? posix.relative(escapedCwd, result) : posix.normalize(result);
+	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
+	const parts = splitPattern(result);
+	if (parentDir) {
+		const n = (parentDir.length + 1) / 3;
+		let i = 0;
+		const cwdParts = escapedCwd.split("/");
+		while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
+			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
+			i++;
+		}
+		const potentialRoot = posix.join(cwd, parentDir.slice(i * 3));
+		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
+			props.root = ensureNonDriveRelativePath(potentialRoot);
+			props.depthOffset = -n + i;
+		}
+	}
+	if (!isIgnore && props.depthOffset >= 0) {
+		var _props$commonPath;
+		(_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
+		const newCommonPath = [];
+		const length = Math.min(props.commonPath.length, parts.length);
+		for (let i = 0; i < length; i++) {
+			const part = parts[i];
+			if (part === "**" && !parts[i + 1]) {
+				newCommonPath.pop();
+				break;
+			}
+			if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
+			newCommonPath.push(part);
+		}
+		props.depthOffset = newCommonPath.length;
+		props.commonPath = newCommonPath;
+		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? posix.join(cwd, ...newCommonPath) : cwd);
+	}
+	return result;
+}
+function processPatterns(options, patterns, props) {
+	const matchPatterns = [];
+	const ignorePatterns = [];
+	for (const pattern of options.ignore) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
+	}
+	for (const pattern of patterns) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
+		else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
+	}
+	return {
+		match: matchPatterns,
+		ignore: ignorePatterns
+	};
+}
+//#endregion
+//#region src/crawler.ts
+function buildCrawler(options, patterns) {
+	const cwd = options.cwd;
+	const props = {
+		root: cwd,
+		depthOffset: 0
+	};
+	const processed = processPatterns(options, patterns, props);
+	if (options.debug) log("internal processing patterns:", processed);
+	const { absolute, caseSensitiveMatch, debug, dot, followSymbolicLinks, onlyDirectories } = options;
+	const root = props.root.replace(BACKSLASHES, "");
+	const matchOptions = {
+		dot,
+		nobrace: options.braceExpansion === false,
+		nocase: !caseSensitiveMatch,
+		noextglob: options.extglob === false,
+		noglobstar: options.globstar === false,
+		posix: true
+	};
+	const matcher = picomatch(processed.match, matchOptions);
+	const ignore = picomatch(processed.ignore, matchOptions);
+	const partialMatcher = getPartialMatcher(processed.match, matchOptions);
+	const format = buildFormat(cwd, root, absolute);
+	const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
+	const excludePredicate = (_, p) => {
+		const relativePath = excludeFormatter(p, true);
+		return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
+	};
+	let maxDepth;
+	if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
+	const crawler = new Builder({
+		filters: [debug ? (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			const matches = matcher(path) && !ignore(path);
+			if (matches) log(`matched ${path}`);
+			return matches;
+		} : (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			return matcher(path) && !ignore(path);
+		}],
+		exclude: debug ? (_, p) => {
+			const skipped = excludePredicate(_, p);
+			log(`${skipped ? "skipped" : "crawling"} ${p}`);
+			return skipped;
+		} : excludePredicate,
+		fs: options.fs,
+		pathSeparator: "/",
+		relativePaths: !absolute,
+		resolvePaths: absolute,
+		includeBasePath: absolute,
+		resolveSymlinks: followSymbolicLinks,
+		excludeSymlinks: !followSymbolicLinks,
+		excludeFiles: onlyDirectories,
+		includeDirs: onlyDirectories || !options.onlyFiles,
+		maxDepth,
+		signal: options.signal
+	}).crawl(root);
+	if (options.debug) log("internal properties:", {
+		...props,
+		root
+	});
+	return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
+}
+//#endregion
+//#region src/index.ts
+function formatPaths(paths, mapper) {
+	if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
+	return paths;
+}
+const defaultOptions = {
+	caseSensitiveMatch: true,
+	debug: !!process.env.TINYGLOBBY_DEBUG,
+	expandDirectories: true,
+	followSymbolicLinks: true,
+	onlyFiles: true
+};
+function getOptions(options) {
+	const opts = Object.assign({}, options);
+	for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
+	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+	opts.ignore = ensureStringArray(opts.ignore);
+	opts.fs && (opts.fs = {
+		readdir: opts.fs.readdir || readdir,
+		readdirSync: opts.fs.readdirSync || readdirSync,
+		realpath: opts.fs.realpath || realpath,
+		realpathSync: opts.fs.realpathSync || realpathSync,
+		stat: opts.fs.stat || stat,
+		statSync: opts.fs.statSync || statSync
+	});
+	if (opts.debug) log("globbing with options:", opts);
+	return opts;
+}
+function getCrawler(globInput, inputOptions = {}) {
+	var _ref;
+	if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
+	const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
+	const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
+	const options = getOptions(isModern ? inputOptions : globInput);
+	return patterns.length > 0 ? buildCrawler(options, patterns) : [];
+}
+async function glob(globInput, options) {
+	const [crawler, relative] = getCrawler(globInput, options);
+	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
+}
+
+// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
+// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
+//
+// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
+// those characters, so a strict parser would reject the whole report. We strip ANSI escape
+// sequences and replace any other forbidden control character with U+FFFD instead.
+class InvalidEncodingError extends Error {
+    byteOffset;
+    validPrefix;
+    constructor(byteOffset, validPrefix) {
+        super(`invalid UTF-8 byte sequence at byte ${byteOffset}`);
+        this.byteOffset = byteOffset;
+        this.validPrefix = validPrefix;
+        this.name = 'InvalidEncodingError';
+    }
+}
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g;
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+/** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
+const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/;
+/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
+const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
+function cleanControlCharacters(text) {
+    let out = text;
+    if (HAS_CONTROL.test(out))
+        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
+    if (out.includes('&#'))
+        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
+    return out;
+}
+/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
+function sniffEncoding(head) {
+    const [a, b, c, d] = head;
+    if (a === 0xef && b === 0xbb && c === 0xbf)
+        return 'utf-8';
+    if (a === 0xff && b === 0xfe)
+        return 'utf-16le';
+    if (a === 0xfe && b === 0xff)
+        return 'utf-16be';
+    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
+        return 'utf-16le';
+    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
+        return 'utf-16be';
+    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
+    const declared = declaration?.[1]?.toLowerCase();
+    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
+        return 'windows-1252';
+    }
+    return 'utf-8';
+}
+function latin1(bytes) {
+    let text = '';
+    for (const byte of bytes)
+        text += String.fromCharCode(byte);
+    return text;
+}
+/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
+class ReportDecoder {
+    decoder;
+    held = '';
+    bytesSeen = 0;
+    push(bytes) {
+        this.decoder ??= new TextDecoder(sniffEncoding(bytes), { fatal: true });
+        let text;
+        try {
+            text = this.decoder.decode(bytes, { stream: true });
+        }
+        catch {
+            throw this.locateInvalid(bytes);
+        }
+        this.bytesSeen += bytes.length;
+        return this.clean(text, false);
+    }
+    end() {
+        if (this.decoder === undefined)
+            return '';
+        let text;
+        try {
+            text = this.decoder.decode();
+        }
+        catch {
+            throw new InvalidEncodingError(this.bytesSeen, '');
+        }
+        return this.clean(text, true);
+    }
+    clean(text, final) {
+        let joined = this.held + text;
+        this.held = '';
+        if (!final) {
+            const partial = TRAILING_PARTIAL_ESCAPE.exec(joined);
+            if (partial !== null && partial[0].length < 32) {
+                this.held = partial[0];
+                joined = joined.slice(0, partial.index);
+            }
+        }
+        return cleanControlCharacters(joined);
+    }
+    /** Finds the first invalid byte of a chunk so the error can name a line and column. */
+    locateInvalid(bytes) {
+        const offset = firstInvalidUtf8(bytes);
+        let prefix = '';
+        try {
+            prefix = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+        }
+        catch {
+            prefix = '';
+        }
+        return new InvalidEncodingError(this.bytesSeen + offset, this.clean(prefix, true));
+    }
+}
+/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
+function firstInvalidUtf8(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const byte = bytes[i];
+        let need;
+        if (byte < 0x80)
+            need = 0;
+        else if (byte >= 0xc2 && byte <= 0xdf)
+            need = 1;
+        else if (byte >= 0xe0 && byte <= 0xef)
+            need = 2;
+        else if (byte >= 0xf0 && byte <= 0xf4)
+            need = 3;
+        else
+            return i;
+        if (need > 0 && i + need >= bytes.length)
+            return i;
+        for (let k = 1; k <= need; k++) {
+            if ((bytes[i + k] & 0xc0) !== 0x80)
+                return i;
+        }
+        i += need + 1;
+    }
+    return i;
+}
+
+var saxes = {};
+
+var ed5 = {};
+
+var hasRequiredEd5;
+
+function requireEd5 () {
+	if (hasRequiredEd5) return ed5;
+	hasRequiredEd5 = 1;
+	(function (exports) {
+		/**
+		 * Character classes and associated utilities for the 5th edition of XML 1.0.
+		 *
+		 * @author Louis-Dominique Dubeau
+		 * @license MIT
+		 * @copyright Louis-Dominique Dubeau
+		 */
+		Object.defineProperty(exports, "__esModule", { value: true });
+		//
+		// Fragments.
+		//
+		exports.CHAR = "\t\n\r -\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF";
+		exports.S = " \t\r\n";
+		// tslint:disable-next-line:max-line-length
+		exports.NAME_START_CHAR = ":A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+		exports.NAME_CHAR = "-" + exports.NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+		//
+		// Regular expressions.
+		//
+		exports.CHAR_RE = new RegExp("^[" + exports.CHAR + "]$", "u");
+		exports.S_RE = new RegExp("^[" + exports.S + "]+$", "u");
+		exports.NAME_START_CHAR_RE = new RegExp("^[" + exports.NAME_START_CHAR + "]$", "u");
+		exports.NAME_CHAR_RE = new RegExp("^[" + exports.NAME_CHAR + "]$", "u");
+		exports.NAME_RE = new RegExp("^[" + exports.NAME_START_CHAR + "][" + exports.NAME_CHAR + "]*$", "u");
+		exports.NMTOKEN_RE = new RegExp("^[" + exports.NAME_CHAR + "]+$", "u");
+		var TAB = 9;
+		var NL = 0xA;
+		var CR = 0xD;
+		var SPACE = 0x20;
+		//
+		// Lists.
+		//
+		/** All characters in the ``S`` production. */
+		exports.S_LIST = [SPACE, NL, CR, TAB];
+		/**
+		 * Determines whether a codepoint matches the ``CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``CHAR``.
+		 */
+		function isChar(c) {
+		    return (c >= SPACE && c <= 0xD7FF) ||
+		        c === NL || c === CR || c === TAB ||
+		        (c >= 0xE000 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0x10FFFF);
+		}
+		exports.isChar = isChar;
+		/**
+		 * Determines whether a codepoint matches the ``S`` (space) production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``S``.
+		 */
+		function isS(c) {
+		    return c === SPACE || c === NL || c === CR || c === TAB;
+		}
+		exports.isS = isS;
+		/**
+		 * Determines whether a codepoint matches the ``NAME_START_CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``NAME_START_CHAR``.
+		 */
+		function isNameStartChar(c) {
+		    return ((c >= 0x41 && c <= 0x5A) ||
+		        (c >= 0x61 && c <= 0x7A) ||
+		        c === 0x3A ||
+		        c === 0x5F ||
+		        c === 0x200C ||
+		        c === 0x200D ||
+		        (c >= 0xC0 && c <= 0xD6) ||
+		        (c >= 0xD8 && c <= 0xF6) ||
+		        (c >= 0x00F8 && c <= 0x02FF) ||
+		        (c >= 0x0370 && c <= 0x037D) ||
+		        (c >= 0x037F && c <= 0x1FFF) ||
+		        (c >= 0x2070 && c <= 0x218F) ||
+		        (c >= 0x2C00 && c <= 0x2FEF) ||
+		        (c >= 0x3001 && c <= 0xD7FF) ||
+		        (c >= 0xF900 && c <= 0xFDCF) ||
+		        (c >= 0xFDF0 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0xEFFFF));
+		}
+		exports.isNameStartChar = isNameStartChar;
+		/**
+		 * Determines whether a codepoint matches the ``NAME_CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``NAME_CHAR``.
+		 */
+		function isNameChar(c) {
+		    return isNameStartChar(c) ||
+		        (c >= 0x30 && c <= 0x39) ||
+		        c === 0x2D ||
+		        c === 0x2E ||
+		        c === 0xB7 ||
+		        (c >= 0x0300 && c <= 0x036F) ||
+		        (c >= 0x203F && c <= 0x2040);
+		}
+		exports.isNameChar = isNameChar;
+		
+	} (ed5));
+	return ed5;
+}
+
+var ed2 = {};
+
+var hasRequiredEd2;
+
+function requireEd2 () {
+	if (hasRequiredEd2) return ed2;
+	hasRequiredEd2 = 1;
+	(function (exports) {
+		/**
+		 * Character classes and associated utilities for the 2nd edition of XML 1.1.
+		 *
+		 * @author Louis-Dominique Dubeau
+		 * @license MIT
+		 * @copyright Louis-Dominique Dubeau
+		 */
+		Object.defineProperty(exports, "__esModule", { value: true });
+		//
+		// Fragments.
+		//
+		exports.CHAR = "\u0001-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF";
+		exports.RESTRICTED_CHAR = "\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F";
+		exports.S = " \t\r\n";
+		// tslint:disable-next-line:max-line-length
+		exports.NAME_START_CHAR = ":A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+		exports.NAME_CHAR = "-" + exports.NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+		//
+		// Regular expressions.
+		//
+		exports.CHAR_RE = new RegExp("^[" + exports.CHAR + "]$", "u");
+		exports.RESTRICTED_CHAR_RE = new RegExp("^[" + exports.RESTRICTED_CHAR + "]$", "u");
+		exports.S_RE = new RegExp("^[" + exports.S + "]+$", "u");
+		exports.NAME_START_CHAR_RE = new RegExp("^[" + exports.NAME_START_CHAR + "]$", "u");
+		exports.NAME_CHAR_RE = new RegExp("^[" + exports.NAME_CHAR + "]$", "u");
+		exports.NAME_RE = new RegExp("^[" + exports.NAME_START_CHAR + "][" + exports.NAME_CHAR + "]*$", "u");
+		exports.NMTOKEN_RE = new RegExp("^[" + exports.NAME_CHAR + "]+$", "u");
+		var TAB = 9;
+		var NL = 0xA;
+		var CR = 0xD;
+		var SPACE = 0x20;
+		//
+		// Lists.
+		//
+		/** All characters in the ``S`` production. */
+		exports.S_LIST = [SPACE, NL, CR, TAB];
+		/**
+		 * Determines whether a codepoint matches the ``CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``CHAR``.
+		 */
+		function isChar(c) {
+		    return (c >= 0x0001 && c <= 0xD7FF) ||
+		        (c >= 0xE000 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0x10FFFF);
+		}
+		exports.isChar = isChar;
+		/**
+		 * Determines whether a codepoint matches the ``RESTRICTED_CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``RESTRICTED_CHAR``.
+		 */
+		function isRestrictedChar(c) {
+		    return (c >= 0x1 && c <= 0x8) ||
+		        c === 0xB ||
+		        c === 0xC ||
+		        (c >= 0xE && c <= 0x1F) ||
+		        (c >= 0x7F && c <= 0x84) ||
+		        (c >= 0x86 && c <= 0x9F);
+		}
+		exports.isRestrictedChar = isRestrictedChar;
+		/**
+		 * Determines whether a codepoint matches the ``CHAR`` production and does not
+		 * match the ``RESTRICTED_CHAR`` production. ``isCharAndNotRestricted(x)`` is
+		 * equivalent to ``isChar(x) && !isRestrictedChar(x)``. This function is faster
+		 * than running the two-call equivalent.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``CHAR`` and does not match
+		 * ``RESTRICTED_CHAR``.
+		 */
+		function isCharAndNotRestricted(c) {
+		    return (c === 0x9) ||
+		        (c === 0xA) ||
+		        (c === 0xD) ||
+		        (c > 0x1F && c < 0x7F) ||
+		        (c === 0x85) ||
+		        (c > 0x9F && c <= 0xD7FF) ||
+		        (c >= 0xE000 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0x10FFFF);
+		}
+		exports.isCharAndNotRestricted = isCharAndNotRestricted;
+		/**
+		 * Determines whether a codepoint matches the ``S`` (space) production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``S``.
+		 */
+		function isS(c) {
+		    return c === SPACE || c === NL || c === CR || c === TAB;
+		}
+		exports.isS = isS;
+		/**
+		 * Determines whether a codepoint matches the ``NAME_START_CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``NAME_START_CHAR``.
+		 */
+		// tslint:disable-next-line:cyclomatic-complexity
+		function isNameStartChar(c) {
+		    return ((c >= 0x41 && c <= 0x5A) ||
+		        (c >= 0x61 && c <= 0x7A) ||
+		        c === 0x3A ||
+		        c === 0x5F ||
+		        c === 0x200C ||
+		        c === 0x200D ||
+		        (c >= 0xC0 && c <= 0xD6) ||
+		        (c >= 0xD8 && c <= 0xF6) ||
+		        (c >= 0x00F8 && c <= 0x02FF) ||
+		        (c >= 0x0370 && c <= 0x037D) ||
+		        (c >= 0x037F && c <= 0x1FFF) ||
+		        (c >= 0x2070 && c <= 0x218F) ||
+		        (c >= 0x2C00 && c <= 0x2FEF) ||
+		        (c >= 0x3001 && c <= 0xD7FF) ||
+		        (c >= 0xF900 && c <= 0xFDCF) ||
+		        (c >= 0xFDF0 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0xEFFFF));
+		}
+		exports.isNameStartChar = isNameStartChar;
+		/**
+		 * Determines whether a codepoint matches the ``NAME_CHAR`` production.
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches ``NAME_CHAR``.
+		 */
+		function isNameChar(c) {
+		    return isNameStartChar(c) ||
+		        (c >= 0x30 && c <= 0x39) ||
+		        c === 0x2D ||
+		        c === 0x2E ||
+		        c === 0xB7 ||
+		        (c >= 0x0300 && c <= 0x036F) ||
+		        (c >= 0x203F && c <= 0x2040);
+		}
+		exports.isNameChar = isNameChar;
+		
+	} (ed2));
+	return ed2;
+}
+
+var ed3 = {};
+
+var hasRequiredEd3;
+
+function requireEd3 () {
+	if (hasRequiredEd3) return ed3;
+	hasRequiredEd3 = 1;
+	(function (exports) {
+		/**
+		 * Character class utilities for XML NS 1.0 edition 3.
+		 *
+		 * @author Louis-Dominique Dubeau
+		 * @license MIT
+		 * @copyright Louis-Dominique Dubeau
+		 */
+		Object.defineProperty(exports, "__esModule", { value: true });
+		//
+		// Fragments.
+		//
+		// tslint:disable-next-line:max-line-length
+		exports.NC_NAME_START_CHAR = "A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\uD800\uDC00-\uDB7F\uDFFF";
+		exports.NC_NAME_CHAR = "-" + exports.NC_NAME_START_CHAR + ".0-9\u00B7\u0300-\u036F\u203F-\u2040";
+		//
+		// Regular expressions.
+		//
+		exports.NC_NAME_START_CHAR_RE = new RegExp("^[" + exports.NC_NAME_START_CHAR + "]$", "u");
+		exports.NC_NAME_CHAR_RE = new RegExp("^[" + exports.NC_NAME_CHAR + "]$", "u");
+		exports.NC_NAME_RE = new RegExp("^[" + exports.NC_NAME_START_CHAR + "][" + exports.NC_NAME_CHAR + "]*$", "u");
+		/**
+		 * Determines whether a codepoint matches [[NC_NAME_START_CHAR]].
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches.
+		 */
+		// tslint:disable-next-line:cyclomatic-complexity
+		function isNCNameStartChar(c) {
+		    return ((c >= 0x41 && c <= 0x5A) ||
+		        c === 0x5F ||
+		        (c >= 0x61 && c <= 0x7A) ||
+		        (c >= 0xC0 && c <= 0xD6) ||
+		        (c >= 0xD8 && c <= 0xF6) ||
+		        (c >= 0x00F8 && c <= 0x02FF) ||
+		        (c >= 0x0370 && c <= 0x037D) ||
+		        (c >= 0x037F && c <= 0x1FFF) ||
+		        (c >= 0x200C && c <= 0x200D) ||
+		        (c >= 0x2070 && c <= 0x218F) ||
+		        (c >= 0x2C00 && c <= 0x2FEF) ||
+		        (c >= 0x3001 && c <= 0xD7FF) ||
+		        (c >= 0xF900 && c <= 0xFDCF) ||
+		        (c >= 0xFDF0 && c <= 0xFFFD) ||
+		        (c >= 0x10000 && c <= 0xEFFFF));
+		}
+		exports.isNCNameStartChar = isNCNameStartChar;
+		/**
+		 * Determines whether a codepoint matches [[NC_NAME_CHAR]].
+		 *
+		 * @param c The code point.
+		 *
+		 * @returns ``true`` if the codepoint matches.
+		 */
+		function isNCNameChar(c) {
+		    return isNCNameStartChar(c) ||
+		        (c === 0x2D ||
+		            c === 0x2E ||
+		            (c >= 0x30 && c <= 0x39) ||
+		            c === 0x00B7 ||
+		            (c >= 0x0300 && c <= 0x036F) ||
+		            (c >= 0x203F && c <= 0x2040));
+		}
+		exports.isNCNameChar = isNCNameChar;
+		
+	} (ed3));
+	return ed3;
+}
+
+var hasRequiredSaxes;
+
+function requireSaxes () {
+	if (hasRequiredSaxes) return saxes;
+	hasRequiredSaxes = 1;
+	Object.defineProperty(saxes, "__esModule", { value: true });
+	saxes.SaxesParser = saxes.EVENTS = void 0;
+	const ed5 = requireEd5();
+	const ed2 = requireEd2();
+	const NSed3 = requireEd3();
+	var isS = ed5.isS;
+	var isChar10 = ed5.isChar;
+	var isNameStartChar = ed5.isNameStartChar;
+	var isNameChar = ed5.isNameChar;
+	var S_LIST = ed5.S_LIST;
+	var NAME_RE = ed5.NAME_RE;
+	var isChar11 = ed2.isChar;
+	var isNCNameStartChar = NSed3.isNCNameStartChar;
+	var isNCNameChar = NSed3.isNCNameChar;
+	var NC_NAME_RE = NSed3.NC_NAME_RE;
+	const XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
+	const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
+	const rootNS = {
+	    // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+	    __proto__: null,
+	    xml: XML_NAMESPACE,
+	    xmlns: XMLNS_NAMESPACE,
+	};
+	const XML_ENTITIES = {
+	    // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+	    __proto__: null,
+	    amp: "&",
+	    gt: ">",
+	    lt: "<",
+	    quot: "\"",
+	    apos: "'",
+	};
+	// EOC: end-of-chunk
+	const EOC = -1;
+	const NL_LIKE = -2;
+	const S_BEGIN = 0; // Initial state.
+	const S_BEGIN_WHITESPACE = 1; // leading whitespace
+	const S_DOCTYPE = 2; // <!DOCTYPE
+	const S_DOCTYPE_QUOTE = 3; // <!DOCTYPE "//blah
+	const S_DTD = 4; // <!DOCTYPE "//blah" [ ...
+	const S_DTD_QUOTED = 5; // <!DOCTYPE "//blah" [ "foo
+	const S_DTD_OPEN_WAKA = 6;
+	const S_DTD_OPEN_WAKA_BANG = 7;
+	const S_DTD_COMMENT = 8; // <!--
+	const S_DTD_COMMENT_ENDING = 9; // <!-- blah -
+	const S_DTD_COMMENT_ENDED = 10; // <!-- blah --
+	const S_DTD_PI = 11; // <?
+	const S_DTD_PI_ENDING = 12; // <?hi "there" ?
+	const S_TEXT = 13; // general stuff
+	const S_ENTITY = 14; // &amp and such
+	const S_OPEN_WAKA = 15; // <
+	const S_OPEN_WAKA_BANG = 16; // <!...
+	const S_COMMENT = 17; // <!--
+	const S_COMMENT_ENDING = 18; // <!-- blah -
+	const S_COMMENT_ENDED = 19; // <!-- blah --
+	const S_CDATA = 20; // <![CDATA[ something
+	const S_CDATA_ENDING = 21; // ]
+	const S_CDATA_ENDING_2 = 22; // ]]
+	const S_PI_FIRST_CHAR = 23; // <?hi, first char
+	const S_PI_REST = 24; // <?hi, rest of the name
+	const S_PI_BODY = 25; // <?hi there
+	const S_PI_ENDING = 26; // <?hi "there" ?
+	const S_XML_DECL_NAME_START = 27; // <?xml
+	const S_XML_DECL_NAME = 28; // <?xml foo
+	const S_XML_DECL_EQ = 29; // <?xml foo=
+	const S_XML_DECL_VALUE_START = 30; // <?xml foo=
+	const S_XML_DECL_VALUE = 31; // <?xml foo="bar"
+	const S_XML_DECL_SEPARATOR = 32; // <?xml foo="bar"
+	const S_XML_DECL_ENDING = 33; // <?xml ... ?
+	const S_OPEN_TAG = 34; // <strong
+	const S_OPEN_TAG_SLASH = 35; // <strong /
+	const S_ATTRIB = 36; // <a
+	const S_ATTRIB_NAME = 37; // <a foo
+	const S_ATTRIB_NAME_SAW_WHITE = 38; // <a foo _
+	const S_ATTRIB_VALUE = 39; // <a foo=
+	const S_ATTRIB_VALUE_QUOTED = 40; // <a foo="bar
+	const S_ATTRIB_VALUE_CLOSED = 41; // <a foo="bar"
+	const S_ATTRIB_VALUE_UNQUOTED = 42; // <a foo=bar
+	const S_CLOSE_TAG = 43; // </a
+	const S_CLOSE_TAG_SAW_WHITE = 44; // </a   >
+	const TAB = 9;
+	const NL = 0xA;
+	const CR = 0xD;
+	const SPACE = 0x20;
+	const BANG = 0x21;
+	const DQUOTE = 0x22;
+	const AMP = 0x26;
+	const SQUOTE = 0x27;
+	const MINUS = 0x2D;
+	const FORWARD_SLASH = 0x2F;
+	const SEMICOLON = 0x3B;
+	const LESS = 0x3C;
+	const EQUAL = 0x3D;
+	const GREATER = 0x3E;
+	const QUESTION = 0x3F;
+	const OPEN_BRACKET = 0x5B;
+	const CLOSE_BRACKET = 0x5D;
+	const NEL = 0x85;
+	const LS = 0x2028; // Line Separator
+	const isQuote = (c) => c === DQUOTE || c === SQUOTE;
+	const QUOTES = [DQUOTE, SQUOTE];
+	const DOCTYPE_TERMINATOR = [...QUOTES, OPEN_BRACKET, GREATER];
+	const DTD_TERMINATOR = [...QUOTES, LESS, CLOSE_BRACKET];
+	const XML_DECL_NAME_TERMINATOR = [EQUAL, QUESTION, ...S_LIST];
+	const ATTRIB_VALUE_UNQUOTED_TERMINATOR = [...S_LIST, GREATER, AMP, LESS];
+	function nsPairCheck(parser, prefix, uri) {
+	    switch (prefix) {
+	        case "xml":
+	            if (uri !== XML_NAMESPACE) {
+	                parser.fail(`xml prefix must be bound to ${XML_NAMESPACE}.`);
+	            }
+	            break;
+	        case "xmlns":
+	            if (uri !== XMLNS_NAMESPACE) {
+	                parser.fail(`xmlns prefix must be bound to ${XMLNS_NAMESPACE}.`);
+	            }
+	            break;
+	    }
+	    switch (uri) {
+	        case XMLNS_NAMESPACE:
+	            parser.fail(prefix === "" ?
+	                `the default namespace may not be set to ${uri}.` :
+	                `may not assign a prefix (even "xmlns") to the URI \
+${XMLNS_NAMESPACE}.`);
+	            break;
+	        case XML_NAMESPACE:
+	            switch (prefix) {
+	                case "xml":
+	                    // Assinging the XML namespace to "xml" is fine.
+	                    break;
+	                case "":
+	                    parser.fail(`the default namespace may not be set to ${uri}.`);
+	                    break;
+	                default:
+	                    parser.fail("may not assign the xml namespace to another prefix.");
+	            }
+	            break;
+	    }
+	}
+	function nsMappingCheck(parser, mapping) {
+	    for (const local of Object.keys(mapping)) {
+	        nsPairCheck(parser, local, mapping[local]);
+	    }
+	}
+	const isNCName = (name) => NC_NAME_RE.test(name);
+	const isName = (name) => NAME_RE.test(name);
+	const FORBIDDEN_START = 0;
+	const FORBIDDEN_BRACKET = 1;
+	const FORBIDDEN_BRACKET_BRACKET = 2;
+	/**
+	 * The list of supported events.
+	 */
+	saxes.EVENTS = [
+	    "xmldecl",
+	    "text",
+	    "processinginstruction",
+	    "doctype",
+	    "comment",
+	    "opentagstart",
+	    "attribute",
+	    "opentag",
+	    "closetag",
+	    "cdata",
+	    "error",
+	    "end",
+	    "ready",
+	];
+	const EVENT_NAME_TO_HANDLER_NAME = {
+	    xmldecl: "xmldeclHandler",
+	    text: "textHandler",
+	    processinginstruction: "piHandler",
+	    doctype: "doctypeHandler",
+	    comment: "commentHandler",
+	    opentagstart: "openTagStartHandler",
+	    attribute: "attributeHandler",
+	    opentag: "openTagHandler",
+	    closetag: "closeTagHandler",
+	    cdata: "cdataHandler",
+	    error: "errorHandler",
+	    end: "endHandler",
+	    ready: "readyHandler",
+	};
+	// eslint-disable-next-line @typescript-eslint/ban-types
+	class SaxesParser {
+	    /**
+	     * @param opt The parser options.
+	     */
+	    constructor(opt) {
+	        this.opt = opt !== null && opt !== void 0 ? opt : {};
+	        this.fragmentOpt = !!this.opt.fragment;
+	        const xmlnsOpt = this.xmlnsOpt = !!this.opt.xmlns;
+	        this.trackPosition = this.opt.position !== false;
+	        this.fileName = this.opt.fileName;
+	        if (xmlnsOpt) {
+	            // This is the function we use to perform name checks on PIs and entities.
+	            // When namespaces are used, colons are not allowed in PI target names or
+	            // entity names. So the check depends on whether namespaces are used. See:
+	            //
+	            // https://www.w3.org/XML/xml-names-19990114-errata.html
+	            // NE08
+	            //
+	            this.nameStartCheck = isNCNameStartChar;
+	            this.nameCheck = isNCNameChar;
+	            this.isName = isNCName;
+	            // eslint-disable-next-line @typescript-eslint/unbound-method
+	            this.processAttribs = this.processAttribsNS;
+	            // eslint-disable-next-line @typescript-eslint/unbound-method
+	            this.pushAttrib = this.pushAttribNS;
+	            // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment
+	            this.ns = Object.assign({ __proto__: null }, rootNS);
+	            const additional = this.opt.additionalNamespaces;
+	            if (additional != null) {
+	                nsMappingCheck(this, additional);
+	                Object.assign(this.ns, additional);
+	            }
+	        }
+	        else {
+	            this.nameStartCheck = isNameStartChar;
+	            this.nameCheck = isNameChar;
+	            this.isName = isName;
+	            // eslint-disable-next-line @typescript-eslint/unbound-method
+	            this.processAttribs = this.processAttribsPlain;
+	            // eslint-disable-next-line @typescript-eslint/unbound-method
+	            this.pushAttrib = this.pushAttribPlain;
+	        }
+	        //
+	        // The order of the members in this table needs to correspond to the state
+	        // numbers given to the states that correspond to the methods being recorded
+	        // here.
+	        //
+	        this.stateTable = [
+	            /* eslint-disable @typescript-eslint/unbound-method */
+	            this.sBegin,
+	            this.sBeginWhitespace,
+	            this.sDoctype,
+	            this.sDoctypeQuote,
+	            this.sDTD,
+	            this.sDTDQuoted,
+	            this.sDTDOpenWaka,
+	            this.sDTDOpenWakaBang,
+	            this.sDTDComment,
+	            this.sDTDCommentEnding,
+	            this.sDTDCommentEnded,
+	            this.sDTDPI,
+	            this.sDTDPIEnding,
+	            this.sText,
+	            this.sEntity,
+	            this.sOpenWaka,
+	            this.sOpenWakaBang,
+	            this.sComment,
+	            this.sCommentEnding,
+	            this.sCommentEnded,
+	            this.sCData,
+	            this.sCDataEnding,
+	            this.sCDataEnding2,
+	            this.sPIFirstChar,
+	            this.sPIRest,
+	            this.sPIBody,
+	            this.sPIEnding,
+	            this.sXMLDeclNameStart,
+	            this.sXMLDeclName,
+	            this.sXMLDeclEq,
+	            this.sXMLDeclValueStart,
+	            this.sXMLDeclValue,
+	            this.sXMLDeclSeparator,
+	            this.sXMLDeclEnding,
+	            this.sOpenTag,
+	            this.sOpenTagSlash,
+	            this.sAttrib,
+	            this.sAttribName,
+	            this.sAttribNameSawWhite,
+	            this.sAttribValue,
+	            this.sAttribValueQuoted,
+	            this.sAttribValueClosed,
+	            this.sAttribValueUnquoted,
+	            this.sCloseTag,
+	            this.sCloseTagSawWhite,
+	            /* eslint-enable @typescript-eslint/unbound-method */
+	        ];
+	        this._init();
+	    }
+	    /**
+	     * Indicates whether or not the parser is closed. If ``true``, wait for
+	     * the ``ready`` event to write again.
+	     */
+	    get closed() {
+	        return this._closed;
+	    }
+	    _init() {
+	        var _a;
+	        this.openWakaBang = "";
+	        this.text = "";
+	        this.name = "";
+	        this.piTarget = "";
+	        this.entity = "";
+	        this.q = null;
+	        this.tags = [];
+	        this.tag = null;
+	        this.topNS = null;
+	        this.chunk = "";
+	        this.chunkPosition = 0;
+	        this.i = 0;
+	        this.prevI = 0;
+	        this.carriedFromPrevious = undefined;
+	        this.forbiddenState = FORBIDDEN_START;
+	        this.attribList = [];
+	        // The logic is organized so as to minimize the need to check
+	        // this.opt.fragment while parsing.
+	        const { fragmentOpt } = this;
+	        this.state = fragmentOpt ? S_TEXT : S_BEGIN;
+	        // We want these to be all true if we are dealing with a fragment.
+	        this.reportedTextBeforeRoot = this.reportedTextAfterRoot = this.closedRoot =
+	            this.sawRoot = fragmentOpt;
+	        // An XML declaration is intially possible only when parsing whole
+	        // documents.
+	        this.xmlDeclPossible = !fragmentOpt;
+	        this.xmlDeclExpects = ["version"];
+	        this.entityReturnState = undefined;
+	        let { defaultXMLVersion } = this.opt;
+	        if (defaultXMLVersion === undefined) {
+	            if (this.opt.forceXMLVersion === true) {
+	                throw new Error("forceXMLVersion set but defaultXMLVersion is not set");
+	            }
+	            defaultXMLVersion = "1.0";
+	        }
+	        this.setXMLVersion(defaultXMLVersion);
+	        this.positionAtNewLine = 0;
+	        this.doctype = false;
+	        this._closed = false;
+	        this.xmlDecl = {
+	            version: undefined,
+	            encoding: undefined,
+	            standalone: undefined,
+	        };
+	        this.line = 1;
+	        this.column = 0;
+	        this.ENTITIES = Object.create(XML_ENTITIES);
+	        (_a = this.readyHandler) === null || _a === void 0 ? void 0 : _a.call(this);
+	    }
+	    /**
+	     * The stream position the parser is currently looking at. This field is
+	     * zero-based.
+	     *
+	     * This field is not based on counting Unicode characters but is to be
+	     * interpreted as a plain index into a JavaScript string.
+	     */
+	    get position() {
+	        return this.chunkPosition + this.i;
+	    }
+	    /**
+	     * The column number of the next character to be read by the parser.  *
+	     * This field is zero-based. (The first column in a line is 0.)
+	     *
+	     * This field reports the index at which the next character would be in the
+	     * line if the line were represented as a JavaScript string.  Note that this
+	     * *can* be different to a count based on the number of *Unicode characters*
+	     * due to how JavaScript handles astral plane characters.
+	     *
+	     * See [[column]] for a number that corresponds to a count of Unicode
+	     * characters.
+	     */
+	    get columnIndex() {
+	        return this.position - this.positionAtNewLine;
+	    }
+	    /**
+	     * Set an event listener on an event. The parser supports one handler per
+	     * event type. If you try to set an event handler over an existing handler,
+	     * the old handler is silently overwritten.
+	     *
+	     * @param name The event to listen to.
+	     *
+	     * @param handler The handler to set.
+	     */
+	    on(name, handler) {
+	        // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access
+	        this[EVENT_NAME_TO_HANDLER_NAME[name]] = handler;
+	    }
+	    /**
+	     * Unset an event handler.
+	     *
+	     * @parma name The event to stop listening to.
+	     */
+	    off(name) {
+	        // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access
+	        this[EVENT_NAME_TO_HANDLER_NAME[name]] = undefined;
+	    }
+	    /**
+	     * Make an error object. The error object will have a message that contains
+	     * the ``fileName`` option passed at the creation of the parser. If position
+	     * tracking was turned on, it will also have line and column number
+	     * information.
+	     *
+	     * @param message The message describing the error to report.
+	     *
+	     * @returns An error object with a properly formatted message.
+	     */
+	    makeError(message) {
+	        var _a;
+	        let msg = (_a = this.fileName) !== null && _a !== void 0 ? _a : "";
+	        if (this.trackPosition) {
+	            if (msg.length > 0) {
+	                msg += ":";
+	            }
+	            msg += `${this.line}:${this.column}`;
+	        }
+	        if (msg.length > 0) {
+	            msg += ": ";
+	        }
+	        return new Error(msg + message);
+	    }
+	    /**
+	     * Report a parsing error. This method is made public so that client code may
+	     * check for issues that are outside the scope of this project and can report
+	     * errors.
+	     *
+	     * @param message The error to report.
+	     *
+	     * @returns this
+	     */
+	    fail(message) {
+	        const err = this.makeError(message);
+	        const handler = this.errorHandler;
+	        if (handler === undefined) {
+	            throw err;
+	        }
+	        else {
+	            handler(err);
+	        }
+	        return this;
+	    }
+	    /**
+	     * Write a XML data to the parser.
+	     *
+	     * @param chunk The XML data to write.
+	     *
+	     * @returns this
+	     */
+	    // We do need object for the type here. Yes, it often causes problems
+	    // but not in this case.
+	    write(chunk) {
+	        if (this.closed) {
+	            return this.fail("cannot write after close; assign an onready handler.");
+	        }
+	        let end = false;
+	        if (chunk === null) {
+	            // We cannot return immediately because carriedFromPrevious may need
+	            // processing.
+	            end = true;
+	            chunk = "";
+	        }
+	        else if (typeof chunk === "object") {
+	            chunk = chunk.toString();
+	        }
+	        // We checked if performing a pre-decomposition of the string into an array
+	        // of single complete characters (``Array.from(chunk)``) would be faster
+	        // than the current repeated calls to ``charCodeAt``. As of August 2018, it
+	        // isn't. (There may be Node-specific code that would perform faster than
+	        // ``Array.from`` but don't want to be dependent on Node.)
+	        if (this.carriedFromPrevious !== undefined) {
+	            // The previous chunk had char we must carry over.
+	            chunk = `${this.carriedFromPrevious}${chunk}`;
+	            this.carriedFromPrevious = undefined;
+	        }
+	        let limit = chunk.length;
+	        const lastCode = chunk.charCodeAt(limit - 1);
+	        if (!end &&
+	            // A trailing CR or surrogate must be carried over to the next
+	            // chunk.
+	            (lastCode === CR || (lastCode >= 0xD800 && lastCode <= 0xDBFF))) {
+	            // The chunk ends with a character that must be carried over. We cannot
+	            // know how to handle it until we get the next chunk or the end of the
+	            // stream. So save it for later.
+	            this.carriedFromPrevious = chunk[limit - 1];
+	            limit--;
+	            chunk = chunk.slice(0, limit);
+	        }
+	        const { stateTable } = this;
+	        this.chunk = chunk;
+	        this.i = 0;
+	        while (this.i < limit) {
+	            // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument
+	            stateTable[this.state].call(this);
+	        }
+	        this.chunkPosition += limit;
+	        return end ? this.end() : this;
+	    }
+	    /**
+	     * Close the current stream. Perform final well-formedness checks and reset
+	     * the parser tstate.
+	     *
+	     * @returns this
+	     */
+	    close() {
+	        return this.write(null);
+	    }
+	    /**
+	     * Get a single code point out of the current chunk. This updates the current
+	     * position if we do position tracking.
+	     *
+	     * This is the algorithm to use for XML 1.0.
+	     *
+	     * @returns The character read.
+	     */
+	    getCode10() {
+	        const { chunk, i } = this;
+	        this.prevI = i;
+	        // Yes, we do this instead of doing this.i++. Doing it this way, we do not
+	        // read this.i again, which is a bit faster.
+	        this.i = i + 1;
+	        if (i >= chunk.length) {
+	            return EOC;
+	        }
+	        // Using charCodeAt and handling the surrogates ourselves is faster
+	        // than using codePointAt.
+	        const code = chunk.charCodeAt(i);
+	        this.column++;
+	        if (code < 0xD800) {
+	            if (code >= SPACE || code === TAB) {
+	                return code;
+	            }
+	            switch (code) {
+	                case NL:
+	                    this.line++;
+	                    this.column = 0;
+	                    this.positionAtNewLine = this.position;
+	                    return NL;
+	                case CR:
+	                    // We may get NaN if we read past the end of the chunk, which is fine.
+	                    if (chunk.charCodeAt(i + 1) === NL) {
+	                        // A \r\n sequence is converted to \n so we have to skip over the
+	                        // next character. We already know it has a size of 1 so ++ is fine
+	                        // here.
+	                        this.i = i + 2;
+	                    }
+	                    // Otherwise, a \r is just converted to \n, so we don't have to skip
+	                    // ahead.
+	                    // In either case, \r becomes \n.
+	                    this.line++;
+	                    this.column = 0;
+	                    this.positionAtNewLine = this.position;
+	                    return NL_LIKE;
+	                default:
+	                    // If we get here, then code < SPACE and it is not NL CR or TAB.
+	                    this.fail("disallowed character.");
+	                    return code;
+	            }
+	        }
+	        if (code > 0xDBFF) {
+	            // This is a specialized version of isChar10 that takes into account
+	            // that in this context code > 0xDBFF and code <= 0xFFFF. So it does not
+	            // test cases that don't need testing.
+	            if (!(code >= 0xE000 && code <= 0xFFFD)) {
+	                this.fail("disallowed character.");
+	            }
+	            return code;
+	        }
+	        const final = 0x10000 + ((code - 0xD800) * 0x400) +
+	            (chunk.charCodeAt(i + 1) - 0xDC00);
+	        this.i = i + 2;
+	        // This is a specialized version of isChar10 that takes into account that in
+	        // this context necessarily final >= 0x10000.
+	        if (final > 0x10FFFF) {
+	            this.fail("disallowed character.");
+	        }
+	        return final;
+	    }
+	    /**
+	     * Get a single code point out of the current chunk. This updates the current
+	     * position if we do position tracking.
+	     *
+	     * This is the algorithm to use for XML 1.1.
+	     *
+	     * @returns {number} The character read.
+	     */
+	    getCode11() {
+	        const { chunk, i } = this;
+	        this.prevI = i;
+	        // Yes, we do this instead of doing this.i++. Doing it this way, we do not
+	        // read this.i again, which is a bit faster.
+	        this.i = i + 1;
+	        if (i >= chunk.length) {
+	            return EOC;
+	        }
+	        // Using charCodeAt and handling the surrogates ourselves is faster
+	        // than using codePointAt.
+	        const code = chunk.charCodeAt(i);
+	        this.column++;
+	        if (code < 0xD800) {
+	            if ((code > 0x1F && code < 0x7F) || (code > 0x9F && code !== LS) ||
+	                code === TAB) {
+	                return code;
+	            }
+	            switch (code) {
+	                case NL: // 0xA
+	                    this.line++;
+	                    this.column = 0;
+	                    this.positionAtNewLine = this.position;
+	                    return NL;
+	                case CR: { // 0xD
+	                    // We may get NaN if we read past the end of the chunk, which is
+	                    // fine.
+	                    const next = chunk.charCodeAt(i + 1);
+	                    if (next === NL || next === NEL) {
+	                        // A CR NL or CR NEL sequence is converted to NL so we have to skip
+	                        // over the next character. We already know it has a size of 1.
+	                        this.i = i + 2;
+	                    }
+	                    // Otherwise, a CR is just converted to NL, no skip.
+	                }
+	                /* yes, fall through */
+	                case NEL: // 0x85
+	                case LS: // Ox2028
+	                    this.line++;
+	                    this.column = 0;
+	                    this.positionAtNewLine = this.position;
+	                    return NL_LIKE;
+	                default:
+	                    this.fail("disallowed character.");
+	                    return code;
+	            }
+	        }
+	        if (code > 0xDBFF) {
+	            // This is a specialized version of isCharAndNotRestricted that takes into
+	            // account that in this context code > 0xDBFF and code <= 0xFFFF. So it
+	            // does not test cases that don't need testing.
+	            if (!(code >= 0xE000 && code <= 0xFFFD)) {
+	                this.fail("disallowed character.");
+	            }
+	            return code;
+	        }
+	        const final = 0x10000 + ((code - 0xD800) * 0x400) +
+	            (chunk.charCodeAt(i + 1) - 0xDC00);
+	        this.i = i + 2;
+	        // This is a specialized version of isCharAndNotRestricted that takes into
+	        // account that in this context necessarily final >= 0x10000.
+	        if (final > 0x10FFFF) {
+	            this.fail("disallowed character.");
+	        }
+	        return final;
+	    }
+	    /**
+	     * Like ``getCode`` but with the return value normalized so that ``NL`` is
+	     * returned for ``NL_LIKE``.
+	     */
+	    getCodeNorm() {
+	        const c = this.getCode();
+	        return c === NL_LIKE ? NL : c;
+	    }
+	    unget() {
+	        this.i = this.prevI;
+	        this.column--;
+	    }
+	    /**
+	     * Capture characters into a buffer until encountering one of a set of
+	     * characters.
+	     *
+	     * @param chars An array of codepoints. Encountering a character in the array
+	     * ends the capture. (``chars`` may safely contain ``NL``.)
+	     *
+	     * @return The character code that made the capture end, or ``EOC`` if we hit
+	     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+	     * instead.
+	     */
+	    captureTo(chars) {
+	        let { i: start } = this;
+	        const { chunk } = this;
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            const c = this.getCode();
+	            const isNLLike = c === NL_LIKE;
+	            const final = isNLLike ? NL : c;
+	            if (final === EOC || chars.includes(final)) {
+	                this.text += chunk.slice(start, this.prevI);
+	                return final;
+	            }
+	            if (isNLLike) {
+	                this.text += `${chunk.slice(start, this.prevI)}\n`;
+	                start = this.i;
+	            }
+	        }
+	    }
+	    /**
+	     * Capture characters into a buffer until encountering a character.
+	     *
+	     * @param char The codepoint that ends the capture. **NOTE ``char`` MAY NOT
+	     * CONTAIN ``NL``.** Passing ``NL`` will result in buggy behavior.
+	     *
+	     * @return ``true`` if we ran into the character. Otherwise, we ran into the
+	     * end of the current chunk.
+	     */
+	    captureToChar(char) {
+	        let { i: start } = this;
+	        const { chunk } = this;
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            let c = this.getCode();
+	            switch (c) {
+	                case NL_LIKE:
+	                    this.text += `${chunk.slice(start, this.prevI)}\n`;
+	                    start = this.i;
+	                    c = NL;
+	                    break;
+	                case EOC:
+	                    this.text += chunk.slice(start);
+	                    return false;
+	            }
+	            if (c === char) {
+	                this.text += chunk.slice(start, this.prevI);
+	                return true;
+	            }
+	        }
+	    }
+	    /**
+	     * Capture characters that satisfy ``isNameChar`` into the ``name`` field of
+	     * this parser.
+	     *
+	     * @return The character code that made the test fail, or ``EOC`` if we hit
+	     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+	     * instead.
+	     */
+	    captureNameChars() {
+	        const { chunk, i: start } = this;
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            const c = this.getCode();
+	            if (c === EOC) {
+	                this.name += chunk.slice(start);
+	                return EOC;
+	            }
+	            // NL is not a name char so we don't have to test specifically for it.
+	            if (!isNameChar(c)) {
+	                this.name += chunk.slice(start, this.prevI);
+	                return c === NL_LIKE ? NL : c;
+	            }
+	        }
+	    }
+	    /**
+	     * Skip white spaces.
+	     *
+	     * @return The character that ended the skip, or ``EOC`` if we hit
+	     * the end of the chunk. The return value cannot be NL_LIKE: NL is returned
+	     * instead.
+	     */
+	    skipSpaces() {
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            const c = this.getCodeNorm();
+	            if (c === EOC || !isS(c)) {
+	                return c;
+	            }
+	        }
+	    }
+	    setXMLVersion(version) {
+	        this.currentXMLVersion = version;
+	        /*  eslint-disable @typescript-eslint/unbound-method */
+	        if (version === "1.0") {
+	            this.isChar = isChar10;
+	            this.getCode = this.getCode10;
+	        }
+	        else {
+	            this.isChar = isChar11;
+	            this.getCode = this.getCode11;
+	        }
+	        /* eslint-enable @typescript-eslint/unbound-method */
+	    }
+	    // STATE ENGINE METHODS
+	    // This needs to be a state separate from S_BEGIN_WHITESPACE because we want
+	    // to be sure never to come back to this state later.
+	    sBegin() {
+	        // We are essentially peeking at the first character of the chunk. Since
+	        // S_BEGIN can be in effect only when we start working on the first chunk,
+	        // the index at which we must look is necessarily 0. Note also that the
+	        // following test does not depend on decoding surrogates.
+	        // If the initial character is 0xFEFF, ignore it.
+	        if (this.chunk.charCodeAt(0) === 0xFEFF) {
+	            this.i++;
+	            this.column++;
+	        }
+	        this.state = S_BEGIN_WHITESPACE;
+	    }
+	    sBeginWhitespace() {
+	        // We need to know whether we've encountered spaces or not because as soon
+	        // as we run into a space, an XML declaration is no longer possible. Rather
+	        // than slow down skipSpaces even in places where we don't care whether it
+	        // skipped anything or not, we check whether prevI is equal to the value of
+	        // i from before we skip spaces.
+	        const iBefore = this.i;
+	        const c = this.skipSpaces();
+	        if (this.prevI !== iBefore) {
+	            this.xmlDeclPossible = false;
+	        }
+	        switch (c) {
+	            case LESS:
+	                this.state = S_OPEN_WAKA;
+	                // We could naively call closeText but in this state, it is not normal
+	                // to have text be filled with any data.
+	                if (this.text.length !== 0) {
+	                    throw new Error("no-empty text at start");
+	                }
+	                break;
+	            case EOC:
+	                break;
+	            default:
+	                this.unget();
+	                this.state = S_TEXT;
+	                this.xmlDeclPossible = false;
+	        }
+	    }
+	    sDoctype() {
+	        var _a;
+	        const c = this.captureTo(DOCTYPE_TERMINATOR);
+	        switch (c) {
+	            case GREATER: {
+	                (_a = this.doctypeHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+	                this.text = "";
+	                this.state = S_TEXT;
+	                this.doctype = true; // just remember that we saw it.
+	                break;
+	            }
+	            case EOC:
+	                break;
+	            default:
+	                this.text += String.fromCodePoint(c);
+	                if (c === OPEN_BRACKET) {
+	                    this.state = S_DTD;
+	                }
+	                else if (isQuote(c)) {
+	                    this.state = S_DOCTYPE_QUOTE;
+	                    this.q = c;
+	                }
+	        }
+	    }
+	    sDoctypeQuote() {
+	        const q = this.q;
+	        if (this.captureToChar(q)) {
+	            this.text += String.fromCodePoint(q);
+	            this.q = null;
+	            this.state = S_DOCTYPE;
+	        }
+	    }
+	    sDTD() {
+	        const c = this.captureTo(DTD_TERMINATOR);
+	        if (c === EOC) {
+	            return;
+	        }
+	        this.text += String.fromCodePoint(c);
+	        if (c === CLOSE_BRACKET) {
+	            this.state = S_DOCTYPE;
+	        }
+	        else if (c === LESS) {
+	            this.state = S_DTD_OPEN_WAKA;
+	        }
+	        else if (isQuote(c)) {
+	            this.state = S_DTD_QUOTED;
+	            this.q = c;
+	        }
+	    }
+	    sDTDQuoted() {
+	        const q = this.q;
+	        if (this.captureToChar(q)) {
+	            this.text += String.fromCodePoint(q);
+	            this.state = S_DTD;
+	            this.q = null;
+	        }
+	    }
+	    sDTDOpenWaka() {
+	        const c = this.getCodeNorm();
+	        this.text += String.fromCodePoint(c);
+	        switch (c) {
+	            case BANG:
+	                this.state = S_DTD_OPEN_WAKA_BANG;
+	                this.openWakaBang = "";
+	                break;
+	            case QUESTION:
+	                this.state = S_DTD_PI;
+	                break;
+	            default:
+	                this.state = S_DTD;
+	        }
+	    }
+	    sDTDOpenWakaBang() {
+	        const char = String.fromCodePoint(this.getCodeNorm());
+	        const owb = this.openWakaBang += char;
+	        this.text += char;
+	        if (owb !== "-") {
+	            this.state = owb === "--" ? S_DTD_COMMENT : S_DTD;
+	            this.openWakaBang = "";
+	        }
+	    }
+	    sDTDComment() {
+	        if (this.captureToChar(MINUS)) {
+	            this.text += "-";
+	            this.state = S_DTD_COMMENT_ENDING;
+	        }
+	    }
+	    sDTDCommentEnding() {
+	        const c = this.getCodeNorm();
+	        this.text += String.fromCodePoint(c);
+	        this.state = c === MINUS ? S_DTD_COMMENT_ENDED : S_DTD_COMMENT;
+	    }
+	    sDTDCommentEnded() {
+	        const c = this.getCodeNorm();
+	        this.text += String.fromCodePoint(c);
+	        if (c === GREATER) {
+	            this.state = S_DTD;
+	        }
+	        else {
+	            this.fail("malformed comment.");
+	            // <!-- blah -- bloo --> will be recorded as
+	            // a comment of " blah -- bloo "
+	            this.state = S_DTD_COMMENT;
+	        }
+	    }
+	    sDTDPI() {
+	        if (this.captureToChar(QUESTION)) {
+	            this.text += "?";
+	            this.state = S_DTD_PI_ENDING;
+	        }
+	    }
+	    sDTDPIEnding() {
+	        const c = this.getCodeNorm();
+	        this.text += String.fromCodePoint(c);
+	        if (c === GREATER) {
+	            this.state = S_DTD;
+	        }
+	    }
+	    sText() {
+	        //
+	        // We did try a version of saxes where the S_TEXT state was split in two
+	        // states: one for text inside the root element, and one for text
+	        // outside. This was avoiding having to test this.tags.length to decide
+	        // what implementation to actually use.
+	        //
+	        // Peformance testing on gigabyte-size files did not show any advantage to
+	        // using the two states solution instead of the current one. Conversely, it
+	        // made the code a bit more complicated elsewhere. For instance, a comment
+	        // can appear before the root element so when a comment ended it was
+	        // necessary to determine whether to return to the S_TEXT state or to the
+	        // new text-outside-root state.
+	        //
+	        if (this.tags.length !== 0) {
+	            this.handleTextInRoot();
+	        }
+	        else {
+	            this.handleTextOutsideRoot();
+	        }
+	    }
+	    sEntity() {
+	        // This is essentially a specialized version of captureToChar(SEMICOLON...)
+	        let { i: start } = this;
+	        const { chunk } = this;
+	        // eslint-disable-next-line no-labels, no-restricted-syntax
+	        loop: 
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            switch (this.getCode()) {
+	                case NL_LIKE:
+	                    this.entity += `${chunk.slice(start, this.prevI)}\n`;
+	                    start = this.i;
+	                    break;
+	                case SEMICOLON: {
+	                    const { entityReturnState } = this;
+	                    const entity = this.entity + chunk.slice(start, this.prevI);
+	                    this.state = entityReturnState;
+	                    let parsed;
+	                    if (entity === "") {
+	                        this.fail("empty entity name.");
+	                        parsed = "&;";
+	                    }
+	                    else {
+	                        parsed = this.parseEntity(entity);
+	                        this.entity = "";
+	                    }
+	                    if (entityReturnState !== S_TEXT || this.textHandler !== undefined) {
+	                        this.text += parsed;
+	                    }
+	                    // eslint-disable-next-line no-labels
+	                    break loop;
+	                }
+	                case EOC:
+	                    this.entity += chunk.slice(start);
+	                    // eslint-disable-next-line no-labels
+	                    break loop;
+	            }
+	        }
+	    }
+	    sOpenWaka() {
+	        // Reminder: a state handler is called with at least one character
+	        // available in the current chunk. So the first call to get code inside of
+	        // a state handler cannot return ``EOC``. That's why we don't test
+	        // for it.
+	        const c = this.getCode();
+	        // either a /, ?, !, or text is coming next.
+	        if (isNameStartChar(c)) {
+	            this.state = S_OPEN_TAG;
+	            this.unget();
+	            this.xmlDeclPossible = false;
+	        }
+	        else {
+	            switch (c) {
+	                case FORWARD_SLASH:
+	                    this.state = S_CLOSE_TAG;
+	                    this.xmlDeclPossible = false;
+	                    break;
+	                case BANG:
+	                    this.state = S_OPEN_WAKA_BANG;
+	                    this.openWakaBang = "";
+	                    this.xmlDeclPossible = false;
+	                    break;
+	                case QUESTION:
+	                    this.state = S_PI_FIRST_CHAR;
+	                    break;
+	                default:
+	                    this.fail("disallowed character in tag name");
+	                    this.state = S_TEXT;
+	                    this.xmlDeclPossible = false;
+	            }
+	        }
+	    }
+	    sOpenWakaBang() {
+	        this.openWakaBang += String.fromCodePoint(this.getCodeNorm());
+	        switch (this.openWakaBang) {
+	            case "[CDATA[":
+	                if (!this.sawRoot && !this.reportedTextBeforeRoot) {
+	                    this.fail("text data outside of root node.");
+	                    this.reportedTextBeforeRoot = true;
+	                }
+	                if (this.closedRoot && !this.reportedTextAfterRoot) {
+	                    this.fail("text data outside of root node.");
+	                    this.reportedTextAfterRoot = true;
+	                }
+	                this.state = S_CDATA;
+	                this.openWakaBang = "";
+	                break;
+	            case "--":
+	                this.state = S_COMMENT;
+	                this.openWakaBang = "";
+	                break;
+	            case "DOCTYPE":
+	                this.state = S_DOCTYPE;
+	                if (this.doctype || this.sawRoot) {
+	                    this.fail("inappropriately located doctype declaration.");
+	                }
+	                this.openWakaBang = "";
+	                break;
+	            default:
+	                // 7 happens to be the maximum length of the string that can possibly
+	                // match one of the cases above.
+	                if (this.openWakaBang.length >= 7) {
+	                    this.fail("incorrect syntax.");
+	                }
+	        }
+	    }
+	    sComment() {
+	        if (this.captureToChar(MINUS)) {
+	            this.state = S_COMMENT_ENDING;
+	        }
+	    }
+	    sCommentEnding() {
+	        var _a;
+	        const c = this.getCodeNorm();
+	        if (c === MINUS) {
+	            this.state = S_COMMENT_ENDED;
+	            (_a = this.commentHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+	            this.text = "";
+	        }
+	        else {
+	            this.text += `-${String.fromCodePoint(c)}`;
+	            this.state = S_COMMENT;
+	        }
+	    }
+	    sCommentEnded() {
+	        const c = this.getCodeNorm();
+	        if (c !== GREATER) {
+	            this.fail("malformed comment.");
+	            // <!-- blah -- bloo --> will be recorded as
+	            // a comment of " blah -- bloo "
+	            this.text += `--${String.fromCodePoint(c)}`;
+	            this.state = S_COMMENT;
+	        }
+	        else {
+	            this.state = S_TEXT;
+	        }
+	    }
+	    sCData() {
+	        if (this.captureToChar(CLOSE_BRACKET)) {
+	            this.state = S_CDATA_ENDING;
+	        }
+	    }
+	    sCDataEnding() {
+	        const c = this.getCodeNorm();
+	        if (c === CLOSE_BRACKET) {
+	            this.state = S_CDATA_ENDING_2;
+	        }
+	        else {
+	            this.text += `]${String.fromCodePoint(c)}`;
+	            this.state = S_CDATA;
+	        }
+	    }
+	    sCDataEnding2() {
+	        var _a;
+	        const c = this.getCodeNorm();
+	        switch (c) {
+	            case GREATER: {
+	                (_a = this.cdataHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.text);
+	                this.text = "";
+	                this.state = S_TEXT;
+	                break;
+	            }
+	            case CLOSE_BRACKET:
+	                this.text += "]";
+	                break;
+	            default:
+	                this.text += `]]${String.fromCodePoint(c)}`;
+	                this.state = S_CDATA;
+	        }
+	    }
+	    // We need this separate state to check the first character fo the pi target
+	    // with this.nameStartCheck which allows less characters than this.nameCheck.
+	    sPIFirstChar() {
+	        const c = this.getCodeNorm();
+	        // This is first because in the case where the file is well-formed this is
+	        // the branch taken. We optimize for well-formedness.
+	        if (this.nameStartCheck(c)) {
+	            this.piTarget += String.fromCodePoint(c);
+	            this.state = S_PI_REST;
+	        }
+	        else if (c === QUESTION || isS(c)) {
+	            this.fail("processing instruction without a target.");
+	            this.state = c === QUESTION ? S_PI_ENDING : S_PI_BODY;
+	        }
+	        else {
+	            this.fail("disallowed character in processing instruction name.");
+	            this.piTarget += String.fromCodePoint(c);
+	            this.state = S_PI_REST;
+	        }
+	    }
+	    sPIRest() {
+	        // Capture characters into a piTarget while ``this.nameCheck`` run on the
+	        // character read returns true.
+	        const { chunk, i: start } = this;
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            const c = this.getCodeNorm();
+	            if (c === EOC) {
+	                this.piTarget += chunk.slice(start);
+	                return;
+	            }
+	            // NL cannot satisfy this.nameCheck so we don't have to test specifically
+	            // for it.
+	            if (!this.nameCheck(c)) {
+	                this.piTarget += chunk.slice(start, this.prevI);
+	                const isQuestion = c === QUESTION;
+	                if (isQuestion || isS(c)) {
+	                    if (this.piTarget === "xml") {
+	                        if (!this.xmlDeclPossible) {
+	                            this.fail("an XML declaration must be at the start of the document.");
+	                        }
+	                        this.state = isQuestion ? S_XML_DECL_ENDING : S_XML_DECL_NAME_START;
+	                    }
+	                    else {
+	                        this.state = isQuestion ? S_PI_ENDING : S_PI_BODY;
+	                    }
+	                }
+	                else {
+	                    this.fail("disallowed character in processing instruction name.");
+	                    this.piTarget += String.fromCodePoint(c);
+	                }
+	                break;
+	            }
+	        }
+	    }
+	    sPIBody() {
+	        if (this.text.length === 0) {
+	            const c = this.getCodeNorm();
+	            if (c === QUESTION) {
+	                this.state = S_PI_ENDING;
+	            }
+	            else if (!isS(c)) {
+	                this.text = String.fromCodePoint(c);
+	            }
+	        }
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        else if (this.captureToChar(QUESTION)) {
+	            this.state = S_PI_ENDING;
+	        }
+	    }
+	    sPIEnding() {
+	        var _a;
+	        const c = this.getCodeNorm();
+	        if (c === GREATER) {
+	            const { piTarget } = this;
+	            if (piTarget.toLowerCase() === "xml") {
+	                this.fail("the XML declaration must appear at the start of the document.");
+	            }
+	            (_a = this.piHandler) === null || _a === void 0 ? void 0 : _a.call(this, {
+	                target: piTarget,
+	                body: this.text,
+	            });
+	            this.piTarget = this.text = "";
+	            this.state = S_TEXT;
+	        }
+	        else if (c === QUESTION) {
+	            // We ran into ?? as part of a processing instruction. We initially took
+	            // the first ? as a sign that the PI was ending, but it is not. So we have
+	            // to add it to the body but we take the new ? as a sign that the PI is
+	            // ending.
+	            this.text += "?";
+	        }
+	        else {
+	            this.text += `?${String.fromCodePoint(c)}`;
+	            this.state = S_PI_BODY;
+	        }
+	        this.xmlDeclPossible = false;
+	    }
+	    sXMLDeclNameStart() {
+	        const c = this.skipSpaces();
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            // It is valid to go to S_XML_DECL_ENDING from this state.
+	            this.state = S_XML_DECL_ENDING;
+	            return;
+	        }
+	        if (c !== EOC) {
+	            this.state = S_XML_DECL_NAME;
+	            this.name = String.fromCodePoint(c);
+	        }
+	    }
+	    sXMLDeclName() {
+	        const c = this.captureTo(XML_DECL_NAME_TERMINATOR);
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            this.state = S_XML_DECL_ENDING;
+	            this.name += this.text;
+	            this.text = "";
+	            this.fail("XML declaration is incomplete.");
+	            return;
+	        }
+	        if (!(isS(c) || c === EQUAL)) {
+	            return;
+	        }
+	        this.name += this.text;
+	        this.text = "";
+	        if (!this.xmlDeclExpects.includes(this.name)) {
+	            switch (this.name.length) {
+	                case 0:
+	                    this.fail("did not expect any more name/value pairs.");
+	                    break;
+	                case 1:
+	                    this.fail(`expected the name ${this.xmlDeclExpects[0]}.`);
+	                    break;
+	                default:
+	                    this.fail(`expected one of ${this.xmlDeclExpects.join(", ")}`);
+	            }
+	        }
+	        this.state = c === EQUAL ? S_XML_DECL_VALUE_START : S_XML_DECL_EQ;
+	    }
+	    sXMLDeclEq() {
+	        const c = this.getCodeNorm();
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            this.state = S_XML_DECL_ENDING;
+	            this.fail("XML declaration is incomplete.");
+	            return;
+	        }
+	        if (isS(c)) {
+	            return;
+	        }
+	        if (c !== EQUAL) {
+	            this.fail("value required.");
+	        }
+	        this.state = S_XML_DECL_VALUE_START;
+	    }
+	    sXMLDeclValueStart() {
+	        const c = this.getCodeNorm();
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            this.state = S_XML_DECL_ENDING;
+	            this.fail("XML declaration is incomplete.");
+	            return;
+	        }
+	        if (isS(c)) {
+	            return;
+	        }
+	        if (!isQuote(c)) {
+	            this.fail("value must be quoted.");
+	            this.q = SPACE;
+	        }
+	        else {
+	            this.q = c;
+	        }
+	        this.state = S_XML_DECL_VALUE;
+	    }
+	    sXMLDeclValue() {
+	        const c = this.captureTo([this.q, QUESTION]);
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            this.state = S_XML_DECL_ENDING;
+	            this.text = "";
+	            this.fail("XML declaration is incomplete.");
+	            return;
+	        }
+	        if (c === EOC) {
+	            return;
+	        }
+	        const value = this.text;
+	        this.text = "";
+	        switch (this.name) {
+	            case "version": {
+	                this.xmlDeclExpects = ["encoding", "standalone"];
+	                const version = value;
+	                this.xmlDecl.version = version;
+	                // This is the test specified by XML 1.0 but it is fine for XML 1.1.
+	                if (!/^1\.[0-9]+$/.test(version)) {
+	                    this.fail("version number must match /^1\\.[0-9]+$/.");
+	                }
+	                // When forceXMLVersion is set, the XML declaration is ignored.
+	                else if (!this.opt.forceXMLVersion) {
+	                    this.setXMLVersion(version);
+	                }
+	                break;
+	            }
+	            case "encoding":
+	                if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(value)) {
+	                    this.fail("encoding value must match \
+	/^[A-Za-z0-9][A-Za-z0-9._-]*$/.");
+	                }
+	                this.xmlDeclExpects = ["standalone"];
+	                this.xmlDecl.encoding = value;
+	                break;
+	            case "standalone":
+	                if (value !== "yes" && value !== "no") {
+	                    this.fail("standalone value must match \"yes\" or \"no\".");
+	                }
+	                this.xmlDeclExpects = [];
+	                this.xmlDecl.standalone = value;
+	                break;
+	            // We don't need to raise an error here since we've already raised one
+	            // when checking what name was expected.
+	        }
+	        this.name = "";
+	        this.state = S_XML_DECL_SEPARATOR;
+	    }
+	    sXMLDeclSeparator() {
+	        const c = this.getCodeNorm();
+	        // The question mark character is not valid inside any of the XML
+	        // declaration name/value pairs.
+	        if (c === QUESTION) {
+	            // It is valid to go to S_XML_DECL_ENDING from this state.
+	            this.state = S_XML_DECL_ENDING;
+	            return;
+	        }
+	        if (!isS(c)) {
+	            this.fail("whitespace required.");
+	            this.unget();
+	        }
+	        this.state = S_XML_DECL_NAME_START;
+	    }
+	    sXMLDeclEnding() {
+	        var _a;
+	        const c = this.getCodeNorm();
+	        if (c === GREATER) {
+	            if (this.piTarget !== "xml") {
+	                this.fail("processing instructions are not allowed before root.");
+	            }
+	            else if (this.name !== "version" &&
+	                this.xmlDeclExpects.includes("version")) {
+	                this.fail("XML declaration must contain a version.");
+	            }
+	            (_a = this.xmldeclHandler) === null || _a === void 0 ? void 0 : _a.call(this, this.xmlDecl);
+	            this.name = "";
+	            this.piTarget = this.text = "";
+	            this.state = S_TEXT;
+	        }
+	        else {
+	            // We got here because the previous character was a ?, but the question
+	            // mark character is not valid inside any of the XML declaration
+	            // name/value pairs.
+	            this.fail("The character ? is disallowed anywhere in XML declarations.");
+	        }
+	        this.xmlDeclPossible = false;
+	    }
+	    sOpenTag() {
+	        var _a;
+	        const c = this.captureNameChars();
+	        if (c === EOC) {
+	            return;
+	        }
+	        const tag = this.tag = {
+	            name: this.name,
+	            attributes: Object.create(null),
+	        };
+	        this.name = "";
+	        if (this.xmlnsOpt) {
+	            this.topNS = tag.ns = Object.create(null);
+	        }
+	        (_a = this.openTagStartHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+	        this.sawRoot = true;
+	        if (!this.fragmentOpt && this.closedRoot) {
+	            this.fail("documents may contain only one root.");
+	        }
+	        switch (c) {
+	            case GREATER:
+	                this.openTag();
+	                break;
+	            case FORWARD_SLASH:
+	                this.state = S_OPEN_TAG_SLASH;
+	                break;
+	            default:
+	                if (!isS(c)) {
+	                    this.fail("disallowed character in tag name.");
+	                }
+	                this.state = S_ATTRIB;
+	        }
+	    }
+	    sOpenTagSlash() {
+	        if (this.getCode() === GREATER) {
+	            this.openSelfClosingTag();
+	        }
+	        else {
+	            this.fail("forward-slash in opening tag not followed by >.");
+	            this.state = S_ATTRIB;
+	        }
+	    }
+	    sAttrib() {
+	        const c = this.skipSpaces();
+	        if (c === EOC) {
+	            return;
+	        }
+	        if (isNameStartChar(c)) {
+	            this.unget();
+	            this.state = S_ATTRIB_NAME;
+	        }
+	        else if (c === GREATER) {
+	            this.openTag();
+	        }
+	        else if (c === FORWARD_SLASH) {
+	            this.state = S_OPEN_TAG_SLASH;
+	        }
+	        else {
+	            this.fail("disallowed character in attribute name.");
+	        }
+	    }
+	    sAttribName() {
+	        const c = this.captureNameChars();
+	        if (c === EQUAL) {
+	            this.state = S_ATTRIB_VALUE;
+	        }
+	        else if (isS(c)) {
+	            this.state = S_ATTRIB_NAME_SAW_WHITE;
+	        }
+	        else if (c === GREATER) {
+	            this.fail("attribute without value.");
+	            this.pushAttrib(this.name, this.name);
+	            this.name = this.text = "";
+	            this.openTag();
+	        }
+	        else if (c !== EOC) {
+	            this.fail("disallowed character in attribute name.");
+	        }
+	    }
+	    sAttribNameSawWhite() {
+	        const c = this.skipSpaces();
+	        switch (c) {
+	            case EOC:
+	                return;
+	            case EQUAL:
+	                this.state = S_ATTRIB_VALUE;
+	                break;
+	            default:
+	                this.fail("attribute without value.");
+	                // Should we do this???
+	                // this.tag.attributes[this.name] = "";
+	                this.text = "";
+	                this.name = "";
+	                if (c === GREATER) {
+	                    this.openTag();
+	                }
+	                else if (isNameStartChar(c)) {
+	                    this.unget();
+	                    this.state = S_ATTRIB_NAME;
+	                }
+	                else {
+	                    this.fail("disallowed character in attribute name.");
+	                    this.state = S_ATTRIB;
+	                }
+	        }
+	    }
+	    sAttribValue() {
+	        const c = this.getCodeNorm();
+	        if (isQuote(c)) {
+	            this.q = c;
+	            this.state = S_ATTRIB_VALUE_QUOTED;
+	        }
+	        else if (!isS(c)) {
+	            this.fail("unquoted attribute value.");
+	            this.state = S_ATTRIB_VALUE_UNQUOTED;
+	            this.unget();
+	        }
+	    }
+	    sAttribValueQuoted() {
+	        // We deliberately do not use captureTo here. The specialized code we use
+	        // here is faster than using captureTo.
+	        const { q, chunk } = this;
+	        let { i: start } = this;
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            switch (this.getCode()) {
+	                case q:
+	                    this.pushAttrib(this.name, this.text + chunk.slice(start, this.prevI));
+	                    this.name = this.text = "";
+	                    this.q = null;
+	                    this.state = S_ATTRIB_VALUE_CLOSED;
+	                    return;
+	                case AMP:
+	                    this.text += chunk.slice(start, this.prevI);
+	                    this.state = S_ENTITY;
+	                    this.entityReturnState = S_ATTRIB_VALUE_QUOTED;
+	                    return;
+	                case NL:
+	                case NL_LIKE:
+	                case TAB:
+	                    this.text += `${chunk.slice(start, this.prevI)} `;
+	                    start = this.i;
+	                    break;
+	                case LESS:
+	                    this.text += chunk.slice(start, this.prevI);
+	                    this.fail("disallowed character.");
+	                    return;
+	                case EOC:
+	                    this.text += chunk.slice(start);
+	                    return;
+	            }
+	        }
+	    }
+	    sAttribValueClosed() {
+	        const c = this.getCodeNorm();
+	        if (isS(c)) {
+	            this.state = S_ATTRIB;
+	        }
+	        else if (c === GREATER) {
+	            this.openTag();
+	        }
+	        else if (c === FORWARD_SLASH) {
+	            this.state = S_OPEN_TAG_SLASH;
+	        }
+	        else if (isNameStartChar(c)) {
+	            this.fail("no whitespace between attributes.");
+	            this.unget();
+	            this.state = S_ATTRIB_NAME;
+	        }
+	        else {
+	            this.fail("disallowed character in attribute name.");
+	        }
+	    }
+	    sAttribValueUnquoted() {
+	        // We don't do anything regarding EOL or space handling for unquoted
+	        // attributes. We already have failed by the time we get here, and the
+	        // contract that saxes upholds states that upon failure, it is not safe to
+	        // rely on the data passed to event handlers (other than
+	        // ``onerror``). Passing "bad" data is not a problem.
+	        const c = this.captureTo(ATTRIB_VALUE_UNQUOTED_TERMINATOR);
+	        switch (c) {
+	            case AMP:
+	                this.state = S_ENTITY;
+	                this.entityReturnState = S_ATTRIB_VALUE_UNQUOTED;
+	                break;
+	            case LESS:
+	                this.fail("disallowed character.");
+	                break;
+	            case EOC:
+	                break;
+	            default:
+	                if (this.text.includes("]]>")) {
+	                    this.fail("the string \"]]>\" is disallowed in char data.");
+	                }
+	                this.pushAttrib(this.name, this.text);
+	                this.name = this.text = "";
+	                if (c === GREATER) {
+	                    this.openTag();
+	                }
+	                else {
+	                    this.state = S_ATTRIB;
+	                }
+	        }
+	    }
+	    sCloseTag() {
+	        const c = this.captureNameChars();
+	        if (c === GREATER) {
+	            this.closeTag();
+	        }
+	        else if (isS(c)) {
+	            this.state = S_CLOSE_TAG_SAW_WHITE;
+	        }
+	        else if (c !== EOC) {
+	            this.fail("disallowed character in closing tag.");
+	        }
+	    }
+	    sCloseTagSawWhite() {
+	        switch (this.skipSpaces()) {
+	            case GREATER:
+	                this.closeTag();
+	                break;
+	            case EOC:
+	                break;
+	            default:
+	                this.fail("disallowed character in closing tag.");
+	        }
+	    }
+	    // END OF STATE ENGINE METHODS
+	    handleTextInRoot() {
+	        // This is essentially a specialized version of captureTo which is optimized
+	        // for performing the ]]> check. A previous version of this code, checked
+	        // ``this.text`` for the presence of ]]>. It simplified the code but was
+	        // very costly when character data contained a lot of entities to be parsed.
+	        //
+	        // Since we are using a specialized loop, we also keep track of the presence
+	        // of ]]> in text data. The sequence ]]> is forbidden to appear as-is.
+	        //
+	        let { i: start, forbiddenState } = this;
+	        const { chunk, textHandler: handler } = this;
+	        // eslint-disable-next-line no-labels, no-restricted-syntax
+	        scanLoop: 
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            switch (this.getCode()) {
+	                case LESS: {
+	                    this.state = S_OPEN_WAKA;
+	                    if (handler !== undefined) {
+	                        const { text } = this;
+	                        const slice = chunk.slice(start, this.prevI);
+	                        if (text.length !== 0) {
+	                            handler(text + slice);
+	                            this.text = "";
+	                        }
+	                        else if (slice.length !== 0) {
+	                            handler(slice);
+	                        }
+	                    }
+	                    forbiddenState = FORBIDDEN_START;
+	                    // eslint-disable-next-line no-labels
+	                    break scanLoop;
+	                }
+	                case AMP:
+	                    this.state = S_ENTITY;
+	                    this.entityReturnState = S_TEXT;
+	                    if (handler !== undefined) {
+	                        this.text += chunk.slice(start, this.prevI);
+	                    }
+	                    forbiddenState = FORBIDDEN_START;
+	                    // eslint-disable-next-line no-labels
+	                    break scanLoop;
+	                case CLOSE_BRACKET:
+	                    switch (forbiddenState) {
+	                        case FORBIDDEN_START:
+	                            forbiddenState = FORBIDDEN_BRACKET;
+	                            break;
+	                        case FORBIDDEN_BRACKET:
+	                            forbiddenState = FORBIDDEN_BRACKET_BRACKET;
+	                            break;
+	                        case FORBIDDEN_BRACKET_BRACKET:
+	                            break;
+	                        default:
+	                            throw new Error("impossible state");
+	                    }
+	                    break;
+	                case GREATER:
+	                    if (forbiddenState === FORBIDDEN_BRACKET_BRACKET) {
+	                        this.fail("the string \"]]>\" is disallowed in char data.");
+	                    }
+	                    forbiddenState = FORBIDDEN_START;
+	                    break;
+	                case NL_LIKE:
+	                    if (handler !== undefined) {
+	                        this.text += `${chunk.slice(start, this.prevI)}\n`;
+	                    }
+	                    start = this.i;
+	                    forbiddenState = FORBIDDEN_START;
+	                    break;
+	                case EOC:
+	                    if (handler !== undefined) {
+	                        this.text += chunk.slice(start);
+	                    }
+	                    // eslint-disable-next-line no-labels
+	                    break scanLoop;
+	                default:
+	                    forbiddenState = FORBIDDEN_START;
+	            }
+	        }
+	        this.forbiddenState = forbiddenState;
+	    }
+	    handleTextOutsideRoot() {
+	        // This is essentially a specialized version of captureTo which is optimized
+	        // for a specialized task. We keep track of the presence of non-space
+	        // characters in the text since these are errors when appearing outside the
+	        // document root element.
+	        let { i: start } = this;
+	        const { chunk, textHandler: handler } = this;
+	        let nonSpace = false;
+	        // eslint-disable-next-line no-labels, no-restricted-syntax
+	        outRootLoop: 
+	        // eslint-disable-next-line no-constant-condition
+	        while (true) {
+	            const code = this.getCode();
+	            switch (code) {
+	                case LESS: {
+	                    this.state = S_OPEN_WAKA;
+	                    if (handler !== undefined) {
+	                        const { text } = this;
+	                        const slice = chunk.slice(start, this.prevI);
+	                        if (text.length !== 0) {
+	                            handler(text + slice);
+	                            this.text = "";
+	                        }
+	                        else if (slice.length !== 0) {
+	                            handler(slice);
+	                        }
+	                    }
+	                    // eslint-disable-next-line no-labels
+	                    break outRootLoop;
+	                }
+	                case AMP:
+	                    this.state = S_ENTITY;
+	                    this.entityReturnState = S_TEXT;
+	                    if (handler !== undefined) {
+	                        this.text += chunk.slice(start, this.prevI);
+	                    }
+	                    nonSpace = true;
+	                    // eslint-disable-next-line no-labels
+	                    break outRootLoop;
+	                case NL_LIKE:
+	                    if (handler !== undefined) {
+	                        this.text += `${chunk.slice(start, this.prevI)}\n`;
+	                    }
+	                    start = this.i;
+	                    break;
+	                case EOC:
+	                    if (handler !== undefined) {
+	                        this.text += chunk.slice(start);
+	                    }
+	                    // eslint-disable-next-line no-labels
+	                    break outRootLoop;
+	                default:
+	                    if (!isS(code)) {
+	                        nonSpace = true;
+	                    }
+	            }
+	        }
+	        if (!nonSpace) {
+	            return;
+	        }
+	        // We use the reportedTextBeforeRoot and reportedTextAfterRoot flags
+	        // to avoid reporting errors for every single character that is out of
+	        // place.
+	        if (!this.sawRoot && !this.reportedTextBeforeRoot) {
+	            this.fail("text data outside of root node.");
+	            this.reportedTextBeforeRoot = true;
+	        }
+	        if (this.closedRoot && !this.reportedTextAfterRoot) {
+	            this.fail("text data outside of root node.");
+	            this.reportedTextAfterRoot = true;
+	        }
+	    }
+	    pushAttribNS(name, value) {
+	        var _a;
+	        const { prefix, local } = this.qname(name);
+	        const attr = { name, prefix, local, value };
+	        this.attribList.push(attr);
+	        (_a = this.attributeHandler) === null || _a === void 0 ? void 0 : _a.call(this, attr);
+	        if (prefix === "xmlns") {
+	            const trimmed = value.trim();
+	            if (this.currentXMLVersion === "1.0" && trimmed === "") {
+	                this.fail("invalid attempt to undefine prefix in XML 1.0");
+	            }
+	            this.topNS[local] = trimmed;
+	            nsPairCheck(this, local, trimmed);
+	        }
+	        else if (name === "xmlns") {
+	            const trimmed = value.trim();
+	            this.topNS[""] = trimmed;
+	            nsPairCheck(this, "", trimmed);
+	        }
+	    }
+	    pushAttribPlain(name, value) {
+	        var _a;
+	        const attr = { name, value };
+	        this.attribList.push(attr);
+	        (_a = this.attributeHandler) === null || _a === void 0 ? void 0 : _a.call(this, attr);
+	    }
+	    /**
+	     * End parsing. This performs final well-formedness checks and resets the
+	     * parser to a clean state.
+	     *
+	     * @returns this
+	     */
+	    end() {
+	        var _a, _b;
+	        if (!this.sawRoot) {
+	            this.fail("document must contain a root element.");
+	        }
+	        const { tags } = this;
+	        while (tags.length > 0) {
+	            const tag = tags.pop();
+	            this.fail(`unclosed tag: ${tag.name}`);
+	        }
+	        if ((this.state !== S_BEGIN) && (this.state !== S_TEXT)) {
+	            this.fail("unexpected end.");
+	        }
+	        const { text } = this;
+	        if (text.length !== 0) {
+	            (_a = this.textHandler) === null || _a === void 0 ? void 0 : _a.call(this, text);
+	            this.text = "";
+	        }
+	        this._closed = true;
+	        (_b = this.endHandler) === null || _b === void 0 ? void 0 : _b.call(this);
+	        this._init();
+	        return this;
+	    }
+	    /**
+	     * Resolve a namespace prefix.
+	     *
+	     * @param prefix The prefix to resolve.
+	     *
+	     * @returns The namespace URI or ``undefined`` if the prefix is not defined.
+	     */
+	    resolve(prefix) {
+	        var _a, _b;
+	        let uri = this.topNS[prefix];
+	        if (uri !== undefined) {
+	            return uri;
+	        }
+	        const { tags } = this;
+	        for (let index = tags.length - 1; index >= 0; index--) {
+	            uri = tags[index].ns[prefix];
+	            if (uri !== undefined) {
+	                return uri;
+	            }
+	        }
+	        uri = this.ns[prefix];
+	        if (uri !== undefined) {
+	            return uri;
+	        }
+	        return (_b = (_a = this.opt).resolvePrefix) === null || _b === void 0 ? void 0 : _b.call(_a, prefix);
+	    }
+	    /**
+	     * Parse a qname into its prefix and local name parts.
+	     *
+	     * @param name The name to parse
+	     *
+	     * @returns
+	     */
+	    qname(name) {
+	        // This is faster than using name.split(":").
+	        const colon = name.indexOf(":");
+	        if (colon === -1) {
+	            return { prefix: "", local: name };
+	        }
+	        const local = name.slice(colon + 1);
+	        const prefix = name.slice(0, colon);
+	        if (prefix === "" || local === "" || local.includes(":")) {
+	            this.fail(`malformed name: ${name}.`);
+	        }
+	        return { prefix, local };
+	    }
+	    processAttribsNS() {
+	        var _a;
+	        const { attribList } = this;
+	        const tag = this.tag;
+	        {
+	            // add namespace info to tag
+	            const { prefix, local } = this.qname(tag.name);
+	            tag.prefix = prefix;
+	            tag.local = local;
+	            const uri = tag.uri = (_a = this.resolve(prefix)) !== null && _a !== void 0 ? _a : "";
+	            if (prefix !== "") {
+	                if (prefix === "xmlns") {
+	                    this.fail("tags may not have \"xmlns\" as prefix.");
+	                }
+	                if (uri === "") {
+	                    this.fail(`unbound namespace prefix: ${JSON.stringify(prefix)}.`);
+	                    tag.uri = prefix;
+	                }
+	            }
+	        }
+	        if (attribList.length === 0) {
+	            return;
+	        }
+	        const { attributes } = tag;
+	        const seen = new Set();
+	        // Note: do not apply default ns to attributes:
+	        //   http://www.w3.org/TR/REC-xml-names/#defaulting
+	        for (const attr of attribList) {
+	            const { name, prefix, local } = attr;
+	            let uri;
+	            let eqname;
+	            if (prefix === "") {
+	                uri = name === "xmlns" ? XMLNS_NAMESPACE : "";
+	                eqname = name;
+	            }
+	            else {
+	                uri = this.resolve(prefix);
+	                // if there's any attributes with an undefined namespace,
+	                // then fail on them now.
+	                if (uri === undefined) {
+	                    this.fail(`unbound namespace prefix: ${JSON.stringify(prefix)}.`);
+	                    uri = prefix;
+	                }
+	                eqname = `{${uri}}${local}`;
+	            }
+	            if (seen.has(eqname)) {
+	                this.fail(`duplicate attribute: ${eqname}.`);
+	            }
+	            seen.add(eqname);
+	            attr.uri = uri;
+	            attributes[name] = attr;
+	        }
+	        this.attribList = [];
+	    }
+	    processAttribsPlain() {
+	        const { attribList } = this;
+	        // eslint-disable-next-line prefer-destructuring
+	        const attributes = this.tag.attributes;
+	        for (const { name, value } of attribList) {
+	            if (attributes[name] !== undefined) {
+	                this.fail(`duplicate attribute: ${name}.`);
+	            }
+	            attributes[name] = value;
+	        }
+	        this.attribList = [];
+	    }
+	    /**
+	     * Handle a complete open tag. This parser code calls this once it has seen
+	     * the whole tag. This method checks for well-formeness and then emits
+	     * ``onopentag``.
+	     */
+	    openTag() {
+	        var _a;
+	        this.processAttribs();
+	        const { tags } = this;
+	        const tag = this.tag;
+	        tag.isSelfClosing = false;
+	        // There cannot be any pending text here due to the onopentagstart that was
+	        // necessarily emitted before we get here. So we do not check text.
+	        (_a = this.openTagHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+	        tags.push(tag);
+	        this.state = S_TEXT;
+	        this.name = "";
+	    }
+	    /**
+	     * Handle a complete self-closing tag. This parser code calls this once it has
+	     * seen the whole tag. This method checks for well-formeness and then emits
+	     * ``onopentag`` and ``onclosetag``.
+	     */
+	    openSelfClosingTag() {
+	        var _a, _b, _c;
+	        this.processAttribs();
+	        const { tags } = this;
+	        const tag = this.tag;
+	        tag.isSelfClosing = true;
+	        // There cannot be any pending text here due to the onopentagstart that was
+	        // necessarily emitted before we get here. So we do not check text.
+	        (_a = this.openTagHandler) === null || _a === void 0 ? void 0 : _a.call(this, tag);
+	        (_b = this.closeTagHandler) === null || _b === void 0 ? void 0 : _b.call(this, tag);
+	        const top = this.tag = (_c = tags[tags.length - 1]) !== null && _c !== void 0 ? _c : null;
+	        if (top === null) {
+	            this.closedRoot = true;
+	        }
+	        this.state = S_TEXT;
+	        this.name = "";
+	    }
+	    /**
+	     * Handle a complete close tag. This parser code calls this once it has seen
+	     * the whole tag. This method checks for well-formeness and then emits
+	     * ``onclosetag``.
+	     */
+	    closeTag() {
+	        const { tags, name } = this;
+	        // Our state after this will be S_TEXT, no matter what, and we can clear
+	        // tagName now.
+	        this.state = S_TEXT;
+	        this.name = "";
+	        if (name === "") {
+	            this.fail("weird empty close tag.");
+	            this.text += "</>";
+	            return;
+	        }
+	        const handler = this.closeTagHandler;
+	        let l = tags.length;
+	        while (l-- > 0) {
+	            const tag = this.tag = tags.pop();
+	            this.topNS = tag.ns;
+	            handler === null || handler === void 0 ? void 0 : handler(tag);
+	            if (tag.name === name) {
+	                break;
+	            }
+	            this.fail("unexpected close tag.");
+	        }
+	        if (l === 0) {
+	            this.closedRoot = true;
+	        }
+	        else if (l < 0) {
+	            this.fail(`unmatched closing tag: ${name}.`);
+	            this.text += `</${name}>`;
+	        }
+	    }
+	    /**
+	     * Resolves an entity. Makes any necessary well-formedness checks.
+	     *
+	     * @param entity The entity to resolve.
+	     *
+	     * @returns The parsed entity.
+	     */
+	    parseEntity(entity) {
+	        // startsWith would be significantly slower for this test.
+	        if (entity[0] !== "#") {
+	            const defined = this.ENTITIES[entity];
+	            if (defined !== undefined) {
+	                return defined;
+	            }
+	            this.fail(this.isName(entity) ? "undefined entity." :
+	                "disallowed character in entity name.");
+	            return `&${entity};`;
+	        }
+	        let num = NaN;
+	        if (entity[1] === "x" && /^#x[0-9a-f]+$/i.test(entity)) {
+	            num = parseInt(entity.slice(2), 16);
+	        }
+	        else if (/^#[0-9]+$/.test(entity)) {
+	            num = parseInt(entity.slice(1), 10);
+	        }
+	        // The character reference is required to match the CHAR production.
+	        if (!this.isChar(num)) {
+	            this.fail("malformed character entity.");
+	            return `&${entity};`;
+	        }
+	        return String.fromCodePoint(num);
+	    }
+	}
+	saxes.SaxesParser = SaxesParser;
+	
+	return saxes;
+}
+
+var saxesExports = requireSaxes();
+
+// A strict, streaming JUnit XML reader built on saxes.
+//
+// Why not junit2json: it builds the whole tree in memory (xml2js) and turns numeric-looking
+// names into numbers (`name="007"` becomes 7), which corrupts test identity. saxes streams,
+// is strict (well-formedness errors carry line and column), and never expands a DTD.
+//
+// Counting comes from <testcase> elements only: suite totals are often wrong or missing.
+const DEFAULT_LIMITS = { messageChars: 16_384, outputChars: 65_536 };
+class ReportParseError extends Error {
+    file;
+    line;
+    column;
+    reason;
+    constructor(file, line, column, reason) {
+        super(`${file}${line === undefined ? '' : `:${line}:${column ?? 0}`}: ${reason}`);
+        this.file = file;
+        this.line = line;
+        this.column = column;
+        this.reason = reason;
+        this.name = 'ReportParseError';
+    }
+}
+const RESULT_ELEMENTS = { failure: 'failed', error: 'errored', skipped: 'skipped' };
+// Surefire re-run records: a flaky* element inside a passing testcase means it passed on a retry;
+// a rerun* element inside a failing testcase is an extra failed attempt.
+const FLAKY_ELEMENTS = new Set(['flakyFailure', 'flakyError']);
+const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError']);
+const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err']);
+const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run']);
+/** Thrown from inside saxes when a document's root element closes, to start the next document. */
+class DocumentEnd {
+}
+const DOCUMENT_END = new DocumentEnd();
+/**
+ * Push-based: write() decoded text as it arrives, end() when the file is done.
+ * Each complete <testcase> is handed to `onTestcase` as soon as it closes.
+ */
+class JUnitStreamParser {
+    fileName;
+    onTestcase;
+    limits;
+    sax;
+    document = -1;
+    depth = 0;
+    rootSeen = false;
+    suitePath = [];
+    suiteFiles = [];
+    current;
+    capture;
+    /** Lines before the current document, so errors in a second document name the file's line. */
+    lineOffset = 0;
+    testcases = 0;
+    constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
+        this.fileName = fileName;
+        this.onTestcase = onTestcase;
+        this.limits = limits;
+        this.startDocument();
+    }
+    write(text) {
+        let rest = text;
+        while (rest.length > 0) {
+            if (this.rootSeen && this.depth === 0) {
+                // Between documents: only whitespace, or the start of the next document.
+                const next = rest.search(/\S/);
+                const skipped = next < 0 ? rest : rest.slice(0, next);
+                this.lineOffset += countNewlines(skipped);
+                if (next < 0)
+                    return;
+                this.lineOffset += this.sax.line - 1;
+                this.startDocument();
+                rest = rest.slice(next);
+            }
+            const start = this.sax.position;
+            try {
+                this.sax.write(rest);
+                return;
+            }
+            catch (error) {
+                if (error !== DOCUMENT_END)
+                    throw this.wrap(error);
+                rest = rest.slice(this.sax.position - start);
+            }
+        }
+    }
+    end() {
+        if (this.rootSeen && this.depth === 0)
+            return;
+        try {
+            this.sax.close();
+        }
+        catch (error) {
+            if (error === DOCUMENT_END)
+                return;
+            throw this.wrap(error);
+        }
+        if (!this.rootSeen) {
+            throw new ReportParseError(this.fileName, undefined, undefined, 'the file holds no XML element (empty or truncated report)');
+        }
+    }
+    startDocument() {
+        this.document += 1;
+        this.rootSeen = false;
+        this.depth = 0;
+        this.suitePath.length = 0;
+        this.suiteFiles.length = 0;
+        this.current = undefined;
+        this.capture = undefined;
+        const sax = new saxesExports.SaxesParser({ xmlns: false, position: true, fileName: this.fileName });
+        sax.on('doctype', () => {
+            throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)');
+        });
+        sax.on('opentag', (tag) => this.openTag(tag));
+        sax.on('closetag', (tag) => this.closeTag(tag));
+        sax.on('error', (error) => {
+            throw error;
+        });
+        this.sax = sax;
+    }
+    openTag(tag) {
+        const depth = ++this.depth;
+        const name = tag.name;
+        const attributes = tag.attributes;
+        if (depth === 1) {
+            if (name !== 'testsuites' && name !== 'testsuite') {
+                throw this.failAt(`not a JUnit report: the root element is <${name}>, expected <testsuites> or <testsuite>`);
+            }
+            this.rootSeen = true;
+        }
+        if (name === 'testsuite') {
+            this.suitePath.push(attributes.name ?? '');
+            this.suiteFiles.push(attributes.file ?? attributes.filepath);
+            return;
+        }
+        const open = this.current;
+        if (name === 'testcase') {
+            if (open !== undefined)
+                throw this.failAt('a <testcase> inside another <testcase>');
+            this.current = newCase(attributes, depth, this.suitePath.length, this.suiteFiles);
+            return;
+        }
+        if (open === undefined || depth !== open.depth + 1)
+            return;
+        const resultStatus = RESULT_ELEMENTS[name];
+        if (resultStatus !== undefined) {
+            // The first result element decides; a later <skipped> must not hide an earlier <failure>.
+            if (open.status === 'passed' || (open.status === 'skipped' && resultStatus !== 'skipped'))
+                open.status = resultStatus;
+            this.beginMessage(open, attributes);
+        }
+        else if (FLAKY_ELEMENTS.has(name)) {
+            open.flaky = true;
+            this.beginMessage(open, attributes);
+        }
+        else if (RERUN_ELEMENTS.has(name)) {
+            this.beginMessage(open, attributes);
+        }
+        else if (OUTPUT_ELEMENTS.has(name)) {
+            this.setCapture('output');
+        }
+    }
+    closeTag(tag) {
+        const depth = this.depth--;
+        const open = this.current;
+        if (tag.name === 'testsuite') {
+            this.suitePath.pop();
+            this.suiteFiles.pop();
+        }
+        else if (open !== undefined) {
+            if (depth === open.depth) {
+                this.current = undefined;
+                this.testcases += 1;
+                this.onTestcase(finishCase(open, this.suitePath.slice(), this.document));
+            }
+            else if (depth === open.depth + 1) {
+                this.setCapture(undefined);
+            }
+        }
+        if (depth === 1)
+            throw DOCUMENT_END;
+    }
+    beginMessage(open, attributes) {
+        const message = attributes.message;
+        if (message !== undefined && message.length > 0 && open.message.length < this.limits.messageChars) {
+            open.message += (open.message.length > 0 ? '\n' : '') + message.slice(0, this.limits.messageChars);
+        }
+        this.setCapture('message');
+    }
+    setCapture(capture) {
+        if (capture === this.capture)
+            return;
+        this.capture = capture;
+        // saxes only accumulates text while a text handler is set: keep it off outside messages and output.
+        if (capture === undefined) {
+            this.sax.off('text');
+            this.sax.off('cdata');
+        }
+        else {
+            const append = (text) => this.append(text);
+            this.sax.on('text', append);
+            this.sax.on('cdata', append);
+        }
+    }
+    append(text) {
+        const open = this.current;
+        if (open === undefined)
+            return;
+        if (this.capture === 'message') {
+            const room = this.limits.messageChars - open.message.length;
+            if (room <= 0)
+                return;
+            const separator = open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
+            open.message += separator + text.slice(0, room);
+        }
+        else if (this.capture === 'output') {
+            const room = this.limits.outputChars - open.output.length;
+            if (room > 0)
+                open.output += text.slice(0, room);
+        }
+    }
+    /** An error at the reader's current position, for problems found outside the XML (encoding). */
+    errorHere(reason) {
+        return this.failAt(reason);
+    }
+    failAt(reason) {
+        return new ReportParseError(this.fileName, this.lineOffset + this.sax.line, this.sax.column + 1, reason);
+    }
+    wrap(error) {
+        if (error instanceof ReportParseError)
+            return error;
+        if (error instanceof RangeError) {
+            return this.failAt(`a text node is too large to read (${error.message})`);
+        }
+        const raw = error instanceof Error ? error.message : String(error);
+        // saxes messages look like "file:12:5: reason"; keep our own location format.
+        const reason = raw.replace(/^.*?:\d+:\d+: /, '');
+        return this.failAt(reason);
+    }
+}
+function newCase(attributes, depth, suiteDepth, suiteFiles) {
+    const lineText = attributes.line;
+    const line = lineText !== undefined && /^\d+$/.test(lineText) ? Number(lineText) : undefined;
+    const statusAttr = attributes.status?.toLowerCase();
+    let file = attributes.file ?? attributes.filepath;
+    for (let i = suiteFiles.length - 1; file === undefined && i >= 0; i--)
+        file = suiteFiles[i];
+    return {
+        suiteDepth,
+        classname: attributes.classname ?? attributes.class,
+        name: attributes.name ?? '',
+        file: file === '' ? undefined : file,
+        line: line === 0 ? undefined : line,
+        status: statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed',
+        flaky: false,
+        message: '',
+        output: '',
+        depth
+    };
+}
+function finishCase(open, suitePath, document) {
+    return {
+        suitePath,
+        classname: open.classname,
+        name: open.name,
+        file: open.file,
+        line: open.line,
+        status: open.status,
+        flaky: open.flaky,
+        message: open.message.length > 0 ? open.message : undefined,
+        output: open.output.length > 0 ? open.output : undefined,
+        document
+    };
+}
+function countNewlines(text) {
+    let count = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+        count++;
+    return count;
+}
+
+// The file edge: finds each backend's report files inside the workspace and streams them through
+// the decoder and the XML reader into the engine. Nothing outside the workspace is read.
+class UnsafePathError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UnsafePathError';
+    }
+}
+/** Refuses patterns that name places outside the workspace before any glob runs. */
+function assertPatternInWorkspace(pattern) {
+    const normalised = pattern.replace(/\\/g, '/');
+    if (path.isAbsolute(normalised) || /^[A-Za-z]:/.test(normalised)) {
+        throw new UnsafePathError(`report glob "${pattern}" is absolute: use a path relative to the workspace`);
+    }
+    if (normalised.split('/').includes('..')) {
+        throw new UnsafePathError(`report glob "${pattern}" leaves the workspace with "..": reports must be inside it`);
+    }
+}
+async function findReports(config, workspace) {
+    const root = await realpath$1(workspace);
+    const files = new Map();
+    const refused = [];
+    for (const backend of config.backends) {
+        backend.reports.forEach(assertPatternInWorkspace);
+        const matches = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
+        for (const match of matches.sort()) {
+            const resolved = await realpath$1(path.join(root, match)).catch(() => undefined);
+            if (resolved === undefined || !isInside(root, resolved)) {
+                refused.push(match);
+                continue;
+            }
+            const list = files.get(match) ?? [];
+            if (!list.includes(backend.name))
+                list.push(backend.name);
+            files.set(match, list);
+        }
+    }
+    return { files, refused };
+}
+function isInside(root, candidate) {
+    const relative = path.relative(root, candidate);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+const READ_CHUNK = 1 << 20;
+/** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
+async function readReports(engine, reports, workspace) {
+    for (const match of reports.refused) {
+        engine.fileError(match, { file: match, message: `${match}: refused: it resolves outside the workspace (symbolic link)` });
+    }
+    for (const [file, backends] of reports.files) {
+        const handle = engine.openFile(file, backends);
+        try {
+            await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase));
+        }
+        catch (error) {
+            engine.fileError(handle, toReportError(file, error));
+        }
+    }
+}
+/** Decodes and parses one file; throws ReportParseError with file, line and column. */
+async function streamReport(absolutePath, displayName, onTestcase) {
+    const info = await stat$1(absolutePath);
+    if (!info.isFile())
+        throw new ReportParseError(displayName, undefined, undefined, 'not a regular file');
+    const parser = new JUnitStreamParser(displayName, onTestcase);
+    const decoder = new ReportDecoder();
+    const stream = createReadStream(absolutePath, { highWaterMark: READ_CHUNK });
+    try {
+        for await (const chunk of stream)
+            parser.write(decoder.push(chunk));
+        parser.write(decoder.end());
+    }
+    catch (error) {
+        stream.destroy();
+        if (error instanceof InvalidEncodingError) {
+            // Feed the valid part first so the error names the line and column of the bad bytes.
+            parser.write(error.validPrefix);
+            throw parser.errorHere(`invalid UTF-8 (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`);
+        }
+        throw error;
+    }
+    parser.end();
+    return parser.testcases;
+}
+function toReportError(file, error) {
+    if (error instanceof ReportParseError) {
+        const result = { file, message: error.message };
+        if (error.line !== undefined)
+            result.line = error.line;
+        if (error.column !== undefined)
+            result.column = error.column;
+        return result;
+    }
+    const code = error.code;
+    return { file, message: `${file}: could not read the report${code === undefined ? '' : ` (${code})`}: ${error.message}` };
+}
+
+function redactorFor(config, env, extra = []) {
+    const values = config.redactEnv.map((name) => env[name]).filter((v) => v !== undefined && v.length > 0);
+    return createRedactor([...values, ...extra]);
+}
+async function evaluateWorkspace(options) {
+    const { config, workspace } = options;
+    const engine = new CoverageEngine(config, {
+        redact: redactorFor(config, options.env, options.secrets),
+        now: options.now ?? new Date()
+    });
+    for (const [backend, result] of options.jobResults ?? [])
+        engine.setJobResult(backend, result);
+    const reports = await findReports(config, workspace);
+    await readReports(engine, reports, workspace);
+    return engine.verdict();
+}
+
+function renderJson(verdict) {
+    const gaps = verdict.gaps.map((gap) => ({
+        test: gap.test,
+        backend: gap.backend,
+        kind: gap.kind,
+        ...(gap.message === undefined ? {} : { message: gap.message }),
+        ...(gap.file === undefined ? {} : { file: gap.file }),
+        ...(gap.line === undefined ? {} : { line: gap.line }),
+        reason: gap.reason,
+        others: gap.others
+    }));
+    const document = {
+        conclusion: verdict.conclusion,
+        title: verdict.title,
+        backends: verdict.backends,
+        tests: verdict.tests,
+        gaps,
+        exemptions: verdict.exemptions,
+        flaky: verdict.flaky,
+        crossLeg: verdict.crossLeg,
+        unassigned: verdict.unassigned,
+        errors: verdict.errors
+    };
+    return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+// Names and messages come from reports, which pull requests control: they are untrusted text.
+// These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
+// no @mentions or #references that notify people or link issues.
+const ZERO_WIDTH_SPACE = '\u200b';
+const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
+function escapeHtml(text) {
+    return defuseMentions(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]));
+}
+/** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
+function escapeInline(text) {
+    const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ');
+    const escaped = oneLine
+        .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char])
+        // `$` starts math in GitHub Markdown; the rest are emphasis, code, links, tables, strikethrough.
+        .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`);
+    return defuseMentions(escaped);
+}
+/** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
+function inlineCode(text) {
+    const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ');
+    const escaped = oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]).replace(/\|/g, '&#124;').replace(/`/g, '&#96;');
+    return `<code>${defuseMentions(escaped)}</code>`;
+}
+/** @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both. */
+function defuseMentions(text) {
+    return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/(#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`);
+}
+/** UTF-8 length, the unit of GitHub's limits. */
+function utf8Length(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** Shortens untrusted text before escaping, so one huge name cannot take a whole budget. */
+function clip(text, maxChars) {
+    return text.length <= maxChars ? text : `${text.slice(0, maxChars)}…`;
+}
+
+/** Characters of a test id or reason shown in a table cell. */
+const CELL_CHARS = 400;
+const JOB_SUMMARY_LIMIT = 1_048_576;
+class Budget {
+    limit;
+    parts = [];
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    get remaining() {
+        return this.limit - this.used;
+    }
+    /** Adds the text whole if it fits within the budget less `reserve`; otherwise adds nothing. */
+    tryAdd(text, reserve = 0) {
+        const size = utf8Length(text);
+        if (this.used + size > this.limit - reserve)
+            return false;
+        this.parts.push(text);
+        this.used += size;
+        return true;
+    }
+    toString() {
+        return this.parts.join('');
+    }
+}
+/** Room kept for the "...and N more" line at the end of a cut section. */
+const TAIL_RESERVE = 400;
+function renderMarkdown(verdict, options) {
+    const budget = new Budget(options.maxBytes);
+    const icon = verdict.conclusion === 'success' ? '✅' : '❌';
+    const heading = options.heading === undefined ? '' : `${escapeInline(options.heading)}: `;
+    budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`);
+    const omitted = [];
+    const section = (title, header, rows, noun) => {
+        if (rows.length === 0)
+            return;
+        if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
+            omitted.push(`${rows.length} ${noun}`);
+            return;
+        }
+        let shown = 0;
+        for (const row of rows) {
+            if (!budget.tryAdd(row, TAIL_RESERVE))
+                break;
+            shown += 1;
+        }
+        budget.tryAdd('\n');
+        if (shown < rows.length)
+            omitted.push(`${rows.length - shown} more ${noun}`);
+    };
+    section('Unreadable reports', '| Report | Where | Problem |\n| --- | --- | --- |\n', verdict.errors.map((e) => `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`), 'unreadable reports');
+    section('Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps.map((gap) => gapRow(gap, options.links)), 'gaps');
+    if (options.messages !== false) {
+        const withMessages = verdict.gaps.filter((g) => g.message !== undefined);
+        section('Messages', '', withMessages.map(messageBlock), 'messages');
+    }
+    section('Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends.map((b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`), 'backends');
+    section('Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`), 'flaky tests');
+    const used = verdict.exemptions.filter((e) => e.state === 'used');
+    section('Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used.map((e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`), 'exemptions');
+    const attention = verdict.exemptions.filter((e) => e.state !== 'used');
+    section('Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`), 'exemptions');
+    section('Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`), 'copies');
+    if (verdict.unassigned > 0) {
+        budget.tryAdd(`> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`, TAIL_RESERVE);
+    }
+    if (omitted.length > 0) {
+        const where = options.moreAt === undefined ? '' : ` See ${escapeInline(options.moreAt)} for the complete list.`;
+        budget.tryAdd(`**…and ${omitted.join(', ')} not shown here (size limit).**${where}\n`);
+    }
+    return budget.toString();
+}
+const KIND_LABEL = {
+    missing: '❔ missing',
+    skipped: '⏭️ skipped',
+    failed: '❌ failed',
+    errored: '💥 errored',
+    flaky: '🔁 flaky',
+    'no-report': '📭 no report',
+    empty: '🫙 empty',
+    'too-few': '📉 too few'
+};
+const EXEMPTION_STATE = { used: 'used', unused: 'matches tests that now run everywhere: remove it', expired: '⌛ expired', stale: '🕸️ stale: matched no test' };
+function gapRow(gap, links) {
+    const test = gap.test === WHOLE_BACKEND ? '*(every test)*' : inlineCode(clip(gap.test, CELL_CHARS));
+    const others = Object.entries(gap.others)
+        .map(([name, status]) => `${escapeInline(name)}: ${status}`)
+        .join(', ');
+    const where = location(gap, links);
+    return `| ${test}${where === '' ? '' : `<br>${where}`} | ${escapeInline(gap.backend)} | ${KIND_LABEL[gap.kind]} | ${others} | ${escapeInline(clip(gap.reason, CELL_CHARS))} |\n`;
+}
+function location(gap, links) {
+    if (gap.file === undefined)
+        return '';
+    const label = `${clip(gap.file, CELL_CHARS)}${gap.line === undefined ? '' : `:${gap.line}`}`;
+    if (links === undefined || !isRepoRelative(gap.file))
+        return inlineCode(label);
+    const path = gap.file.replace(/^\.\//, '').split('/').map(encodeURIComponent).join('/');
+    const anchor = gap.line === undefined ? '' : `#L${gap.line}`;
+    const url = `${links.serverUrl}/${links.repository}/blob/${encodeURIComponent(links.sha)}/${path}${anchor}`;
+    return `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`;
+}
+function isRepoRelative(file) {
+    return !file.startsWith('/') && !/^[A-Za-z]:/.test(file) && !file.split('/').includes('..') && !/^[a-z]+:/i.test(file);
+}
+function messageBlock(gap) {
+    const summary = `${escapeHtml(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS))} on ${escapeHtml(gap.backend)}`;
+    return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`;
+}
+function firstLine(text) {
+    const line = text.split('\n', 1)[0] ?? '';
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+const KIND_ORDER = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky'];
+function renderText(verdict, options) {
+    const paint = (code, text) => (options.colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+    const lines = [];
+    const ok = verdict.conclusion === 'success';
+    lines.push(paint(ok ? '1;32' : '1;31', `${ok ? 'PASS' : 'FAIL'}  ${safe(verdict.title)}`), '');
+    const header = ['backend', 'files', 'tests', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
+    const rows = verdict.backends.map((b) => [safe(b.name), b.files, b.tests, b.passed, b.failed, b.errored, b.skipped, b.flaky].map(String));
+    lines.push(...table([header, ...rows]), '');
+    if (verdict.errors.length > 0) {
+        lines.push(paint('1;31', `Unreadable reports (${verdict.errors.length})`));
+        for (const error of verdict.errors)
+            lines.push(`  ${safe(error.message)}`);
+        lines.push('');
+    }
+    for (const kind of KIND_ORDER) {
+        const gaps = verdict.gaps.filter((g) => g.kind === kind);
+        if (gaps.length === 0)
+            continue;
+        lines.push(paint('1;33', `${kind} (${gaps.length})`));
+        for (const gap of gaps)
+            lines.push(...gapLines(gap));
+        lines.push('');
+    }
+    if (verdict.flaky.length > 0) {
+        lines.push(paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`));
+        for (const f of verdict.flaky)
+            lines.push(`  ${safe(f.test)}  [${safe(f.backend)}]`);
+        lines.push('');
+    }
+    const review = verdict.exemptions.filter((e) => e.state !== 'used');
+    for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
+        lines.push(`exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`);
+    }
+    for (const e of review)
+        lines.push(paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`));
+    if (verdict.crossLeg.length > 0) {
+        lines.push(`${verdict.crossLeg.length} test(s) name one backend but sit in another backend's reports: not counted for either`);
+        for (const c of verdict.crossLeg.slice(0, 20))
+            lines.push(`  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`);
+    }
+    if (verdict.unassigned > 0)
+        lines.push(`${verdict.unassigned} test(s) in shared reports name no backend: not counted`);
+    return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+function gapLines(gap) {
+    const where = gap.file === undefined ? '' : `  (${safe(gap.file)}${gap.line === undefined ? '' : `:${gap.line}`})`;
+    const test = gap.test === WHOLE_BACKEND ? '(every test)' : safe(gap.test);
+    const out = [`  ${test}  [${safe(gap.backend)}]${where}`, `      ${safe(gap.reason)}`];
+    if (gap.message !== undefined) {
+        for (const line of gap.message.split('\n').slice(0, 6))
+            out.push(`      | ${safe(line)}`);
+    }
+    return out;
+}
+/** Strips terminal control characters from untrusted text. */
+function safe(text) {
+    return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+}
+function table(rows) {
+    const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+    return rows.map((row) => row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join('  '));
+}
+
+// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+// Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
+const EXIT_SUCCESS = 0;
+const EXIT_GAPS = 1;
+const EXIT_ERROR = 2;
+const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+
+Proves from JUnit XML reports that every storage test ran and passed on every backend.
+  --config FILE        YAML config (default .github/dual-backend.yml when it exists)
+  --backend NAME=GLOB  report files of one backend; repeat for each backend and glob (replaces the config's backends)
+  --format FORMAT      text (default), markdown or json
+  --output FILE        write the report to FILE instead of standard output
+  --help               show this help
+Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, config or unreadable-report error.
+`;
+async function runCli(argv, io) {
+    let values;
+    try {
+        values = parseArgs({
+            args: argv,
+            options: {
+                config: { type: 'string' },
+                backend: { type: 'string', multiple: true },
+                format: { type: 'string' },
+                output: { type: 'string' },
+                help: { type: 'boolean', short: 'h' }
+            },
+            strict: true,
+            allowPositionals: false
+        }).values;
+    }
+    catch (error) {
+        io.stderr(`dual-backend-coverage: ${error.message}\n\n${USAGE}`);
+        return EXIT_ERROR;
+    }
+    if (values.help === true) {
+        io.stdout(USAGE);
+        return EXIT_SUCCESS;
+    }
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'markdown' && format !== 'json') {
+        io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`);
+        return EXIT_ERROR;
+    }
+    try {
+        const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '=') });
+        const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now });
+        const rendered = format === 'json'
+            ? renderJson(verdict)
+            : format === 'markdown'
+                ? renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })
+                : renderText(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined });
+        if (values.output !== undefined)
+            writeFileSync(values.output, rendered);
+        else
+            io.stdout(rendered);
+        for (const error of verdict.errors)
+            io.stderr(`dual-backend-coverage: ${error.message}\n`);
+        if (verdict.errors.length > 0)
+            return EXIT_ERROR;
+        return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS;
+    }
+    catch (error) {
+        if (error instanceof ConfigError || error instanceof UnsafePathError) {
+            io.stderr(`dual-backend-coverage: ${error.message}\n`);
+        }
+        else {
+            io.stderr(`dual-backend-coverage: internal error: ${error.message}\n`);
+        }
+        return EXIT_ERROR;
+    }
+}
+
+// The CLI entry point (bundled to dist/cli.js).
+const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTty: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+    env: process.env
+});
+process.exitCode = code;

@@ -1,0 +1,87 @@
+// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+// Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { ConfigError } from '../core/config.js'
+import { loadConfig, parseBackendLines } from '../io/config-file.js'
+import { evaluateWorkspace } from '../io/gate.js'
+import { UnsafePathError } from '../io/reports.js'
+import { renderJson } from '../render/json.js'
+import { JOB_SUMMARY_LIMIT, renderMarkdown } from '../render/markdown.js'
+import { renderText } from '../render/text.js'
+
+export const EXIT_SUCCESS = 0
+export const EXIT_GAPS = 1
+export const EXIT_ERROR = 2
+
+export interface CliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  isTty: boolean
+  cwd: string
+  env: NodeJS.ProcessEnv
+  now?: Date
+}
+
+const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+
+Proves from JUnit XML reports that every storage test ran and passed on every backend.
+  --config FILE        YAML config (default .github/dual-backend.yml when it exists)
+  --backend NAME=GLOB  report files of one backend; repeat for each backend and glob (replaces the config's backends)
+  --format FORMAT      text (default), markdown or json
+  --output FILE        write the report to FILE instead of standard output
+  --help               show this help
+Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, config or unreadable-report error.
+`
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let values: { config?: string; backend?: string[]; format?: string; output?: string; help?: boolean }
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        backend: { type: 'string', multiple: true },
+        format: { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      },
+      strict: true,
+      allowPositionals: false
+    }).values
+  } catch (error) {
+    io.stderr(`dual-backend-coverage: ${(error as Error).message}\n\n${USAGE}`)
+    return EXIT_ERROR
+  }
+  if (values.help === true) {
+    io.stdout(USAGE)
+    return EXIT_SUCCESS
+  }
+  const format = values.format ?? 'text'
+  if (format !== 'text' && format !== 'markdown' && format !== 'json') {
+    io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`)
+    return EXIT_ERROR
+  }
+  try {
+    const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '=') })
+    const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now })
+    const rendered =
+      format === 'json'
+        ? renderJson(verdict)
+        : format === 'markdown'
+          ? renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })
+          : renderText(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
+    if (values.output !== undefined) writeFileSync(values.output, rendered)
+    else io.stdout(rendered)
+    for (const error of verdict.errors) io.stderr(`dual-backend-coverage: ${error.message}\n`)
+    if (verdict.errors.length > 0) return EXIT_ERROR
+    return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UnsafePathError) {
+      io.stderr(`dual-backend-coverage: ${error.message}\n`)
+    } else {
+      io.stderr(`dual-backend-coverage: internal error: ${(error as Error).message}\n`)
+    }
+    return EXIT_ERROR
+  }
+}

@@ -1,0 +1,11 @@
+// The CLI entry point (bundled to dist/cli.js).
+import { runCli } from './cli.js'
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true,
+  cwd: process.cwd(),
+  env: process.env
+})
+process.exitCode = code

@@ -1,0 +1,208 @@
+// The gate's configuration: YAML text in, a validated and compiled Config out.
+// Every error names the key it is about, so a maintainer can fix the file without guessing.
+import yaml from 'js-yaml'
+import { compilePattern, type Matcher } from './patterns.js'
+
+export type FlakyPolicy = 'warn' | 'fail'
+
+export interface BackendConfig {
+  name: string
+  /** Report file globs, relative to the workspace. */
+  reports: string[]
+  /** Artifact name patterns for the workflow_run mode. */
+  artifacts: Matcher[]
+}
+
+export interface Exemption {
+  test: Matcher
+  /** The backends this test is expected to run on; its absence or skip elsewhere is excused. */
+  backends: string[]
+  reason: string
+  /** ISO date (YYYY-MM-DD), inclusive; past it the exemption stops excusing. */
+  until?: string
+}
+
+export interface Config {
+  backends: BackendConfig[]
+  backendInName: RegExp[]
+  /** Lower-cased alias → canonical backend name. */
+  aliases: Map<string, string>
+  include: Matcher[]
+  exclude: Matcher[]
+  exemptions: Exemption[]
+  flaky: FlakyPolicy
+  skipMarkers: RegExp[]
+  minTests: number
+  redactEnv: string[]
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+export const DEFAULT_CONFIG_PATH = '.github/dual-backend.yml'
+export const DEFAULT_REDACT_ENV = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL']
+const KNOWN_KEYS = [
+  'backends',
+  'backend-in-name',
+  'aliases',
+  'scope',
+  'exemptions',
+  'flaky',
+  'skip-markers',
+  'min-tests',
+  'redact-env',
+  'artifacts'
+]
+const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Parses YAML text (js-yaml's safe core schema: no custom tags, no code). */
+export function parseConfigText(text: string, source = 'config'): Config {
+  let document: unknown
+  try {
+    document = yaml.load(text, { filename: source, schema: yaml.CORE_SCHEMA })
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`)
+  }
+  return buildConfig(document ?? {}, source)
+}
+
+/** Validates a config object (from YAML, or built by the CLI/action from flags and inputs). */
+export function buildConfig(document: unknown, source = 'config'): Config {
+  const at = (key: string, message: string) => new ConfigError(`${source}: ${key}: ${message}`)
+  if (!isRecord(document)) throw new ConfigError(`${source}: the top level must be a mapping of keys`)
+  for (const key of Object.keys(document)) {
+    if (!KNOWN_KEYS.includes(key)) throw at(key, `unknown key (known keys: ${KNOWN_KEYS.join(', ')})`)
+  }
+
+  const backendsValue = document.backends ?? {}
+  if (!isRecord(backendsValue)) throw at('backends', 'must map each backend name to a glob or a list of globs')
+  const artifactsValue = document.artifacts ?? {}
+  if (!isRecord(artifactsValue)) throw at('artifacts', 'must map each backend name to an artifact name pattern or a list of them')
+  const backends: BackendConfig[] = Object.entries(backendsValue).map(([name, globs]) => {
+    if (!BACKEND_NAME.test(name)) throw at(`backends.${name}`, 'a backend name uses letters, digits, ".", "_" and "-"')
+    const reports = stringList(globs, `backends.${name}`, at)
+    if (reports.length === 0) throw at(`backends.${name}`, 'needs at least one report glob')
+    const artifactPatterns = stringList(artifactsValue[name] ?? [], `artifacts.${name}`, at)
+    return { name, reports, artifacts: artifactPatterns.map((p) => pattern(p, `artifacts.${name}`, at)) }
+  })
+  for (const name of Object.keys(artifactsValue)) {
+    if (!backends.some((b) => b.name === name)) throw at(`artifacts.${name}`, 'names a backend that is not under backends')
+  }
+
+  const aliases = new Map<string, string>()
+  const aliasValue = document.aliases ?? {}
+  if (!isRecord(aliasValue)) throw at('aliases', 'must map a backend name to a list of other spellings')
+  for (const [name, spellings] of Object.entries(aliasValue)) {
+    for (const spelling of stringList(spellings, `aliases.${name}`, at)) aliases.set(spelling.toLowerCase(), name)
+  }
+  for (const backend of backends) aliases.set(backend.name.toLowerCase(), backend.name)
+
+  const backendInName = stringList(document['backend-in-name'] ?? [], 'backend-in-name', at).map((source) => {
+    let regex: RegExp
+    try {
+      regex = new RegExp(source)
+    } catch (error) {
+      throw at('backend-in-name', `not a valid regular expression: ${(error as Error).message}`)
+    }
+    if (!/\(\?<backend>/.test(source)) throw at('backend-in-name', `needs a named group (?<backend>...): ${source}`)
+    return regex
+  })
+
+  const scope = document.scope ?? {}
+  if (!isRecord(scope)) throw at('scope', 'must be a mapping with include and exclude lists')
+  for (const key of Object.keys(scope)) {
+    if (key !== 'include' && key !== 'exclude') throw at(`scope.${key}`, 'unknown key (use include and exclude)')
+  }
+  const include = stringList(scope.include ?? [], 'scope.include', at).map((p) => pattern(p, 'scope.include', at))
+  const exclude = stringList(scope.exclude ?? [], 'scope.exclude', at).map((p) => pattern(p, 'scope.exclude', at))
+
+  const exemptions = listOf(document.exemptions ?? [], 'exemptions', at).map((entry, index) =>
+    exemption(entry, `exemptions[${index}]`, backends, aliases, at)
+  )
+
+  const flaky = document.flaky ?? 'warn'
+  if (flaky !== 'warn' && flaky !== 'fail') throw at('flaky', 'must be "warn" or "fail"')
+
+  const skipMarkers = stringList(document['skip-markers'] ?? [], 'skip-markers', at).map((source) => {
+    try {
+      return new RegExp(source, 'm')
+    } catch (error) {
+      throw at('skip-markers', `not a valid regular expression: ${(error as Error).message}`)
+    }
+  })
+
+  const minTests = document['min-tests'] ?? 1
+  if (typeof minTests !== 'number' || !Number.isInteger(minTests) || minTests < 0) {
+    throw at('min-tests', 'must be a whole number, 0 or more')
+  }
+
+  const redactEnv = stringList(document['redact-env'] ?? DEFAULT_REDACT_ENV, 'redact-env', at)
+
+  return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv }
+}
+
+/** Checks that run once the backends are final (after CLI flags or action inputs override them). */
+export function assertRunnable(config: Config): void {
+  if (config.backends.length < 2) {
+    throw new ConfigError(
+      `backends: at least two backends are needed to compare (found ${config.backends.length}: ${config.backends.map((b) => b.name).join(', ') || 'none'})`
+    )
+  }
+}
+
+type ErrorAt = (key: string, message: string) => ConfigError
+
+function exemption(entry: unknown, key: string, backends: BackendConfig[], aliases: Map<string, string>, at: ErrorAt): Exemption {
+  if (!isRecord(entry)) throw at(key, 'must be a mapping {test, backends, reason, until}')
+  for (const field of Object.keys(entry)) {
+    if (!['test', 'backends', 'reason', 'until'].includes(field)) throw at(`${key}.${field}`, 'unknown key (use test, backends, reason, until)')
+  }
+  if (typeof entry.test !== 'string' || entry.test.length === 0) throw at(`${key}.test`, 'a test pattern is required')
+  if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
+    throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends')
+  }
+  const onBackends = stringList(entry.backends ?? [], `${key}.backends`, at).map((name) => {
+    const canonical = aliases.get(name.toLowerCase()) ?? name
+    if (backends.length > 0 && !backends.some((b) => b.name === canonical)) {
+      throw at(`${key}.backends`, `unknown backend "${name}"`)
+    }
+    return canonical
+  })
+  if (onBackends.length === 0) throw at(`${key}.backends`, 'list the backends the test is expected to run on')
+  let until: string | undefined
+  if (entry.until !== undefined) {
+    const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until)
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) throw at(`${key}.until`, 'must be a date YYYY-MM-DD')
+    until = text
+  }
+  return { test: pattern(entry.test, `${key}.test`, at), backends: onBackends, reason: entry.reason.trim(), until }
+}
+
+function pattern(source: string, key: string, at: ErrorAt): Matcher {
+  try {
+    return compilePattern(source)
+  } catch (error) {
+    throw at(key, `not a valid pattern "${source}": ${(error as Error).message}`)
+  }
+}
+
+function stringList(value: unknown, key: string, at: ErrorAt): string[] {
+  const list = Array.isArray(value) ? value : [value]
+  return list.map((item) => {
+    if (typeof item !== 'string' || item.length === 0) throw at(key, 'must be a string or a list of strings')
+    return item
+  })
+}
+
+function listOf(value: unknown, key: string, at: ErrorAt): unknown[] {
+  if (!Array.isArray(value)) throw at(key, 'must be a list')
+  return value
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

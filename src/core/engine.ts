@@ -1,0 +1,424 @@
+// The cross-backend engine: testcases in (streamed, per report file), verdict out. No I/O.
+//
+// Memory stays compact at millions of testcases: one shared id table, one status byte per
+// test and backend, and details (messages, markers) only for tests that did not simply pass.
+import type { Config } from './config.js'
+import { identify } from './identity.js'
+import type { ParsedTestcase } from './junit/parser.js'
+import type {
+  BackendSummary,
+  CrossLegCopy,
+  ExemptionReport,
+  FlakyTest,
+  Gap,
+  GapKind,
+  OtherStatus,
+  ReportError,
+  TestStatus,
+  Verdict
+} from './model.js'
+import { WHOLE_BACKEND } from './model.js'
+import { matchesAny } from './patterns.js'
+import { type Redactor, truncateSafely } from './redact.js'
+import { verdictTitle } from './title.js'
+
+// One status byte per test and backend.
+const LAST_MASK = 0b111
+const PASSED = 1
+const FAILED = 2
+const ERRORED = 3
+const SKIPPED = 4
+const ANY_FAILURE = 1 << 3
+const ANY_PASS = 1 << 4
+const FLAKY_MARK = 1 << 5
+const MARKER_SKIP = 1 << 6
+
+const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED } as const
+
+/** Lines and characters of a message shown with a gap. */
+const GAP_MESSAGE_LINES = 12
+const GAP_MESSAGE_CHARS = 2_000
+
+interface Detail {
+  message?: string
+  markerSkip?: boolean
+}
+
+class BackendState {
+  files = 0
+  statuses = new Uint8Array(1024)
+  readonly details = new Map<number, Detail>()
+  readonly errors: ReportError[] = []
+  jobResult: string | undefined
+
+  constructor(readonly name: string) {}
+
+  mark(index: number, code: number, flags: number): void {
+    if (index >= this.statuses.length) {
+      const grown = new Uint8Array(Math.max(index + 1, this.statuses.length * 2))
+      grown.set(this.statuses)
+      this.statuses = grown
+    }
+    const previous = this.statuses[index] as number
+    this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags
+  }
+
+  status(index: number): number {
+    return index < this.statuses.length ? (this.statuses[index] as number) : 0
+  }
+}
+
+export interface EngineOptions {
+  redact: Redactor
+  /** "Today", for exemption expiry. */
+  now: Date
+}
+
+export interface ReportFile {
+  readonly path: string
+  readonly backends: readonly string[]
+}
+
+export class CoverageEngine {
+  private readonly ids = new Map<string, number>()
+  private readonly idList: string[] = []
+  private readonly fileOf: (string | undefined)[] = []
+  private readonly lineOf: (number | undefined)[] = []
+  private readonly interned = new Map<string, string>()
+  private readonly states: Map<string, BackendState>
+  private readonly crossLeg = new Map<string, CrossLegCopy>()
+  private readonly errors: ReportError[] = []
+  private unassigned = 0
+  private readonly unscopedCache = new Map<string, boolean>()
+
+  constructor(
+    private readonly config: Config,
+    private readonly options: EngineOptions
+  ) {
+    this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]))
+  }
+
+  /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
+  openFile(path: string, backends: readonly string[]): ReportFile {
+    for (const backend of backends) this.state(backend).files += 1
+    return { path, backends }
+  }
+
+  /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
+  setJobResult(backend: string, result: string): void {
+    this.state(backend).jobResult = result
+  }
+
+  fileError(file: ReportFile | string, error: ReportError): void {
+    const entry = { ...error, message: this.options.redact(error.message) }
+    this.errors.push(entry)
+    if (typeof file !== 'string') for (const backend of file.backends) this.state(backend).errors.push(entry)
+  }
+
+  addTestcase(file: ReportFile, testcase: ParsedTestcase): void {
+    const { id, namedBackend } = identify(testcase, this.config)
+    let backend: string | undefined
+    if (namedBackend !== undefined) {
+      if (!file.backends.includes(namedBackend)) {
+        this.noteCrossLeg(id, namedBackend, file.backends.join('+'))
+        return
+      }
+      backend = namedBackend
+    } else if (file.backends.length === 1) {
+      backend = file.backends[0]
+    } else {
+      this.unassigned += 1
+      return
+    }
+    if (backend === undefined || !this.inScope(id, testcase.file)) return
+    const index = this.indexOf(id, testcase.file, testcase.line)
+    const state = this.state(backend)
+
+    let code: number = CASE_CODE[testcase.status]
+    let flags = 0
+    let detail: Detail | undefined
+    if (code === PASSED && testcase.output !== undefined) {
+      const marker = this.findSkipMarker(testcase.output)
+      if (marker !== undefined) {
+        code = SKIPPED
+        flags |= MARKER_SKIP
+        detail = { message: marker, markerSkip: true }
+      }
+    }
+    if (code === PASSED) flags |= ANY_PASS
+    if (code === FAILED || code === ERRORED) flags |= ANY_FAILURE
+    if (testcase.flaky) flags |= FLAKY_MARK
+    if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
+      detail = { message: this.cleanMessage(testcase.message) }
+    }
+    state.mark(index, code, flags)
+    // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
+    if (detail !== undefined && (code !== PASSED || !state.details.has(index))) state.details.set(index, detail)
+  }
+
+  verdict(): Verdict {
+    const backends = this.config.backends.map((b) => b.name)
+    const today = this.options.now.toISOString().slice(0, 10)
+    const exemptionUse = this.config.exemptions.map(() => ({ matched: false, excused: new Set<string>() }))
+    const gaps: Gap[] = []
+    const flaky: FlakyTest[] = []
+    const summaries = new Map<string, BackendSummary>(
+      backends.map((name) => {
+        const state = this.state(name)
+        const summary: BackendSummary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
+        if (state.jobResult !== undefined) summary.jobResult = state.jobResult
+        return [name, summary]
+      })
+    )
+    const silenced = new Set(backends.filter((name) => this.state(name).files === 0))
+
+    for (let index = 0; index < this.idList.length; index++) {
+      const id = this.idList[index] as string
+      const file = this.fileOf[index]
+      const statuses = new Map<string, TestStatus | 'missing'>()
+      for (const name of backends) {
+        const bits = this.state(name).status(index)
+        const status = bits === 0 ? 'missing' : finalStatus(bits)
+        statuses.set(name, status)
+        if (status !== 'missing') {
+          const summary = summaries.get(name) as BackendSummary
+          summary.tests += 1
+          summary[status] += 1
+        }
+      }
+      const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]))
+      const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined
+      if (exemption !== undefined) (exemptionUse[exemptionIndex] as { matched: boolean }).matched = true
+      const expired = exemption?.until !== undefined && exemption.until < today
+
+      for (const name of backends) {
+        const status = statuses.get(name) as TestStatus | 'missing'
+        if (status === 'passed') continue
+        const state = this.state(name)
+        const detail = state.details.get(index)
+        if (status === 'flaky') {
+          flaky.push(withMessage({ test: id, backend: name }, detail?.message))
+          if (this.config.flaky === 'warn') continue
+        }
+        const excusable = status === 'missing' || status === 'skipped'
+        if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
+          exemptionUse[exemptionIndex]?.excused.add(id)
+          continue
+        }
+        if (status === 'missing' && silenced.has(name)) continue
+        const others = othersOf(statuses, name, exemption, expired)
+        const gap: Gap = {
+          test: id,
+          backend: name,
+          kind: status,
+          reason: testReason(status, name, others, detail, exemption?.until, expired),
+          others
+        }
+        if (detail?.message !== undefined) gap.message = detail.message
+        if (file !== undefined) gap.file = file
+        const line = this.lineOf[index]
+        if (line !== undefined) gap.line = line
+        gaps.push(gap)
+      }
+    }
+
+    const backendGaps = this.backendGaps([...summaries.values()])
+    const allGaps = [...backendGaps, ...gaps.sort(compareGaps)]
+    const exemptions: ExemptionReport[] = this.config.exemptions.map((exemption, i) => {
+      const use = exemptionUse[i] as { matched: boolean; excused: Set<string> }
+      const expired = exemption.until !== undefined && exemption.until < today
+      const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused'
+      const report: ExemptionReport = {
+        test: exemption.test.source,
+        backends: exemption.backends,
+        reason: exemption.reason,
+        state,
+        excused: [...use.excused].sort()
+      }
+      if (exemption.until !== undefined) report.until = exemption.until
+      return report
+    })
+    const summaryList = [...summaries.values()]
+    const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure'
+    const verdict: Verdict = {
+      conclusion,
+      title: '',
+      backends: summaryList,
+      tests: this.idList.length,
+      gaps: allGaps,
+      exemptions,
+      flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
+      crossLeg: [...this.crossLeg.values()],
+      unassigned: this.unassigned,
+      errors: this.errors
+    }
+    verdict.title = verdictTitle(verdict)
+    return verdict
+  }
+
+  private backendGaps(summaries: BackendSummary[]): Gap[] {
+    const gaps: Gap[] = []
+    const patterns = new Map(this.config.backends.map((b) => [b.name, b.reports.join(', ')]))
+    for (const summary of summaries) {
+      const { name } = summary
+      const job = summary.jobResult !== undefined && summary.jobResult !== 'success' ? `; its job's result is "${summary.jobResult}"` : ''
+      const base = { test: WHOLE_BACKEND, backend: name, others: {} }
+      const errors = this.state(name).errors.length
+      const unreadable = errors > 0 ? `; ${errors} report file(s) could not be read` : ''
+      if (summary.files === 0) {
+        gaps.push({ ...base, kind: 'no-report', reason: `no report file matched ${patterns.get(name) ?? 'its globs'}${job}` })
+      } else if (summary.tests === 0) {
+        gaps.push({
+          ...base,
+          kind: 'empty',
+          reason: `${summary.files} report file(s) but no test in scope${unreadable}${job}`
+        })
+      } else if (summary.tests < this.config.minTests) {
+        gaps.push({
+          ...base,
+          kind: 'too-few',
+          reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
+        })
+      }
+    }
+    return gaps
+  }
+
+  private state(name: string): BackendState {
+    let state = this.states.get(name)
+    if (state === undefined) {
+      state = new BackendState(name)
+      this.states.set(name, state)
+    }
+    return state
+  }
+
+  private indexOf(id: string, file: string | undefined, line: number | undefined): number {
+    let index = this.ids.get(id)
+    if (index === undefined) {
+      index = this.idList.length
+      this.ids.set(id, index)
+      this.idList.push(id)
+      this.fileOf.push(file === undefined ? undefined : this.intern(file))
+      this.lineOf.push(line)
+    }
+    return index
+  }
+
+  private intern(text: string): string {
+    let interned = this.interned.get(text)
+    if (interned === undefined) {
+      interned = text
+      this.interned.set(text, text)
+    }
+    return interned
+  }
+
+  private inScope(id: string, file: string | undefined): boolean {
+    const { include, exclude } = this.config
+    if (include.length === 0 && exclude.length === 0) return true
+    const key = file === undefined ? id : `${file}\0${id}`
+    let scoped = this.unscopedCache.get(key)
+    if (scoped === undefined) {
+      const candidates = [id, file]
+      scoped = (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates)
+      // Only cache the answer per file when the file decides it; ids are unique, caching them costs memory.
+      if (file !== undefined && this.unscopedCache.size < 100_000) this.unscopedCache.set(key, scoped)
+    }
+    return scoped
+  }
+
+  private findSkipMarker(output: string): string | undefined {
+    for (const marker of this.config.skipMarkers) {
+      const match = marker.exec(output)
+      if (match !== null) {
+        const lineStart = output.lastIndexOf('\n', match.index) + 1
+        const lineEnd = output.indexOf('\n', match.index)
+        const line = output.slice(lineStart, lineEnd < 0 ? undefined : lineEnd)
+        return this.cleanMessage(line)
+      }
+    }
+    return undefined
+  }
+
+  private cleanMessage(raw: string): string {
+    // A colour code whose ESC was neutralised by the decoder is noise in a summary.
+    const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '')
+    const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1)
+    const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim()
+    const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS)
+    return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text
+  }
+
+  private noteCrossLeg(id: string, namedBackend: string, foundIn: string): void {
+    const key = `${id}\0${namedBackend}\0${foundIn}`
+    if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000) this.crossLeg.set(key, { test: id, namedBackend, foundIn })
+  }
+}
+
+function finalStatus(bits: number): TestStatus {
+  const last = bits & LAST_MASK
+  const anyFailure = (bits & ANY_FAILURE) !== 0
+  if (last === FAILED) return 'failed'
+  if (last === ERRORED) return 'errored'
+  if (last === PASSED) return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed'
+  // Skipped last: an earlier run in another shard or attempt decides when there was one.
+  if ((bits & ANY_PASS) !== 0) return anyFailure ? 'flaky' : 'passed'
+  return anyFailure ? 'failed' : 'skipped'
+}
+
+function othersOf(
+  statuses: Map<string, TestStatus | 'missing'>,
+  backend: string,
+  exemption: { backends: string[] } | undefined,
+  expired: boolean
+): Record<string, OtherStatus> {
+  const others: Record<string, OtherStatus> = {}
+  for (const [name, status] of statuses) {
+    if (name === backend) continue
+    const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped')
+    others[name] = excused ? 'exempt' : status
+  }
+  return others
+}
+
+function testReason(
+  status: GapKind,
+  backend: string,
+  others: Record<string, OtherStatus>,
+  detail: Detail | undefined,
+  until: string | undefined,
+  expired: boolean
+): string {
+  const elsewhere = Object.entries(others)
+    .map(([name, s]) => `${s} on ${name}`)
+    .join(', ')
+  const context = elsewhere.length > 0 ? ` (${elsewhere})` : ''
+  const expiry = expired && until !== undefined ? `; its exemption expired on ${until}` : ''
+  switch (status) {
+    case 'missing':
+      return `never ran on ${backend}${context}${expiry}`
+    case 'skipped':
+      return detail?.markerSkip === true
+        ? `reported as passed on ${backend}, but its output says it skipped itself${context}${expiry}`
+        : `skipped on ${backend}${context}${expiry}`
+    case 'failed':
+      return `failed on ${backend}${context}`
+    case 'errored':
+      return `errored on ${backend}${context}`
+    case 'flaky':
+      return `passed on ${backend} only after a failed attempt (flaky: fail)${context}`
+    default:
+      return `${status} on ${backend}${context}`
+  }
+}
+
+const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 }
+
+function compareGaps(a: Gap, b: Gap): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.backend.localeCompare(b.backend) || a.test.localeCompare(b.test)
+}
+
+function withMessage<T extends object>(value: T, message: string | undefined): T & { message?: string } {
+  return message === undefined ? value : { ...value, message }
+}

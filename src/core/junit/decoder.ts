@@ -1,0 +1,133 @@
+// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
+// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
+//
+// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
+// those characters, so a strict parser would reject the whole report. We strip ANSI escape
+// sequences and replace any other forbidden control character with U+FFFD instead.
+
+import { TextDecoder } from 'node:util'
+
+export class InvalidEncodingError extends Error {
+  constructor(
+    readonly byteOffset: number,
+    readonly validPrefix: string
+  ) {
+    super(`invalid UTF-8 byte sequence at byte ${byteOffset}`)
+    this.name = 'InvalidEncodingError'
+  }
+}
+
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/
+/** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
+const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/
+
+/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
+const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g
+
+export function cleanControlCharacters(text: string): string {
+  let out = text
+  if (HAS_CONTROL.test(out)) out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd')
+  if (out.includes('&#')) out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;')
+  return out
+}
+
+type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252'
+
+/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
+export function sniffEncoding(head: Uint8Array): Encoding {
+  const [a, b, c, d] = head
+  if (a === 0xef && b === 0xbb && c === 0xbf) return 'utf-8'
+  if (a === 0xff && b === 0xfe) return 'utf-16le'
+  if (a === 0xfe && b === 0xff) return 'utf-16be'
+  if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00) return 'utf-16le'
+  if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f) return 'utf-16be'
+  const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)))
+  const declared = declaration?.[1]?.toLowerCase()
+  if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
+    return 'windows-1252'
+  }
+  return 'utf-8'
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = ''
+  for (const byte of bytes) text += String.fromCharCode(byte)
+  return text
+}
+
+/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
+export class ReportDecoder {
+  private decoder: TextDecoder | undefined
+  private held = ''
+  private bytesSeen = 0
+
+  push(bytes: Uint8Array): string {
+    this.decoder ??= new TextDecoder(sniffEncoding(bytes), { fatal: true })
+    let text: string
+    try {
+      text = this.decoder.decode(bytes, { stream: true })
+    } catch {
+      throw this.locateInvalid(bytes)
+    }
+    this.bytesSeen += bytes.length
+    return this.clean(text, false)
+  }
+
+  end(): string {
+    if (this.decoder === undefined) return ''
+    let text: string
+    try {
+      text = this.decoder.decode()
+    } catch {
+      throw new InvalidEncodingError(this.bytesSeen, '')
+    }
+    return this.clean(text, true)
+  }
+
+  private clean(text: string, final: boolean): string {
+    let joined = this.held + text
+    this.held = ''
+    if (!final) {
+      const partial = TRAILING_PARTIAL_ESCAPE.exec(joined)
+      if (partial !== null && partial[0].length < 32) {
+        this.held = partial[0]
+        joined = joined.slice(0, partial.index)
+      }
+    }
+    return cleanControlCharacters(joined)
+  }
+
+  /** Finds the first invalid byte of a chunk so the error can name a line and column. */
+  private locateInvalid(bytes: Uint8Array): InvalidEncodingError {
+    const offset = firstInvalidUtf8(bytes)
+    let prefix = ''
+    try {
+      prefix = new TextDecoder('utf-8').decode(bytes.subarray(0, offset))
+    } catch {
+      prefix = ''
+    }
+    return new InvalidEncodingError(this.bytesSeen + offset, this.clean(prefix, true))
+  }
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0
+  while (i < bytes.length) {
+    const byte = bytes[i] as number
+    let need: number
+    if (byte < 0x80) need = 0
+    else if (byte >= 0xc2 && byte <= 0xdf) need = 1
+    else if (byte >= 0xe0 && byte <= 0xef) need = 2
+    else if (byte >= 0xf0 && byte <= 0xf4) need = 3
+    else return i
+    if (need > 0 && i + need >= bytes.length) return i
+    for (let k = 1; k <= need; k++) {
+      if (((bytes[i + k] as number) & 0xc0) !== 0x80) return i
+    }
+    i += need + 1
+  }
+  return i
+}

@@ -1,0 +1,317 @@
+// A strict, streaming JUnit XML reader built on saxes.
+//
+// Why not junit2json: it builds the whole tree in memory (xml2js) and turns numeric-looking
+// names into numbers (`name="007"` becomes 7), which corrupts test identity. saxes streams,
+// is strict (well-formedness errors carry line and column), and never expands a DTD.
+//
+// Counting comes from <testcase> elements only: suite totals are often wrong or missing.
+import { SaxesParser, type SaxesTagPlain } from 'saxes'
+
+export type CaseStatus = 'passed' | 'failed' | 'errored' | 'skipped'
+
+export interface ParsedTestcase {
+  /** Names of the enclosing <testsuite> elements, outermost first. */
+  suitePath: readonly string[]
+  classname: string | undefined
+  name: string
+  file: string | undefined
+  line: number | undefined
+  status: CaseStatus
+  /** Surefire recorded flaky attempts (flakyFailure / flakyError) before a pass. */
+  flaky: boolean
+  /** The failure, error or skip message and the first part of its body (bounded). */
+  message: string | undefined
+  /** Captured system-out and system-err (bounded), for skip markers. */
+  output: string | undefined
+  /** Index of the XML document within the file (libtest writes several into one file). */
+  document: number
+}
+
+export interface ParserLimits {
+  /** Characters kept of a failure message and its body. */
+  messageChars: number
+  /** Characters kept of captured output, for skip-marker matching. */
+  outputChars: number
+}
+
+export const DEFAULT_LIMITS: ParserLimits = { messageChars: 16_384, outputChars: 65_536 }
+
+export class ReportParseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+    readonly reason: string
+  ) {
+    super(`${file}${line === undefined ? '' : `:${line}:${column ?? 0}`}: ${reason}`)
+    this.name = 'ReportParseError'
+  }
+}
+
+const RESULT_ELEMENTS: Record<string, CaseStatus> = { failure: 'failed', error: 'errored', skipped: 'skipped' }
+// Surefire re-run records: a flaky* element inside a passing testcase means it passed on a retry;
+// a rerun* element inside a failing testcase is an extra failed attempt.
+const FLAKY_ELEMENTS = new Set(['flakyFailure', 'flakyError'])
+const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError'])
+const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err'])
+const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run'])
+
+/** Thrown from inside saxes when a document's root element closes, to start the next document. */
+class DocumentEnd {}
+const DOCUMENT_END = new DocumentEnd()
+
+interface OpenCase {
+  suiteDepth: number
+  classname: string | undefined
+  name: string
+  file: string | undefined
+  line: number | undefined
+  status: CaseStatus
+  flaky: boolean
+  message: string
+  output: string
+  /** Element depth of the testcase, so we know which children are direct. */
+  depth: number
+}
+
+type Capture = 'message' | 'output' | undefined
+
+/**
+ * Push-based: write() decoded text as it arrives, end() when the file is done.
+ * Each complete <testcase> is handed to `onTestcase` as soon as it closes.
+ */
+export class JUnitStreamParser {
+  private sax!: SaxesParser
+  private document = -1
+  private depth = 0
+  private rootSeen = false
+  private readonly suitePath: string[] = []
+  private readonly suiteFiles: (string | undefined)[] = []
+  private current: OpenCase | undefined
+  private capture: Capture
+  /** Lines before the current document, so errors in a second document name the file's line. */
+  private lineOffset = 0
+  testcases = 0
+
+  constructor(
+    private readonly fileName: string,
+    private readonly onTestcase: (testcase: ParsedTestcase) => void,
+    private readonly limits: ParserLimits = DEFAULT_LIMITS
+  ) {
+    this.startDocument()
+  }
+
+  write(text: string): void {
+    let rest = text
+    while (rest.length > 0) {
+      if (this.rootSeen && this.depth === 0) {
+        // Between documents: only whitespace, or the start of the next document.
+        const next = rest.search(/\S/)
+        const skipped = next < 0 ? rest : rest.slice(0, next)
+        this.lineOffset += countNewlines(skipped)
+        if (next < 0) return
+        this.lineOffset += this.sax.line - 1
+        this.startDocument()
+        rest = rest.slice(next)
+      }
+      const start = this.sax.position
+      try {
+        this.sax.write(rest)
+        return
+      } catch (error) {
+        if (error !== DOCUMENT_END) throw this.wrap(error)
+        rest = rest.slice(this.sax.position - start)
+      }
+    }
+  }
+
+  end(): void {
+    if (this.rootSeen && this.depth === 0) return
+    try {
+      this.sax.close()
+    } catch (error) {
+      if (error === DOCUMENT_END) return
+      throw this.wrap(error)
+    }
+    if (!this.rootSeen) {
+      throw new ReportParseError(this.fileName, undefined, undefined, 'the file holds no XML element (empty or truncated report)')
+    }
+  }
+
+  private startDocument(): void {
+    this.document += 1
+    this.rootSeen = false
+    this.depth = 0
+    this.suitePath.length = 0
+    this.suiteFiles.length = 0
+    this.current = undefined
+    this.capture = undefined
+    const sax = new SaxesParser({ xmlns: false, position: true, fileName: this.fileName })
+    sax.on('doctype', () => {
+      throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)')
+    })
+    sax.on('opentag', (tag) => this.openTag(tag))
+    sax.on('closetag', (tag) => this.closeTag(tag))
+    sax.on('error', (error) => {
+      throw error
+    })
+    this.sax = sax
+  }
+
+  private openTag(tag: SaxesTagPlain): void {
+    const depth = ++this.depth
+    const name = tag.name
+    const attributes = tag.attributes
+    if (depth === 1) {
+      if (name !== 'testsuites' && name !== 'testsuite') {
+        throw this.failAt(`not a JUnit report: the root element is <${name}>, expected <testsuites> or <testsuite>`)
+      }
+      this.rootSeen = true
+    }
+    if (name === 'testsuite') {
+      this.suitePath.push(attributes.name ?? '')
+      this.suiteFiles.push(attributes.file ?? attributes.filepath)
+      return
+    }
+    const open = this.current
+    if (name === 'testcase') {
+      if (open !== undefined) throw this.failAt('a <testcase> inside another <testcase>')
+      this.current = newCase(attributes, depth, this.suitePath.length, this.suiteFiles)
+      return
+    }
+    if (open === undefined || depth !== open.depth + 1) return
+    const resultStatus = RESULT_ELEMENTS[name]
+    if (resultStatus !== undefined) {
+      // The first result element decides; a later <skipped> must not hide an earlier <failure>.
+      if (open.status === 'passed' || (open.status === 'skipped' && resultStatus !== 'skipped')) open.status = resultStatus
+      this.beginMessage(open, attributes)
+    } else if (FLAKY_ELEMENTS.has(name)) {
+      open.flaky = true
+      this.beginMessage(open, attributes)
+    } else if (RERUN_ELEMENTS.has(name)) {
+      this.beginMessage(open, attributes)
+    } else if (OUTPUT_ELEMENTS.has(name)) {
+      this.setCapture('output')
+    }
+  }
+
+  private closeTag(tag: SaxesTagPlain): void {
+    const depth = this.depth--
+    const open = this.current
+    if (tag.name === 'testsuite') {
+      this.suitePath.pop()
+      this.suiteFiles.pop()
+    } else if (open !== undefined) {
+      if (depth === open.depth) {
+        this.current = undefined
+        this.testcases += 1
+        this.onTestcase(finishCase(open, this.suitePath.slice(), this.document))
+      } else if (depth === open.depth + 1) {
+        this.setCapture(undefined)
+      }
+    }
+    if (depth === 1) throw DOCUMENT_END
+  }
+
+  private beginMessage(open: OpenCase, attributes: Record<string, string>): void {
+    const message = attributes.message
+    if (message !== undefined && message.length > 0 && open.message.length < this.limits.messageChars) {
+      open.message += (open.message.length > 0 ? '\n' : '') + message.slice(0, this.limits.messageChars)
+    }
+    this.setCapture('message')
+  }
+
+  private setCapture(capture: Capture): void {
+    if (capture === this.capture) return
+    this.capture = capture
+    // saxes only accumulates text while a text handler is set: keep it off outside messages and output.
+    if (capture === undefined) {
+      this.sax.off('text')
+      this.sax.off('cdata')
+    } else {
+      const append = (text: string) => this.append(text)
+      this.sax.on('text', append)
+      this.sax.on('cdata', append)
+    }
+  }
+
+  private append(text: string): void {
+    const open = this.current
+    if (open === undefined) return
+    if (this.capture === 'message') {
+      const room = this.limits.messageChars - open.message.length
+      if (room <= 0) return
+      const separator = open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
+      open.message += separator + text.slice(0, room)
+    } else if (this.capture === 'output') {
+      const room = this.limits.outputChars - open.output.length
+      if (room > 0) open.output += text.slice(0, room)
+    }
+  }
+
+  /** An error at the reader's current position, for problems found outside the XML (encoding). */
+  errorHere(reason: string): ReportParseError {
+    return this.failAt(reason)
+  }
+
+  private failAt(reason: string): ReportParseError {
+    return new ReportParseError(this.fileName, this.lineOffset + this.sax.line, this.sax.column + 1, reason)
+  }
+
+  private wrap(error: unknown): ReportParseError {
+    if (error instanceof ReportParseError) return error
+    if (error instanceof RangeError) {
+      return this.failAt(`a text node is too large to read (${error.message})`)
+    }
+    const raw = error instanceof Error ? error.message : String(error)
+    // saxes messages look like "file:12:5: reason"; keep our own location format.
+    const reason = raw.replace(/^.*?:\d+:\d+: /, '')
+    return this.failAt(reason)
+  }
+}
+
+function newCase(
+  attributes: Record<string, string>,
+  depth: number,
+  suiteDepth: number,
+  suiteFiles: readonly (string | undefined)[]
+): OpenCase {
+  const lineText = attributes.line
+  const line = lineText !== undefined && /^\d+$/.test(lineText) ? Number(lineText) : undefined
+  const statusAttr = attributes.status?.toLowerCase()
+  let file = attributes.file ?? attributes.filepath
+  for (let i = suiteFiles.length - 1; file === undefined && i >= 0; i--) file = suiteFiles[i]
+  return {
+    suiteDepth,
+    classname: attributes.classname ?? attributes.class,
+    name: attributes.name ?? '',
+    file: file === '' ? undefined : file,
+    line: line === 0 ? undefined : line,
+    status: statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed',
+    flaky: false,
+    message: '',
+    output: '',
+    depth
+  }
+}
+
+function finishCase(open: OpenCase, suitePath: string[], document: number): ParsedTestcase {
+  return {
+    suitePath,
+    classname: open.classname,
+    name: open.name,
+    file: open.file,
+    line: open.line,
+    status: open.status,
+    flaky: open.flaky,
+    message: open.message.length > 0 ? open.message : undefined,
+    output: open.output.length > 0 ? open.output : undefined,
+    document
+  }
+}
+
+function countNewlines(text: string): number {
+  let count = 0
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++
+  return count
+}

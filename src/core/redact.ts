@@ -1,0 +1,91 @@
+// Redaction of credentials in text taken from reports. Applied where report text enters the
+// verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
+// `core.setSecret` masking only covers the runner's log, not text sent through the API.
+
+export type Redactor = (text: string) => string
+
+const MASK = '***'
+
+/** scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s@/?#'"<>]*)?@(?=[^\s@]*)/gi
+/** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
+const KEY_VALUE =
+  /\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&,'"<>]+)/gi
+const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi
+const KNOWN_TOKENS = [
+  /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\bxox[abpr]-[A-Za-z0-9-]{10,}/g
+]
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g
+/** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
+const MIN_SECRET_LENGTH = 4
+
+export function createRedactor(secretValues: readonly string[] = []): Redactor {
+  const secrets = expandSecrets(secretValues)
+  const patterns = secrets.map(secretPattern)
+  return (text: string): string => {
+    if (text.length === 0) return text
+    let out = text
+    for (const pattern of patterns) out = out.replace(pattern, MASK)
+    out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`)
+    out = out.replace(URL_USERINFO, (_match, scheme: string, user: string, password: string | undefined) =>
+      password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`
+    )
+    out = out.replace(KEY_VALUE, (_match, key: string, separator: string) => `${key}${separator}${MASK}`)
+    out = out.replace(BEARER, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
+    for (const token of KNOWN_TOKENS) out = out.replace(token, MASK)
+    return out
+  }
+}
+
+/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
+function expandSecrets(values: readonly string[]): string[] {
+  const out = new Set<string>()
+  for (const raw of values) {
+    const value = raw.trim()
+    if (value.length < MIN_SECRET_LENGTH) continue
+    out.add(value)
+    try {
+      const url = new URL(value)
+      for (const part of [url.password, safeDecode(url.password)]) {
+        if (part.length >= MIN_SECRET_LENGTH) out.add(part)
+      }
+    } catch {
+      // not a URL: the value itself is the secret
+    }
+  }
+  // Longest first, so a URL is masked whole before its password alone.
+  return [...out].sort((a, b) => b.length - a.length)
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+/** Matches the value even when a line break (and indentation) was inserted anywhere inside it. */
+function secretPattern(value: string): RegExp {
+  const chars = [...value].map((char) => char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+  return new RegExp(chars.join('(?:\\r?\\n[ \\t]*)?'), 'g')
+}
+
+/**
+ * Cuts text to at most `maxChars` without leaving half a secret behind: a credential cut in two
+ * no longer matches any pattern, so the cut goes back to the last line break (or space).
+ * Redact first, then cut.
+ */
+export function truncateSafely(text: string, maxChars: number): { text: string; truncated: boolean } {
+  if (text.length <= maxChars) return { text, truncated: false }
+  let cut = text.slice(0, maxChars)
+  const lineBreak = cut.lastIndexOf('\n')
+  const space = cut.search(/\s\S*$/)
+  if (lineBreak > maxChars / 2) cut = cut.slice(0, lineBreak)
+  else if (space > maxChars / 2) cut = cut.slice(0, space)
+  else cut = cut.slice(0, Math.max(0, maxChars - 64))
+  return { text: cut, truncated: true }
+}

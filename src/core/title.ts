@@ -1,0 +1,41 @@
+// The verdict in one line: the check-run title, the CLI's headline, the commit-status description.
+import type { GapKind, Verdict } from './model.js'
+
+const KIND_PHRASE: Record<GapKind, [string, string]> = {
+  failed: ['test failed', 'tests failed'],
+  errored: ['test errored', 'tests errored'],
+  missing: ['test missing', 'tests missing'],
+  skipped: ['test skipped', 'tests skipped'],
+  flaky: ['test flaky', 'tests flaky'],
+  'no-report': ['no report', 'no report'],
+  empty: ['empty report', 'empty reports'],
+  'too-few': ['too few tests', 'too few tests']
+}
+
+export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' | 'backends'>): string {
+  const names = verdict.backends.map((b) => b.name)
+  if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
+    return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`
+  }
+  const counts = new Map<string, { kind: GapKind; backend: string; count: number }>()
+  for (const gap of verdict.gaps) {
+    const key = `${gap.kind}\0${gap.backend}`
+    const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 }
+    entry.count += 1
+    counts.set(key, entry)
+  }
+  const parts = [...counts.values()].map(({ kind, backend, count }) => {
+    const [one, many] = KIND_PHRASE[kind]
+    const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few'
+    return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`
+  })
+  const head: string[] = []
+  if (verdict.errors.length > 0) head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`)
+  if (verdict.gaps.length > 0) head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`)
+  return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ')
+}
+
+function joinAnd(items: string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}

@@ -1,0 +1,116 @@
+// The file edge: finds each backend's report files inside the workspace and streams them through
+// the decoder and the XML reader into the engine. Nothing outside the workspace is read.
+import { createReadStream } from 'node:fs'
+import { realpath, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { glob } from 'tinyglobby'
+import type { Config } from '../core/config.js'
+import type { CoverageEngine } from '../core/engine.js'
+import { InvalidEncodingError, ReportDecoder } from '../core/junit/decoder.js'
+import { JUnitStreamParser, ReportParseError } from '../core/junit/parser.js'
+
+export class UnsafePathError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnsafePathError'
+  }
+}
+
+export interface ReportSet {
+  /** Workspace-relative path → the backends whose globs matched it, in config order. */
+  files: Map<string, string[]>
+  /** Matches refused because they lead outside the workspace (symlinks). */
+  refused: string[]
+}
+
+/** Refuses patterns that name places outside the workspace before any glob runs. */
+export function assertPatternInWorkspace(pattern: string): void {
+  const normalised = pattern.replace(/\\/g, '/')
+  if (path.isAbsolute(normalised) || /^[A-Za-z]:/.test(normalised)) {
+    throw new UnsafePathError(`report glob "${pattern}" is absolute: use a path relative to the workspace`)
+  }
+  if (normalised.split('/').includes('..')) {
+    throw new UnsafePathError(`report glob "${pattern}" leaves the workspace with "..": reports must be inside it`)
+  }
+}
+
+export async function findReports(config: Config, workspace: string): Promise<ReportSet> {
+  const root = await realpath(workspace)
+  const files = new Map<string, string[]>()
+  const refused: string[] = []
+  for (const backend of config.backends) {
+    backend.reports.forEach(assertPatternInWorkspace)
+    const matches = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false })
+    for (const match of matches.sort()) {
+      const resolved = await realpath(path.join(root, match)).catch(() => undefined)
+      if (resolved === undefined || !isInside(root, resolved)) {
+        refused.push(match)
+        continue
+      }
+      const list = files.get(match) ?? []
+      if (!list.includes(backend.name)) list.push(backend.name)
+      files.set(match, list)
+    }
+  }
+  return { files, refused }
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+const READ_CHUNK = 1 << 20
+
+/** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
+export async function readReports(engine: CoverageEngine, reports: ReportSet, workspace: string): Promise<void> {
+  for (const match of reports.refused) {
+    engine.fileError(match, { file: match, message: `${match}: refused: it resolves outside the workspace (symbolic link)` })
+  }
+  for (const [file, backends] of reports.files) {
+    const handle = engine.openFile(file, backends)
+    try {
+      await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase))
+    } catch (error) {
+      engine.fileError(handle, toReportError(file, error))
+    }
+  }
+}
+
+/** Decodes and parses one file; throws ReportParseError with file, line and column. */
+export async function streamReport(
+  absolutePath: string,
+  displayName: string,
+  onTestcase: ConstructorParameters<typeof JUnitStreamParser>[1]
+): Promise<number> {
+  const info = await stat(absolutePath)
+  if (!info.isFile()) throw new ReportParseError(displayName, undefined, undefined, 'not a regular file')
+  const parser = new JUnitStreamParser(displayName, onTestcase)
+  const decoder = new ReportDecoder()
+  const stream = createReadStream(absolutePath, { highWaterMark: READ_CHUNK })
+  try {
+    for await (const chunk of stream) parser.write(decoder.push(chunk as Buffer))
+    parser.write(decoder.end())
+  } catch (error) {
+    stream.destroy()
+    if (error instanceof InvalidEncodingError) {
+      // Feed the valid part first so the error names the line and column of the bad bytes.
+      parser.write(error.validPrefix)
+      throw parser.errorHere(`invalid UTF-8 (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`)
+    }
+    throw error
+  }
+  parser.end()
+  return parser.testcases
+}
+
+function toReportError(file: string, error: unknown): { file: string; line?: number; column?: number; message: string } {
+  if (error instanceof ReportParseError) {
+    const result: { file: string; line?: number; column?: number; message: string } = { file, message: error.message }
+    if (error.line !== undefined) result.line = error.line
+    if (error.column !== undefined) result.column = error.column
+    return result
+  }
+  const code = (error as NodeJS.ErrnoException).code
+  return { file, message: `${file}: could not read the report${code === undefined ? '' : ` (${code})`}: ${(error as Error).message}` }
+}

@@ -1,0 +1,58 @@
+// Names and messages come from reports, which pull requests control: they are untrusted text.
+// These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
+// no @mentions or #references that notify people or link issues.
+
+const ZERO_WIDTH_SPACE = '\u200b'
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
+export function escapeHtml(text: string): string {
+  return defuseMentions(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string))
+}
+
+/** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
+export function escapeInline(text: string): string {
+  const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ')
+  const escaped = oneLine
+    .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string)
+    // `$` starts math in GitHub Markdown; the rest are emphasis, code, links, tables, strikethrough.
+    .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`)
+  return defuseMentions(escaped)
+}
+
+/** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
+export function inlineCode(text: string): string {
+  const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ')
+  const escaped = oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string).replace(/\|/g, '&#124;').replace(/`/g, '&#96;')
+  return `<code>${defuseMentions(escaped)}</code>`
+}
+
+/** @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both. */
+function defuseMentions(text: string): string {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/(#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`)
+}
+
+/** UTF-8 length, the unit of GitHub's limits. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
+}
+
+/** Cuts text to at most `maxBytes` UTF-8 bytes without splitting a character (or a surrogate pair). */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8Length(text) <= maxBytes) return text
+  let bytes = 0
+  let end = 0
+  for (const char of text) {
+    const size = utf8Length(char)
+    if (bytes + size > maxBytes) break
+    bytes += size
+    end += char.length
+  }
+  return text.slice(0, end)
+}
+
+/** Shortens untrusted text before escaping, so one huge name cannot take a whole budget. */
+export function clip(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}…`
+}

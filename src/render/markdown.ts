@@ -1,0 +1,197 @@
+// The verdict as GitHub Markdown, within a byte budget: a check-run summary (GitHub rejects one
+// over 65,535 bytes) or a job summary (1 MiB per step). Blocks are added whole, most important
+// first (errors, gaps), so a cut never leaves a broken table or an open tag; what did not fit is
+// counted in a closing line that points at the complete record.
+import type { Gap, Verdict } from '../core/model.js'
+import { WHOLE_BACKEND } from '../core/model.js'
+import { clip, escapeHtml, escapeInline, inlineCode, utf8Length } from './escape.js'
+
+/** Characters of a test id or reason shown in a table cell. */
+const CELL_CHARS = 400
+
+export const CHECK_SUMMARY_LIMIT = 65_535
+export const JOB_SUMMARY_LIMIT = 1_048_576
+
+export interface LinkContext {
+  serverUrl: string
+  repository: string
+  sha: string
+}
+
+export interface MarkdownOptions {
+  /** Maximum UTF-8 bytes of the whole document. */
+  maxBytes: number
+  /** Heading shown above the verdict, e.g. the check name. */
+  heading?: string
+  /** Link gaps to file:line at this commit. */
+  links?: LinkContext
+  /** Where the complete record is, named in the "and N more" line. */
+  moreAt?: string
+  /** Leave out failure messages (the check run shows them as annotations). */
+  messages?: boolean
+}
+
+class Budget {
+  private readonly parts: string[] = []
+  private used = 0
+
+  constructor(private readonly limit: number) {}
+
+  get remaining(): number {
+    return this.limit - this.used
+  }
+
+  /** Adds the text whole if it fits within the budget less `reserve`; otherwise adds nothing. */
+  tryAdd(text: string, reserve = 0): boolean {
+    const size = utf8Length(text)
+    if (this.used + size > this.limit - reserve) return false
+    this.parts.push(text)
+    this.used += size
+    return true
+  }
+
+  toString(): string {
+    return this.parts.join('')
+  }
+}
+
+/** Room kept for the "...and N more" line at the end of a cut section. */
+const TAIL_RESERVE = 400
+
+export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): string {
+  const budget = new Budget(options.maxBytes)
+  const icon = verdict.conclusion === 'success' ? '✅' : '❌'
+  const heading = options.heading === undefined ? '' : `${escapeInline(options.heading)}: `
+  budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`)
+
+  const omitted: string[] = []
+  const section = (title: string, header: string, rows: string[], noun: string): void => {
+    if (rows.length === 0) return
+    if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
+      omitted.push(`${rows.length} ${noun}`)
+      return
+    }
+    let shown = 0
+    for (const row of rows) {
+      if (!budget.tryAdd(row, TAIL_RESERVE)) break
+      shown += 1
+    }
+    budget.tryAdd('\n')
+    if (shown < rows.length) omitted.push(`${rows.length - shown} more ${noun}`)
+  }
+
+  section(
+    'Unreadable reports',
+    '| Report | Where | Problem |\n| --- | --- | --- |\n',
+    verdict.errors.map(
+      (e) =>
+        `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`
+    ),
+    'unreadable reports'
+  )
+  section(
+    'Gaps',
+    '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n',
+    verdict.gaps.map((gap) => gapRow(gap, options.links)),
+    'gaps'
+  )
+  if (options.messages !== false) {
+    const withMessages = verdict.gaps.filter((g) => g.message !== undefined)
+    section('Messages', '', withMessages.map(messageBlock), 'messages')
+  }
+  section(
+    'Backends',
+    '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n',
+    verdict.backends.map(
+      (b) =>
+        `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`
+    ),
+    'backends'
+  )
+  section(
+    'Flaky tests',
+    '| Test | Backend | First failure |\n| --- | --- | --- |\n',
+    verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`),
+    'flaky tests'
+  )
+  const used = verdict.exemptions.filter((e) => e.state === 'used')
+  section(
+    'Exemptions used',
+    '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n',
+    used.map(
+      (e) =>
+        `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`
+    ),
+    'exemptions'
+  )
+  const attention = verdict.exemptions.filter((e) => e.state !== 'used')
+  section(
+    'Exemptions to review',
+    '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n',
+    attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`),
+    'exemptions'
+  )
+  section(
+    'Copies from another backend (not counted)',
+    '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n',
+    verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`),
+    'copies'
+  )
+  if (verdict.unassigned > 0) {
+    budget.tryAdd(
+      `> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`,
+      TAIL_RESERVE
+    )
+  }
+  if (omitted.length > 0) {
+    const where = options.moreAt === undefined ? '' : ` See ${escapeInline(options.moreAt)} for the complete list.`
+    budget.tryAdd(`**…and ${omitted.join(', ')} not shown here (size limit).**${where}\n`)
+  }
+  return budget.toString()
+}
+
+const KIND_LABEL: Record<Gap['kind'], string> = {
+  missing: '❔ missing',
+  skipped: '⏭️ skipped',
+  failed: '❌ failed',
+  errored: '💥 errored',
+  flaky: '🔁 flaky',
+  'no-report': '📭 no report',
+  empty: '🫙 empty',
+  'too-few': '📉 too few'
+}
+
+const EXEMPTION_STATE = { used: 'used', unused: 'matches tests that now run everywhere: remove it', expired: '⌛ expired', stale: '🕸️ stale: matched no test' }
+
+function gapRow(gap: Gap, links: LinkContext | undefined): string {
+  const test = gap.test === WHOLE_BACKEND ? '*(every test)*' : inlineCode(clip(gap.test, CELL_CHARS))
+  const others = Object.entries(gap.others)
+    .map(([name, status]) => `${escapeInline(name)}: ${status}`)
+    .join(', ')
+  const where = location(gap, links)
+  return `| ${test}${where === '' ? '' : `<br>${where}`} | ${escapeInline(gap.backend)} | ${KIND_LABEL[gap.kind]} | ${others} | ${escapeInline(clip(gap.reason, CELL_CHARS))} |\n`
+}
+
+function location(gap: Gap, links: LinkContext | undefined): string {
+  if (gap.file === undefined) return ''
+  const label = `${clip(gap.file, CELL_CHARS)}${gap.line === undefined ? '' : `:${gap.line}`}`
+  if (links === undefined || !isRepoRelative(gap.file)) return inlineCode(label)
+  const path = gap.file.replace(/^\.\//, '').split('/').map(encodeURIComponent).join('/')
+  const anchor = gap.line === undefined ? '' : `#L${gap.line}`
+  const url = `${links.serverUrl}/${links.repository}/blob/${encodeURIComponent(links.sha)}/${path}${anchor}`
+  return `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`
+}
+
+function isRepoRelative(file: string): boolean {
+  return !file.startsWith('/') && !/^[A-Za-z]:/.test(file) && !file.split('/').includes('..') && !/^[a-z]+:/i.test(file)
+}
+
+function messageBlock(gap: Gap): string {
+  const summary = `${escapeHtml(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS))} on ${escapeHtml(gap.backend)}`
+  return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? ''
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
+}
