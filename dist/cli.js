@@ -6340,7 +6340,8 @@ class CoverageEngine {
         return undefined;
     }
     cleanMessage(raw) {
-        const redacted = this.options.redact(raw);
+        // A colour code whose ESC was neutralised by the decoder is noise in a summary.
+        const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '');
         const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
         const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
@@ -10256,6 +10257,7 @@ function clip(text, maxChars) {
 /** Characters of a test id or reason shown in a table cell. */
 const CELL_CHARS = 400;
 const JOB_SUMMARY_LIMIT = 1_048_576;
+const ALL_SECTIONS = ['title', 'errors', 'gaps', 'messages', 'backends', 'flaky', 'exemptions', 'copies'];
 class Budget {
     limit;
     parts = [];
@@ -10283,12 +10285,14 @@ class Budget {
 const TAIL_RESERVE = 400;
 function renderMarkdown(verdict, options) {
     const budget = new Budget(options.maxBytes);
+    const wanted = new Set(options.sections ?? ALL_SECTIONS);
     const icon = verdict.conclusion === 'success' ? '✅' : '❌';
     const heading = options.heading === undefined ? '' : `${escapeInline(options.heading)}: `;
-    budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`);
+    if (wanted.has('title'))
+        budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`);
     const omitted = [];
-    const section = (title, header, rows, noun) => {
-        if (rows.length === 0)
+    const section = (part, title, header, rows, noun) => {
+        if (rows.length === 0 || !wanted.has(part))
             return;
         if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
             omitted.push(`${rows.length} ${noun}`);
@@ -10304,20 +10308,17 @@ function renderMarkdown(verdict, options) {
         if (shown < rows.length)
             omitted.push(`${rows.length - shown} more ${noun}`);
     };
-    section('Unreadable reports', '| Report | Where | Problem |\n| --- | --- | --- |\n', verdict.errors.map((e) => `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`), 'unreadable reports');
-    section('Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps.map((gap) => gapRow(gap, options.links)), 'gaps');
-    if (options.messages !== false) {
-        const withMessages = verdict.gaps.filter((g) => g.message !== undefined);
-        section('Messages', '', withMessages.map(messageBlock), 'messages');
-    }
-    section('Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends.map((b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`), 'backends');
-    section('Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`), 'flaky tests');
+    section('errors', 'Unreadable reports', '| Report | Where | Problem |\n| --- | --- | --- |\n', verdict.errors.map((e) => `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`), 'unreadable reports');
+    section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps.map((gap) => gapRow(gap, options.links)), 'gaps');
+    section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined).map(messageBlock), 'messages');
+    section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends.map((b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`), 'backends');
+    section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`), 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
-    section('Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used.map((e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`), 'exemptions');
+    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used.map((e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`), 'exemptions');
     const attention = verdict.exemptions.filter((e) => e.state !== 'used');
-    section('Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`), 'exemptions');
-    section('Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`), 'copies');
-    if (verdict.unassigned > 0) {
+    section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`), 'exemptions');
+    section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`), 'copies');
+    if (verdict.unassigned > 0 && wanted.has('copies')) {
         budget.tryAdd(`> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`, TAIL_RESERVE);
     }
     if (omitted.length > 0) {

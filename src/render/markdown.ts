@@ -27,9 +27,12 @@ export interface MarkdownOptions {
   links?: LinkContext
   /** Where the complete record is, named in the "and N more" line. */
   moreAt?: string
-  /** Leave out failure messages (the check run shows them as annotations). */
-  messages?: boolean
+  /** The parts to render, in their fixed order; all by default. */
+  sections?: readonly Section[]
 }
+
+export type Section = 'title' | 'errors' | 'gaps' | 'messages' | 'backends' | 'flaky' | 'exemptions' | 'copies'
+export const ALL_SECTIONS: readonly Section[] = ['title', 'errors', 'gaps', 'messages', 'backends', 'flaky', 'exemptions', 'copies']
 
 class Budget {
   private readonly parts: string[] = []
@@ -60,13 +63,14 @@ const TAIL_RESERVE = 400
 
 export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): string {
   const budget = new Budget(options.maxBytes)
+  const wanted = new Set(options.sections ?? ALL_SECTIONS)
   const icon = verdict.conclusion === 'success' ? '✅' : '❌'
   const heading = options.heading === undefined ? '' : `${escapeInline(options.heading)}: `
-  budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`)
+  if (wanted.has('title')) budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`)
 
   const omitted: string[] = []
-  const section = (title: string, header: string, rows: string[], noun: string): void => {
-    if (rows.length === 0) return
+  const section = (part: Section, title: string, header: string, rows: string[], noun: string): void => {
+    if (rows.length === 0 || !wanted.has(part)) return
     if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
       omitted.push(`${rows.length} ${noun}`)
       return
@@ -81,6 +85,7 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
   }
 
   section(
+    'errors',
     'Unreadable reports',
     '| Report | Where | Problem |\n| --- | --- | --- |\n',
     verdict.errors.map(
@@ -90,16 +95,15 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     'unreadable reports'
   )
   section(
+    'gaps',
     'Gaps',
     '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n',
     verdict.gaps.map((gap) => gapRow(gap, options.links)),
     'gaps'
   )
-  if (options.messages !== false) {
-    const withMessages = verdict.gaps.filter((g) => g.message !== undefined)
-    section('Messages', '', withMessages.map(messageBlock), 'messages')
-  }
+  section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined).map(messageBlock), 'messages')
   section(
+    'backends',
     'Backends',
     '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n',
     verdict.backends.map(
@@ -109,6 +113,7 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     'backends'
   )
   section(
+    'flaky',
     'Flaky tests',
     '| Test | Backend | First failure |\n| --- | --- | --- |\n',
     verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`),
@@ -116,6 +121,7 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
   )
   const used = verdict.exemptions.filter((e) => e.state === 'used')
   section(
+    'exemptions',
     'Exemptions used',
     '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n',
     used.map(
@@ -126,18 +132,20 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
   )
   const attention = verdict.exemptions.filter((e) => e.state !== 'used')
   section(
+    'exemptions',
     'Exemptions to review',
     '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n',
     attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`),
     'exemptions'
   )
   section(
+    'copies',
     'Copies from another backend (not counted)',
     '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n',
     verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`),
     'copies'
   )
-  if (verdict.unassigned > 0) {
+  if (verdict.unassigned > 0 && wanted.has('copies')) {
     budget.tryAdd(
       `> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`,
       TAIL_RESERVE

@@ -1,0 +1,198 @@
+// workflow_run mode (fork pull requests): fetch the triggering run's JUnit artifacts.
+// Artifact contents are attacker-controlled: they are only ever read as data, every zip entry
+// is checked to land inside the target folder, links are refused, and sizes are bounded.
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import yauzl from 'yauzl'
+import type { BackendConfig } from '../core/config.js'
+import { compilePattern } from '../core/patterns.js'
+import type { GitHubClient } from './github.js'
+
+export const ARTIFACT_LIMITS = {
+  /** Bytes of one downloaded zip. */
+  zipBytes: 1024 * 1024 * 1024,
+  /** Bytes written when one artifact is unpacked (zip bombs lie about sizes: we count). */
+  unpackedBytes: 2 * 1024 * 1024 * 1024,
+  entries: 20_000
+}
+
+export interface ArtifactInfo {
+  id: number
+  name: string
+  created_at: string | null
+  expired: boolean
+}
+
+export interface FetchedArtifacts {
+  /** backend → folder (relative to the extraction root) holding its artifacts. */
+  folders: Map<string, string>
+  /** Problems to report in the verdict (refused entries, failed downloads). */
+  problems: string[]
+  /** Artifact names per backend, for the log. */
+  used: Map<string, string[]>
+}
+
+export class UnsafeArchiveError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnsafeArchiveError'
+  }
+}
+
+/** Newest artifact per name: re-run attempts upload again under the same name. */
+export function newestByName(artifacts: ArtifactInfo[]): ArtifactInfo[] {
+  const newest = new Map<string, ArtifactInfo>()
+  for (const artifact of artifacts) {
+    if (artifact.expired) continue
+    const seen = newest.get(artifact.name)
+    const newer = seen === undefined || (artifact.created_at ?? '') > (seen.created_at ?? '') || ((artifact.created_at ?? '') === (seen.created_at ?? '') && artifact.id > seen.id)
+    if (newer) newest.set(artifact.name, artifact)
+  }
+  return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** Backends whose artifact patterns match a name; without patterns, a name containing the backend's name. */
+export function backendsForArtifact(name: string, backends: BackendConfig[]): string[] {
+  return backends
+    .filter((backend) =>
+      backend.artifacts.length > 0 ? backend.artifacts.some((m) => m.test(name)) : compilePattern(`*${backend.name}*`).test(name)
+    )
+    .map((backend) => backend.name)
+}
+
+export async function fetchRunArtifacts(
+  client: GitHubClient,
+  repo: { owner: string; repo: string },
+  runId: number,
+  backends: BackendConfig[],
+  root: string,
+  log: (message: string) => void
+): Promise<FetchedArtifacts> {
+  const listed = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, { ...repo, run_id: runId, per_page: 100 })
+  const artifacts = newestByName(listed as ArtifactInfo[])
+  log(`Run ${runId} has ${listed.length} artifact(s); newest per name: ${artifacts.map((a) => a.name).join(', ') || 'none'}`)
+  const folders = new Map<string, string>()
+  const used = new Map<string, string[]>()
+  const problems: string[] = []
+  for (const backend of backends) folders.set(backend.name, backend.name)
+  for (const artifact of artifacts) {
+    const targets = backendsForArtifact(artifact.name, backends)
+    if (targets.length === 0) continue
+    const zipPath = path.join(root, '.zips', `${artifact.id}.zip`)
+    try {
+      await mkdir(path.dirname(zipPath), { recursive: true })
+      await downloadArtifact(client, repo, artifact.id, zipPath)
+      for (const backend of targets) {
+        const folder = path.join(root, backend, safeFolderName(artifact.name))
+        const refused = await extractZip(zipPath, folder)
+        for (const entry of refused) problems.push(`artifact "${artifact.name}": refused entry "${entry}": it would land outside the target folder or is a link`)
+        used.set(backend, [...(used.get(backend) ?? []), artifact.name])
+      }
+    } catch (error) {
+      problems.push(`artifact "${artifact.name}": ${(error as Error).message}`)
+    } finally {
+      await rm(zipPath, { force: true })
+    }
+  }
+  return { folders, problems, used }
+}
+
+function safeFolderName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_')
+  return cleaned.length > 0 ? cleaned.slice(0, 100) : 'artifact'
+}
+
+async function downloadArtifact(client: GitHubClient, repo: { owner: string; repo: string }, id: number, file: string): Promise<void> {
+  // GitHub answers 302 to a short-lived blob URL. Follow it ourselves so the token is not sent there.
+  const response = await client.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
+    ...repo,
+    artifact_id: id,
+    archive_format: 'zip',
+    request: { redirect: 'manual' }
+  })
+  const location = (response.headers as Record<string, string | undefined>).location
+  if (location === undefined) throw new Error(`the download answered ${response.status} without a redirect`)
+  const blob = await fetch(location, { redirect: 'follow' })
+  if (!blob.ok || blob.body === null) throw new Error(`the download failed with HTTP ${blob.status}`)
+  const declared = Number(blob.headers.get('content-length') ?? '0')
+  if (declared > ARTIFACT_LIMITS.zipBytes) throw new Error(`the zip is ${declared} bytes, over the ${ARTIFACT_LIMITS.zipBytes}-byte limit`)
+  await pipeline(Readable.fromWeb(blob.body as WebReadableStream<Uint8Array>), byteLimit(ARTIFACT_LIMITS.zipBytes, 'the zip'), createWriteStream(file))
+}
+
+function byteLimit(limit: number, what: string): Transform {
+  let seen = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      if (seen > limit) done(new Error(`${what} is over the ${limit}-byte limit`))
+      else done(null, chunk)
+    }
+  })
+}
+
+/** An entry name that stays inside the target folder once joined, or undefined. */
+export function safeEntryPath(target: string, entryName: string): string | undefined {
+  const name = entryName.replace(/\\/g, '/')
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..') || name.includes('\0')) return undefined
+  const resolved = path.resolve(target, name)
+  const relative = path.relative(target, resolved)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined
+  return resolved
+}
+
+const S_IFMT = 0o170000
+const S_IFLNK = 0o120000
+
+/** Unpacks regular files; returns the names of refused entries. Throws on limits. */
+export async function extractZip(zipFile: string, target: string): Promise<string[]> {
+  await mkdir(target, { recursive: true })
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zipFile, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (error, file) =>
+      error ? reject(error) : resolve(file)
+    )
+  )
+  const refused: string[] = []
+  let entries = 0
+  let written = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', reject)
+      zip.on('end', () => resolve())
+      zip.on('entry', (entry: yauzl.Entry) => {
+        entries += 1
+        if (entries > ARTIFACT_LIMITS.entries) return reject(new UnsafeArchiveError(`more than ${ARTIFACT_LIMITS.entries} entries`))
+        const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
+        const destination = safeEntryPath(target, entry.fileName)
+        if (destination === undefined || mode === S_IFLNK) {
+          refused.push(entry.fileName)
+          return zip.readEntry()
+        }
+        if (entry.fileName.endsWith('/')) {
+          mkdir(destination, { recursive: true }).then(() => zip.readEntry(), reject)
+          return
+        }
+        zip.openReadStream(entry, (error, stream) => {
+          if (error) return reject(error)
+          const counter = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              written += chunk.length
+              if (written > ARTIFACT_LIMITS.unpackedBytes) done(new UnsafeArchiveError(`unpacks to more than ${ARTIFACT_LIMITS.unpackedBytes} bytes`))
+              else done(null, chunk)
+            }
+          })
+          mkdir(path.dirname(destination), { recursive: true })
+            .then(() => pipeline(stream, counter, createWriteStream(destination, { flags: 'wx' })))
+            .then(() => zip.readEntry(), reject)
+        })
+      })
+      zip.readEntry()
+    })
+  } finally {
+    zip.close()
+  }
+  return refused
+}

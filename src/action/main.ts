@@ -1,0 +1,204 @@
+// The action: evaluate the reports, publish the verdict, fail the step on any gap.
+// Whatever goes wrong (config, reports, an internal error, the API) ends in a failure verdict
+// that says why, and a non-zero exit: never a false green, never `neutral`.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import * as core from '@actions/core'
+import * as github from '@actions/github'
+import { type Config, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
+import type { Verdict } from '../core/model.js'
+import { createRedactor } from '../core/redact.js'
+import { verdictTitle } from '../core/title.js'
+import { loadConfig } from '../io/config-file.js'
+import { evaluateWorkspace, redactorFor } from '../io/gate.js'
+import { UnsafePathError } from '../io/reports.js'
+import { renderJson } from '../render/json.js'
+import { JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
+import { fetchRunArtifacts } from './artifacts.js'
+import { chooseSha, isForkPullRequest, workflowRunId } from './event.js'
+import { createClient, describeApiError, type GitHubClient } from './github.js'
+import { type ActionInputs, jobResultsByBackend, readInputs } from './inputs.js'
+import { publishCheckRun, publishStatus } from './publish.js'
+
+/** Job summaries are capped at 1 MiB per step; keep a margin for anything else the job writes. */
+const STEP_SUMMARY_BUDGET = JOB_SUMMARY_LIMIT - 16 * 1024
+
+export async function run(): Promise<void> {
+  const context = github.context
+  const env = process.env
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd()
+  const payload = context.payload as Record<string, unknown>
+  let inputs: ActionInputs | undefined
+  let config: Config | undefined
+  let verdict: Verdict
+  let redact = createRedactor()
+
+  try {
+    inputs = readInputs()
+    if (inputs.token.length > 0) core.setSecret(inputs.token)
+    config = loadConfig({ path: inputs.config, backends: inputs.backends })
+    for (const name of config.redactEnv) {
+      const value = env[name]
+      if (value !== undefined && value.length >= 4) core.setSecret(value)
+    }
+    redact = redactorFor(config, env, inputs.token.length > 0 ? [inputs.token] : [])
+    verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env)
+  } catch (error) {
+    verdict = failureVerdict(config, describeFailure(error))
+  }
+
+  const choice = chooseSha(context.eventName, payload, context.sha, inputs?.sha)
+  core.info(`Commit: ${choice.sha} (${choice.why})`)
+  core.info(redact(verdict.title))
+  for (const gap of verdict.gaps.slice(0, 200)) core.info(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
+  for (const error of verdict.errors) core.error(redact(error.message))
+
+  const links: LinkContext = { serverUrl: context.serverUrl, repository: `${context.repo.owner}/${context.repo.repo}`, sha: choice.sha }
+  const runUrl = `${context.serverUrl}/${links.repository}/actions/runs/${context.runId}`
+  const checkName = inputs?.checkName ?? 'dual-backend coverage'
+
+  let checkUrl = ''
+  let publishProblem: string | undefined
+  const publish = inputs?.publish ?? 'check-run'
+  if (publish !== 'none') {
+    try {
+      const client = githubClient(inputs?.token ?? '', env)
+      checkUrl =
+        publish === 'status'
+          ? await publishStatus(client, { ...context.repo, sha: choice.sha, context: checkName, targetUrl: runUrl }, verdict)
+          : await publishCheckRun(
+              client,
+              {
+                ...context.repo,
+                sha: choice.sha,
+                name: checkName,
+                externalId: `${context.runId}-${context.runAttempt}`,
+                detailsUrl: runUrl,
+                links,
+                fallbackPath: inputs?.config ?? DEFAULT_CONFIG_PATH,
+                maxAnnotations: inputs?.maxAnnotations ?? 50
+              },
+              verdict
+            )
+      if (checkUrl.length > 0) core.info(`Posted: ${checkUrl}`)
+    } catch (error) {
+      publishProblem = publishFailureMessage(error, publish, context.eventName, payload)
+    }
+  }
+
+  await writeJobSummary(verdict, links, checkName, publishProblem)
+  const jsonPath = await writeJson(verdict, env)
+  core.setOutput('conclusion', verdict.conclusion)
+  core.setOutput('tests', String(verdict.tests))
+  core.setOutput('gaps', String(verdict.gaps.length))
+  core.setOutput('check-url', checkUrl)
+  core.setOutput('json', jsonPath)
+
+  if (publishProblem !== undefined) {
+    core.setFailed(redact(publishProblem))
+  } else if (verdict.conclusion !== 'success') {
+    core.setFailed(redact(verdict.title))
+  }
+}
+
+async function evaluate(
+  config: Config,
+  inputs: ActionInputs,
+  workspace: string,
+  eventName: string,
+  payload: Record<string, unknown>,
+  env: NodeJS.ProcessEnv
+): Promise<Verdict> {
+  const jobResults = jobResultsByBackend(inputs.needs, config.backends.map((b) => b.name))
+  const secrets = inputs.token.length > 0 ? [inputs.token] : []
+  const runId = workflowRunId(payload)
+  if (eventName !== 'workflow_run' || runId === undefined) {
+    return evaluateWorkspace({ config, workspace, env, jobResults, secrets })
+  }
+  // Fork pull requests: the reports come from the triggering run's artifacts.
+  const client = githubClient(inputs.token, env)
+  const root = await mkdtemp(path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'dual-backend-artifacts-'))
+  const fetched = await fetchRunArtifacts(client, github.context.repo, runId, config.backends, root, core.info)
+  for (const [backend, names] of fetched.used) core.info(`${backend}: artifacts ${names.join(', ')}`)
+  const fromArtifacts: Config = {
+    ...config,
+    backends: config.backends.map((b) => ({ ...b, reports: [`${fetched.folders.get(b.name) ?? b.name}/**/*.xml`] }))
+  }
+  const verdict = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets })
+  if (fetched.problems.length === 0) return verdict
+  const errors = [...verdict.errors, ...fetched.problems.map((message) => ({ message }))]
+  const merged: Verdict = { ...verdict, errors, conclusion: 'failure' }
+  merged.title = verdictTitle(merged)
+  return merged
+}
+
+function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
+  if (token.length === 0) throw new ConfigError('input token: empty; pass ${{ github.token }} or an app token')
+  const retryBase = Number(env.DUAL_BACKEND_COVERAGE_RETRY_BASE_MS)
+  return createClient({
+    token,
+    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    log: (message) => core.warning(message),
+    retryBaseMs: Number.isFinite(retryBase) && retryBase > 0 ? retryBase : undefined
+  })
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof UnsafePathError) return error.message
+  const api = describeApiError(error)
+  if (api.status !== undefined) return `GitHub API error ${api.status} while reading artifacts: ${api.message}`
+  return `internal error: ${error instanceof Error ? error.message : String(error)}`
+}
+
+/** A failure verdict for problems that stopped the evaluation itself. */
+function failureVerdict(config: Config | undefined, message: string): Verdict {
+  const verdict: Verdict = {
+    conclusion: 'failure',
+    title: '',
+    backends: (config?.backends ?? []).map((b) => ({ name: b.name, files: 0, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 })),
+    tests: 0,
+    gaps: [],
+    exemptions: [],
+    flaky: [],
+    crossLeg: [],
+    unassigned: 0,
+    errors: [{ message }]
+  }
+  verdict.title = `Could not evaluate: ${message.split('\n')[0]?.slice(0, 200) ?? ''}`
+  return verdict
+}
+
+function publishFailureMessage(error: unknown, mode: string, eventName: string, payload: Record<string, unknown>): string {
+  const { status, message } = describeApiError(error)
+  const permission = mode === 'status' ? 'statuses: write' : 'checks: write'
+  if (status === 403 && /not accessible by integration/i.test(message)) {
+    if (isForkPullRequest(eventName, payload) || eventName === 'pull_request') {
+      return (
+        `Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". ` +
+        'Pull requests from forks get a read-only token, so no workflow they trigger can post checks. ' +
+        'Use the workflow_run mode: the pull_request workflow uploads the JUnit reports as artifacts, and a second workflow ' +
+        '(on: workflow_run) runs this action, which downloads them and posts the check on the pull request head. ' +
+        'See "Fork pull requests" in the README. The verdict is in the job summary.'
+      )
+    }
+    return `Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". The token lacks the \`${permission}\` permission: add \`permissions: { ${permission} }\` to the job (and \`actions: read\` for the workflow_run mode).`
+  }
+  if (status === 401) return `Could not post the result: GitHub answered 401 "${message}": the token is missing or invalid.`
+  if (status !== undefined) return `Could not post the result: GitHub answered ${status} "${message}" (after retries).`
+  return `Could not post the result: ${message}`
+}
+
+async function writeJobSummary(verdict: Verdict, links: LinkContext, checkName: string, problem: string | undefined): Promise<void> {
+  if (process.env.GITHUB_STEP_SUMMARY === undefined) return
+  let markdown = renderMarkdown(verdict, { maxBytes: STEP_SUMMARY_BUDGET - 4096, heading: checkName, links, moreAt: 'the `json` output of this step' })
+  if (problem !== undefined) markdown = `> [!WARNING]\n> ${problem.replace(/\n/g, ' ')}\n\n${markdown}`
+  await core.summary.addRaw(markdown).write()
+}
+
+async function writeJson(verdict: Verdict, env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = env.RUNNER_TEMP ?? os.tmpdir()
+  const file = path.join(dir, `dual-backend-coverage-${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}.json`)
+  await writeFile(file, renderJson(verdict))
+  return file
+}
