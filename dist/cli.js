@@ -5835,7 +5835,25 @@ const ID_SEPARATOR = ' › ';
 const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '']);
 /** node:test writes classname="test" for every test. */
 const GENERIC_CLASSNAMES = new Set(['test', '']);
-function identify(testcase, config) {
+/**
+ * Report paths are often absolute (PHPUnit, mocha): make them workspace-relative when they sit
+ * under one of `roots`, so they link to the repository and match scope patterns.
+ */
+function normalizeFile(file, roots) {
+    if (file === undefined)
+        return undefined;
+    let out = file.replace(/\\/g, '/');
+    for (const root of roots) {
+        const prefix = root.replace(/\\/g, '/').replace(/\/+$/, '') + '/';
+        if (prefix.length > 1 && out.startsWith(prefix)) {
+            out = out.slice(prefix.length);
+            break;
+        }
+    }
+    return out.replace(/^(\.\/)+/, '');
+}
+/** `file` is the testcase's file after normalizeFile. */
+function identify(testcase, file, config) {
     let { name, classname } = testcase;
     const suites = [...testcase.suitePath];
     let named;
@@ -5854,7 +5872,6 @@ function identify(testcase, config) {
             suites[i] = strip(suites[i]) ?? '';
     }
     const parts = [];
-    const file = testcase.file;
     if (file !== undefined)
         parts.push(file);
     const keep = (part) => {
@@ -5868,7 +5885,7 @@ function identify(testcase, config) {
     for (const suite of suites) {
         if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
             continue;
-        if (classname !== undefined && (classname === suite || classname.startsWith(`${suite}.`) || classname.startsWith(`${suite} `)))
+        if (classname !== undefined && coversSuite(classname, suite))
             continue;
         if (file !== undefined && sameFile(file, suite))
             continue;
@@ -5876,7 +5893,9 @@ function identify(testcase, config) {
             continue;
         keep(suite);
     }
-    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && classname !== name && !name.startsWith(`${classname} `)) {
+    // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
+    const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
+    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
         if (file === undefined || !sameFile(file, classname))
             keep(classname);
     }
@@ -5894,6 +5913,15 @@ function stripBackend(text, patterns) {
         return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend };
     }
     return { text, backend: undefined };
+}
+/** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
+function canonicalName(text) {
+    return text.replace(/::|[\\/]/g, '.');
+}
+function coversSuite(classname, suite) {
+    const a = canonicalName(classname);
+    const b = canonicalName(suite);
+    return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
 }
 function sameFile(file, other) {
     return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
@@ -6049,6 +6077,9 @@ const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: S
 /** Lines and characters of a message shown with a gap. */
 const GAP_MESSAGE_LINES = 12;
 const GAP_MESSAGE_CHARS = 2_000;
+/** `path/to/test_file.py:35` in a traceback or stack trace; library frames are passed over. */
+const SOURCE_LOCATION = /(?:^|[\s("'@])((?:[A-Za-z]:)?[\w.@+\-/\\]*[\w-]\.(?:py|js|mjs|cjs|ts|tsx|mts|jsx|go|rs|php|java|kt|scala|rb|cs|ex|exs)):(\d+)/gm;
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/vendor\//;
 class BackendState {
     name;
     files = 0;
@@ -6067,6 +6098,9 @@ class BackendState {
         }
         const previous = this.statuses[index];
         this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags;
+    }
+    hasTests() {
+        return this.statuses.some((bits) => bits !== 0);
     }
     status(index) {
         return index < this.statuses.length ? this.statuses[index] : 0;
@@ -6108,7 +6142,8 @@ class CoverageEngine {
                 this.state(backend).errors.push(entry);
     }
     addTestcase(file, testcase) {
-        const { id, namedBackend } = identify(testcase, this.config);
+        const testFile = normalizeFile(testcase.file, this.options.pathRoots ?? []);
+        const { id, namedBackend } = identify(testcase, testFile, this.config);
         let backend;
         if (namedBackend !== undefined) {
             if (!file.backends.includes(namedBackend)) {
@@ -6124,9 +6159,9 @@ class CoverageEngine {
             this.unassigned += 1;
             return;
         }
-        if (backend === undefined || !this.inScope(id, testcase.file))
+        if (backend === undefined || !this.inScope(id, testFile))
             return;
-        const index = this.indexOf(id, testcase.file, testcase.line);
+        const index = this.indexOf(id, testFile, reportedLine(testcase));
         const state = this.state(backend);
         let code = CASE_CODE[testcase.status];
         let flags = 0;
@@ -6147,6 +6182,8 @@ class CoverageEngine {
             flags |= FLAKY_MARK;
         if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
             detail = { message: this.cleanMessage(testcase.message) };
+            if (testFile === undefined && code !== SKIPPED)
+                Object.assign(detail, this.locate(testcase.message));
         }
         state.mark(index, code, flags);
         // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
@@ -6166,7 +6203,8 @@ class CoverageEngine {
                 summary.jobResult = state.jobResult;
             return [name, summary];
         }));
-        const silenced = new Set(backends.filter((name) => this.state(name).files === 0));
+        // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
+        const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()));
         for (let index = 0; index < this.idList.length; index++) {
             const id = this.idList[index];
             const file = this.fileOf[index];
@@ -6214,9 +6252,9 @@ class CoverageEngine {
                 };
                 if (detail?.message !== undefined)
                     gap.message = detail.message;
-                if (file !== undefined)
-                    gap.file = file;
-                const line = this.lineOf[index];
+                const line = file !== undefined ? this.lineOf[index] : detail?.line;
+                if (file !== undefined || detail?.file !== undefined)
+                    gap.file = file ?? detail?.file;
                 if (line !== undefined)
                     gap.line = line;
                 gaps.push(gap);
@@ -6347,11 +6385,26 @@ class CoverageEngine {
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
         return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
     }
+    locate(message) {
+        for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
+            const path = match[1];
+            if (LIBRARY_FRAME.test(path))
+                continue;
+            return { file: normalizeFile(path, this.options.pathRoots ?? []), line: Number(match[2]) };
+        }
+        return {};
+    }
     noteCrossLeg(id, namedBackend, foundIn) {
         const key = `${id}\0${namedBackend}\0${foundIn}`;
         if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000)
             this.crossLeg.set(key, { test: id, namedBackend, foundIn });
     }
+}
+/** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
+function reportedLine(testcase) {
+    if (testcase.line === undefined)
+        return undefined;
+    return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line;
 }
 function finalStatus(bits) {
     const last = bits & LAST_MASK;
@@ -9849,6 +9902,12 @@ class JUnitStreamParser {
     capture;
     /** Lines before the current document, so errors in a second document name the file's line. */
     lineOffset = 0;
+    /** Characters given to the current saxes parser by completed writes (its position before a write). */
+    fed = 0;
+    /** saxes' position just after the current document's root element closed. */
+    documentEnd = 0;
+    /** A trailing CR or high surrogate held until the next write (see write()). */
+    carried = '';
     testcases = 0;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
@@ -9857,6 +9916,18 @@ class JUnitStreamParser {
         this.startDocument();
     }
     write(text) {
+        // saxes holds back a trailing CR or high surrogate inside itself, which would make its
+        // position disagree with what we gave it; hold it here instead, so the count stays exact.
+        let rest = this.carried + text;
+        this.carried = '';
+        const last = rest.charCodeAt(rest.length - 1);
+        if (last === 0x0d || (last >= 0xd800 && last <= 0xdbff)) {
+            this.carried = rest.slice(-1);
+            rest = rest.slice(0, -1);
+        }
+        this.feed(rest);
+    }
+    feed(text) {
         let rest = text;
         while (rest.length > 0) {
             if (this.rootSeen && this.depth === 0) {
@@ -9870,19 +9941,26 @@ class JUnitStreamParser {
                 this.startDocument();
                 rest = rest.slice(next);
             }
-            const start = this.sax.position;
+            // saxes' position is the characters it has consumed, counting from its first write.
+            const start = this.fed;
             try {
                 this.sax.write(rest);
+                this.fed += rest.length;
                 return;
             }
             catch (error) {
                 if (error !== DOCUMENT_END)
                     throw this.wrap(error);
-                rest = rest.slice(this.sax.position - start);
+                rest = rest.slice(this.documentEnd - start);
             }
         }
     }
     end() {
+        if (this.carried.length > 0) {
+            const carried = this.carried;
+            this.carried = '';
+            this.feed(carried);
+        }
         if (this.rootSeen && this.depth === 0)
             return;
         try {
@@ -9905,6 +9983,8 @@ class JUnitStreamParser {
         this.suiteFiles.length = 0;
         this.current = undefined;
         this.capture = undefined;
+        this.fed = 0;
+        this.documentEnd = 0;
         const sax = new saxesExports.SaxesParser({ xmlns: false, position: true, fileName: this.fileName });
         sax.on('doctype', () => {
             throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)');
@@ -9975,8 +10055,11 @@ class JUnitStreamParser {
                 this.setCapture(undefined);
             }
         }
-        if (depth === 1)
+        if (depth === 1) {
+            // Just past the root's closing ">": where the next document may begin.
+            this.documentEnd = this.sax.position;
             throw DOCUMENT_END;
+        }
     }
     beginMessage(open, attributes) {
         const message = attributes.message;
@@ -10182,7 +10265,8 @@ async function evaluateWorkspace(options) {
     const { config, workspace } = options;
     const engine = new CoverageEngine(config, {
         redact: redactorFor(config, options.env, options.secrets),
-        now: options.now ?? new Date()
+        now: options.now ?? new Date(),
+        pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
     });
     for (const [backend, result] of options.jobResults ?? [])
         engine.setJobResult(backend, result);

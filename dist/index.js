@@ -40366,7 +40366,25 @@ const ID_SEPARATOR = ' › ';
 const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '']);
 /** node:test writes classname="test" for every test. */
 const GENERIC_CLASSNAMES = new Set(['test', '']);
-function identify(testcase, config) {
+/**
+ * Report paths are often absolute (PHPUnit, mocha): make them workspace-relative when they sit
+ * under one of `roots`, so they link to the repository and match scope patterns.
+ */
+function normalizeFile(file, roots) {
+    if (file === undefined)
+        return undefined;
+    let out = file.replace(/\\/g, '/');
+    for (const root of roots) {
+        const prefix = root.replace(/\\/g, '/').replace(/\/+$/, '') + '/';
+        if (prefix.length > 1 && out.startsWith(prefix)) {
+            out = out.slice(prefix.length);
+            break;
+        }
+    }
+    return out.replace(/^(\.\/)+/, '');
+}
+/** `file` is the testcase's file after normalizeFile. */
+function identify(testcase, file, config) {
     let { name, classname } = testcase;
     const suites = [...testcase.suitePath];
     let named;
@@ -40385,7 +40403,6 @@ function identify(testcase, config) {
             suites[i] = strip(suites[i]) ?? '';
     }
     const parts = [];
-    const file = testcase.file;
     if (file !== undefined)
         parts.push(file);
     const keep = (part) => {
@@ -40399,7 +40416,7 @@ function identify(testcase, config) {
     for (const suite of suites) {
         if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
             continue;
-        if (classname !== undefined && (classname === suite || classname.startsWith(`${suite}.`) || classname.startsWith(`${suite} `)))
+        if (classname !== undefined && coversSuite(classname, suite))
             continue;
         if (file !== undefined && sameFile(file, suite))
             continue;
@@ -40407,7 +40424,9 @@ function identify(testcase, config) {
             continue;
         keep(suite);
     }
-    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && classname !== name && !name.startsWith(`${classname} `)) {
+    // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
+    const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
+    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
         if (file === undefined || !sameFile(file, classname))
             keep(classname);
     }
@@ -40425,6 +40444,15 @@ function stripBackend(text, patterns) {
         return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend };
     }
     return { text, backend: undefined };
+}
+/** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
+function canonicalName(text) {
+    return text.replace(/::|[\\/]/g, '.');
+}
+function coversSuite(classname, suite) {
+    const a = canonicalName(classname);
+    const b = canonicalName(suite);
+    return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
 }
 function sameFile(file, other) {
     return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
@@ -40449,6 +40477,9 @@ const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: S
 /** Lines and characters of a message shown with a gap. */
 const GAP_MESSAGE_LINES = 12;
 const GAP_MESSAGE_CHARS = 2_000;
+/** `path/to/test_file.py:35` in a traceback or stack trace; library frames are passed over. */
+const SOURCE_LOCATION = /(?:^|[\s("'@])((?:[A-Za-z]:)?[\w.@+\-/\\]*[\w-]\.(?:py|js|mjs|cjs|ts|tsx|mts|jsx|go|rs|php|java|kt|scala|rb|cs|ex|exs)):(\d+)/gm;
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/vendor\//;
 class BackendState {
     name;
     files = 0;
@@ -40467,6 +40498,9 @@ class BackendState {
         }
         const previous = this.statuses[index];
         this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags;
+    }
+    hasTests() {
+        return this.statuses.some((bits) => bits !== 0);
     }
     status(index) {
         return index < this.statuses.length ? this.statuses[index] : 0;
@@ -40508,7 +40542,8 @@ class CoverageEngine {
                 this.state(backend).errors.push(entry);
     }
     addTestcase(file, testcase) {
-        const { id, namedBackend } = identify(testcase, this.config);
+        const testFile = normalizeFile(testcase.file, this.options.pathRoots ?? []);
+        const { id, namedBackend } = identify(testcase, testFile, this.config);
         let backend;
         if (namedBackend !== undefined) {
             if (!file.backends.includes(namedBackend)) {
@@ -40524,9 +40559,9 @@ class CoverageEngine {
             this.unassigned += 1;
             return;
         }
-        if (backend === undefined || !this.inScope(id, testcase.file))
+        if (backend === undefined || !this.inScope(id, testFile))
             return;
-        const index = this.indexOf(id, testcase.file, testcase.line);
+        const index = this.indexOf(id, testFile, reportedLine(testcase));
         const state = this.state(backend);
         let code = CASE_CODE[testcase.status];
         let flags = 0;
@@ -40547,6 +40582,8 @@ class CoverageEngine {
             flags |= FLAKY_MARK;
         if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
             detail = { message: this.cleanMessage(testcase.message) };
+            if (testFile === undefined && code !== SKIPPED)
+                Object.assign(detail, this.locate(testcase.message));
         }
         state.mark(index, code, flags);
         // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
@@ -40566,7 +40603,8 @@ class CoverageEngine {
                 summary.jobResult = state.jobResult;
             return [name, summary];
         }));
-        const silenced = new Set(backends.filter((name) => this.state(name).files === 0));
+        // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
+        const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()));
         for (let index = 0; index < this.idList.length; index++) {
             const id = this.idList[index];
             const file = this.fileOf[index];
@@ -40614,9 +40652,9 @@ class CoverageEngine {
                 };
                 if (detail?.message !== undefined)
                     gap.message = detail.message;
-                if (file !== undefined)
-                    gap.file = file;
-                const line = this.lineOf[index];
+                const line = file !== undefined ? this.lineOf[index] : detail?.line;
+                if (file !== undefined || detail?.file !== undefined)
+                    gap.file = file ?? detail?.file;
                 if (line !== undefined)
                     gap.line = line;
                 gaps.push(gap);
@@ -40747,11 +40785,26 @@ class CoverageEngine {
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
         return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
     }
+    locate(message) {
+        for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
+            const path = match[1];
+            if (LIBRARY_FRAME.test(path))
+                continue;
+            return { file: normalizeFile(path, this.options.pathRoots ?? []), line: Number(match[2]) };
+        }
+        return {};
+    }
     noteCrossLeg(id, namedBackend, foundIn) {
         const key = `${id}\0${namedBackend}\0${foundIn}`;
         if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000)
             this.crossLeg.set(key, { test: id, namedBackend, foundIn });
     }
+}
+/** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
+function reportedLine(testcase) {
+    if (testcase.line === undefined)
+        return undefined;
+    return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line;
 }
 function finalStatus(bits) {
     const last = bits & LAST_MASK;
@@ -44249,6 +44302,12 @@ class JUnitStreamParser {
     capture;
     /** Lines before the current document, so errors in a second document name the file's line. */
     lineOffset = 0;
+    /** Characters given to the current saxes parser by completed writes (its position before a write). */
+    fed = 0;
+    /** saxes' position just after the current document's root element closed. */
+    documentEnd = 0;
+    /** A trailing CR or high surrogate held until the next write (see write()). */
+    carried = '';
     testcases = 0;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
@@ -44257,6 +44316,18 @@ class JUnitStreamParser {
         this.startDocument();
     }
     write(text) {
+        // saxes holds back a trailing CR or high surrogate inside itself, which would make its
+        // position disagree with what we gave it; hold it here instead, so the count stays exact.
+        let rest = this.carried + text;
+        this.carried = '';
+        const last = rest.charCodeAt(rest.length - 1);
+        if (last === 0x0d || (last >= 0xd800 && last <= 0xdbff)) {
+            this.carried = rest.slice(-1);
+            rest = rest.slice(0, -1);
+        }
+        this.feed(rest);
+    }
+    feed(text) {
         let rest = text;
         while (rest.length > 0) {
             if (this.rootSeen && this.depth === 0) {
@@ -44270,19 +44341,26 @@ class JUnitStreamParser {
                 this.startDocument();
                 rest = rest.slice(next);
             }
-            const start = this.sax.position;
+            // saxes' position is the characters it has consumed, counting from its first write.
+            const start = this.fed;
             try {
                 this.sax.write(rest);
+                this.fed += rest.length;
                 return;
             }
             catch (error) {
                 if (error !== DOCUMENT_END)
                     throw this.wrap(error);
-                rest = rest.slice(this.sax.position - start);
+                rest = rest.slice(this.documentEnd - start);
             }
         }
     }
     end() {
+        if (this.carried.length > 0) {
+            const carried = this.carried;
+            this.carried = '';
+            this.feed(carried);
+        }
         if (this.rootSeen && this.depth === 0)
             return;
         try {
@@ -44305,6 +44383,8 @@ class JUnitStreamParser {
         this.suiteFiles.length = 0;
         this.current = undefined;
         this.capture = undefined;
+        this.fed = 0;
+        this.documentEnd = 0;
         const sax = new saxesExports.SaxesParser({ xmlns: false, position: true, fileName: this.fileName });
         sax.on('doctype', () => {
             throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)');
@@ -44375,8 +44455,11 @@ class JUnitStreamParser {
                 this.setCapture(undefined);
             }
         }
-        if (depth === 1)
+        if (depth === 1) {
+            // Just past the root's closing ">": where the next document may begin.
+            this.documentEnd = this.sax.position;
             throw DOCUMENT_END;
+        }
     }
     beginMessage(open, attributes) {
         const message = attributes.message;
@@ -44582,7 +44665,8 @@ async function evaluateWorkspace(options) {
     const { config, workspace } = options;
     const engine = new CoverageEngine(config, {
         redact: redactorFor(config, options.env, options.secrets),
-        now: options.now ?? new Date()
+        now: options.now ?? new Date(),
+        pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
     });
     for (const [backend, result] of options.jobResults ?? [])
         engine.setJobResult(backend, result);
@@ -48367,6 +48451,20 @@ function readInputs() {
         maxAnnotations
     };
 }
+/** What publishing needs, read without validation errors: used when readInputs() threw, so a bad
+ * input still ends in a failure check run (with the configured token, name and commit) rather than
+ * in a step that fails without posting anything. */
+function publishingInputs() {
+    const publish = getInput('publish');
+    const maxAnnotations = Number(getInput('max-annotations') || '50');
+    return {
+        checkName: getInput('check-name') || 'dual-backend coverage',
+        token: getInput('token'),
+        sha: getInput('sha') || undefined,
+        publish: publish === 'status' || publish === 'none' ? publish : 'check-run',
+        maxAnnotations: Number.isInteger(maxAnnotations) && maxAnnotations >= 0 ? maxAnnotations : 50
+    };
+}
 function parseNeeds(text) {
     const results = new Map();
     if (text.trim().length === 0)
@@ -48432,7 +48530,11 @@ function buildAnnotations(verdict, fallbackPath, max) {
     }
     for (const gap of verdict.gaps)
         add(gap, 'failure');
+    // Under `flaky: fail` a flaky test is already a gap (annotated above as a failure).
+    const flakyGaps = new Set(verdict.gaps.filter((g) => g.kind === 'flaky').map((g) => `${g.test}\0${g.backend}`));
     for (const flaky of verdict.flaky) {
+        if (flakyGaps.has(`${flaky.test}\0${flaky.backend}`))
+            continue;
         add({ ...flaky, kind: 'flaky', reason: `passed on ${flaky.backend} after a failed attempt (allowed by flaky: warn)` }, 'warning');
     }
     return annotations;
@@ -48511,24 +48613,27 @@ async function run() {
     let inputs;
     let config;
     let verdict;
-    let redact = createRedactor();
+    // Read without validation first: a bad input must still end in a posted failure, with the
+    // configured token, name and commit, and the token must be masked before anything is logged.
+    const publishing = publishingInputs();
+    if (publishing.token.length > 0)
+        setSecret(publishing.token);
+    const tokenSecrets = publishing.token.length > 0 ? [publishing.token] : [];
+    for (const name of DEFAULT_REDACT_ENV)
+        maskEnv(env[name]);
+    let redact = createRedactor([...DEFAULT_REDACT_ENV.map((name) => env[name] ?? ''), ...tokenSecrets]);
     try {
         inputs = readInputs();
-        if (inputs.token.length > 0)
-            setSecret(inputs.token);
         config = loadConfig({ path: inputs.config, backends: inputs.backends });
-        for (const name of config.redactEnv) {
-            const value = env[name];
-            if (value !== undefined && value.length >= 4)
-                setSecret(value);
-        }
-        redact = redactorFor(config, env, inputs.token.length > 0 ? [inputs.token] : []);
+        for (const name of config.redactEnv)
+            maskEnv(env[name]);
+        redact = redactorFor(config, env, tokenSecrets);
         verdict = await evaluate(config, inputs, workspace, context$1.eventName, payload, env);
     }
     catch (error) {
-        verdict = failureVerdict(config, describeFailure(error));
+        verdict = failureVerdict(config, redact(describeFailure(error)));
     }
-    const choice = chooseSha(context$1.eventName, payload, context$1.sha, inputs?.sha);
+    const choice = chooseSha(context$1.eventName, payload, context$1.sha, publishing.sha);
     info(`Commit: ${choice.sha} (${choice.why})`);
     info(redact(verdict.title));
     for (const gap of verdict.gaps.slice(0, 200))
@@ -48537,13 +48642,13 @@ async function run() {
         error(redact(error$1.message));
     const links = { serverUrl: context$1.serverUrl, repository: `${context$1.repo.owner}/${context$1.repo.repo}`, sha: choice.sha };
     const runUrl = `${context$1.serverUrl}/${links.repository}/actions/runs/${context$1.runId}`;
-    const checkName = inputs?.checkName ?? 'dual-backend coverage';
+    const checkName = publishing.checkName;
     let checkUrl = '';
     let publishProblem;
-    const publish = inputs?.publish ?? 'check-run';
+    const publish = publishing.publish;
     if (publish !== 'none') {
         try {
-            const client = githubClient(inputs?.token ?? '', env);
+            const client = githubClient(publishing.token, env);
             checkUrl =
                 publish === 'status'
                     ? await publishStatus(client, { ...context$1.repo, sha: choice.sha, context: checkName, targetUrl: runUrl }, verdict)
@@ -48555,13 +48660,13 @@ async function run() {
                         detailsUrl: runUrl,
                         links,
                         fallbackPath: inputs?.config ?? DEFAULT_CONFIG_PATH,
-                        maxAnnotations: inputs?.maxAnnotations ?? 50
+                        maxAnnotations: publishing.maxAnnotations
                     }, verdict);
             if (checkUrl.length > 0)
                 info(`Posted: ${checkUrl}`);
         }
         catch (error) {
-            publishProblem = publishFailureMessage(error, publish, context$1.eventName, payload);
+            publishProblem = redact(publishFailureMessage(error, publish, context$1.eventName, payload));
         }
     }
     await writeJobSummary(verdict, links, checkName, publishProblem);
@@ -48572,7 +48677,7 @@ async function run() {
     setOutput('check-url', checkUrl);
     setOutput('json', jsonPath);
     if (publishProblem !== undefined) {
-        setFailed(redact(publishProblem));
+        setFailed(publishProblem);
     }
     else if (verdict.conclusion !== 'success') {
         setFailed(redact(verdict.title));
@@ -48602,6 +48707,11 @@ async function evaluate(config, inputs, workspace, eventName, payload, env) {
     const merged = { ...verdict, errors, conclusion: 'failure' };
     merged.title = verdictTitle(merged);
     return merged;
+}
+/** Masks an environment value in the runner's log (values shorter than 4 characters are not secrets). */
+function maskEnv(value) {
+    if (value !== undefined && value.trim().length >= 4)
+        setSecret(value);
 }
 function githubClient(token, env) {
     if (token.length === 0)
@@ -48643,7 +48753,7 @@ function publishFailureMessage(error, mode, eventName, payload) {
     const { status, message } = describeApiError(error);
     const permission = mode === 'status' ? 'statuses: write' : 'checks: write';
     if (status === 403 && /not accessible by integration/i.test(message)) {
-        if (isForkPullRequest(eventName, payload) || eventName === 'pull_request') {
+        if (isForkPullRequest(eventName, payload)) {
             return (`Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". ` +
                 'Pull requests from forks get a read-only token, so no workflow they trigger can post checks. ' +
                 'Use the workflow_run mode: the pull_request workflow uploads the JUnit reports as artifacts, and a second workflow ' +

@@ -39,6 +39,21 @@ export function readInputs(): ActionInputs {
   }
 }
 
+/** What publishing needs, read without validation errors: used when readInputs() threw, so a bad
+ * input still ends in a failure check run (with the configured token, name and commit) rather than
+ * in a step that fails without posting anything. */
+export function publishingInputs(): Pick<ActionInputs, 'checkName' | 'token' | 'sha' | 'publish' | 'maxAnnotations'> {
+  const publish = core.getInput('publish')
+  const maxAnnotations = Number(core.getInput('max-annotations') || '50')
+  return {
+    checkName: core.getInput('check-name') || 'dual-backend coverage',
+    token: core.getInput('token'),
+    sha: core.getInput('sha') || undefined,
+    publish: publish === 'status' || publish === 'none' ? publish : 'check-run',
+    maxAnnotations: Number.isInteger(maxAnnotations) && maxAnnotations >= 0 ? maxAnnotations : 50
+  }
+}
+
 export function parseNeeds(text: string): Map<string, string> {
   const results = new Map<string, string>()
   if (text.trim().length === 0) return results

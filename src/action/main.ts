@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
-import { type Config, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
+import { type Config, ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_REDACT_ENV } from '../core/config.js'
 import type { Verdict } from '../core/model.js'
 import { createRedactor } from '../core/redact.js'
 import { verdictTitle } from '../core/title.js'
@@ -18,7 +18,7 @@ import { JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/m
 import { fetchRunArtifacts } from './artifacts.js'
 import { chooseSha, isForkPullRequest, workflowRunId } from './event.js'
 import { createClient, describeApiError, type GitHubClient } from './github.js'
-import { type ActionInputs, jobResultsByBackend, readInputs } from './inputs.js'
+import { type ActionInputs, jobResultsByBackend, publishingInputs, readInputs } from './inputs.js'
 import { publishCheckRun, publishStatus } from './publish.js'
 
 /** Job summaries are capped at 1 MiB per step; keep a margin for anything else the job writes. */
@@ -32,23 +32,25 @@ export async function run(): Promise<void> {
   let inputs: ActionInputs | undefined
   let config: Config | undefined
   let verdict: Verdict
-  let redact = createRedactor()
+  // Read without validation first: a bad input must still end in a posted failure, with the
+  // configured token, name and commit, and the token must be masked before anything is logged.
+  const publishing = publishingInputs()
+  if (publishing.token.length > 0) core.setSecret(publishing.token)
+  const tokenSecrets = publishing.token.length > 0 ? [publishing.token] : []
+  for (const name of DEFAULT_REDACT_ENV) maskEnv(env[name])
+  let redact = createRedactor([...DEFAULT_REDACT_ENV.map((name) => env[name] ?? ''), ...tokenSecrets])
 
   try {
     inputs = readInputs()
-    if (inputs.token.length > 0) core.setSecret(inputs.token)
     config = loadConfig({ path: inputs.config, backends: inputs.backends })
-    for (const name of config.redactEnv) {
-      const value = env[name]
-      if (value !== undefined && value.length >= 4) core.setSecret(value)
-    }
-    redact = redactorFor(config, env, inputs.token.length > 0 ? [inputs.token] : [])
+    for (const name of config.redactEnv) maskEnv(env[name])
+    redact = redactorFor(config, env, tokenSecrets)
     verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env)
   } catch (error) {
-    verdict = failureVerdict(config, describeFailure(error))
+    verdict = failureVerdict(config, redact(describeFailure(error)))
   }
 
-  const choice = chooseSha(context.eventName, payload, context.sha, inputs?.sha)
+  const choice = chooseSha(context.eventName, payload, context.sha, publishing.sha)
   core.info(`Commit: ${choice.sha} (${choice.why})`)
   core.info(redact(verdict.title))
   for (const gap of verdict.gaps.slice(0, 200)) core.info(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
@@ -56,14 +58,14 @@ export async function run(): Promise<void> {
 
   const links: LinkContext = { serverUrl: context.serverUrl, repository: `${context.repo.owner}/${context.repo.repo}`, sha: choice.sha }
   const runUrl = `${context.serverUrl}/${links.repository}/actions/runs/${context.runId}`
-  const checkName = inputs?.checkName ?? 'dual-backend coverage'
+  const checkName = publishing.checkName
 
   let checkUrl = ''
   let publishProblem: string | undefined
-  const publish = inputs?.publish ?? 'check-run'
+  const publish = publishing.publish
   if (publish !== 'none') {
     try {
-      const client = githubClient(inputs?.token ?? '', env)
+      const client = githubClient(publishing.token, env)
       checkUrl =
         publish === 'status'
           ? await publishStatus(client, { ...context.repo, sha: choice.sha, context: checkName, targetUrl: runUrl }, verdict)
@@ -77,13 +79,13 @@ export async function run(): Promise<void> {
                 detailsUrl: runUrl,
                 links,
                 fallbackPath: inputs?.config ?? DEFAULT_CONFIG_PATH,
-                maxAnnotations: inputs?.maxAnnotations ?? 50
+                maxAnnotations: publishing.maxAnnotations
               },
               verdict
             )
       if (checkUrl.length > 0) core.info(`Posted: ${checkUrl}`)
     } catch (error) {
-      publishProblem = publishFailureMessage(error, publish, context.eventName, payload)
+      publishProblem = redact(publishFailureMessage(error, publish, context.eventName, payload))
     }
   }
 
@@ -96,7 +98,7 @@ export async function run(): Promise<void> {
   core.setOutput('json', jsonPath)
 
   if (publishProblem !== undefined) {
-    core.setFailed(redact(publishProblem))
+    core.setFailed(publishProblem)
   } else if (verdict.conclusion !== 'success') {
     core.setFailed(redact(verdict.title))
   }
@@ -131,6 +133,11 @@ async function evaluate(
   const merged: Verdict = { ...verdict, errors, conclusion: 'failure' }
   merged.title = verdictTitle(merged)
   return merged
+}
+
+/** Masks an environment value in the runner's log (values shorter than 4 characters are not secrets). */
+function maskEnv(value: string | undefined): void {
+  if (value !== undefined && value.trim().length >= 4) core.setSecret(value)
 }
 
 function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
@@ -173,7 +180,7 @@ function publishFailureMessage(error: unknown, mode: string, eventName: string, 
   const { status, message } = describeApiError(error)
   const permission = mode === 'status' ? 'statuses: write' : 'checks: write'
   if (status === 403 && /not accessible by integration/i.test(message)) {
-    if (isForkPullRequest(eventName, payload) || eventName === 'pull_request') {
+    if (isForkPullRequest(eventName, payload)) {
       return (
         `Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". ` +
         'Pull requests from forks get a read-only token, so no workflow they trigger can post checks. ' +

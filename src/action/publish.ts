@@ -56,7 +56,10 @@ export function buildAnnotations(verdict: Verdict, fallbackPath: string, max: nu
     add({ test: WHOLE_BACKEND, backend: 'reports', kind: 'unreadable report', reason: error.message, file: error.file, line: error.line }, 'failure')
   }
   for (const gap of verdict.gaps) add(gap, 'failure')
+  // Under `flaky: fail` a flaky test is already a gap (annotated above as a failure).
+  const flakyGaps = new Set(verdict.gaps.filter((g) => g.kind === 'flaky').map((g) => `${g.test}\0${g.backend}`))
   for (const flaky of verdict.flaky) {
+    if (flakyGaps.has(`${flaky.test}\0${flaky.backend}`)) continue
     add({ ...flaky, kind: 'flaky', reason: `passed on ${flaky.backend} after a failed attempt (allowed by flaky: warn)` }, 'warning')
   }
   return annotations

@@ -3,7 +3,7 @@
 // Memory stays compact at millions of testcases: one shared id table, one status byte per
 // test and backend, and details (messages, markers) only for tests that did not simply pass.
 import type { Config } from './config.js'
-import { identify } from './identity.js'
+import { identify, normalizeFile } from './identity.js'
 import type { ParsedTestcase } from './junit/parser.js'
 import type {
   BackendSummary,
@@ -42,7 +42,14 @@ const GAP_MESSAGE_CHARS = 2_000
 interface Detail {
   message?: string
   markerSkip?: boolean
+  /** Where the failure happened, read from the message when the report gave no file. */
+  file?: string
+  line?: number
 }
+
+/** `path/to/test_file.py:35` in a traceback or stack trace; library frames are passed over. */
+const SOURCE_LOCATION = /(?:^|[\s("'@])((?:[A-Za-z]:)?[\w.@+\-/\\]*[\w-]\.(?:py|js|mjs|cjs|ts|tsx|mts|jsx|go|rs|php|java|kt|scala|rb|cs|ex|exs)):(\d+)/gm
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/vendor\//
 
 class BackendState {
   files = 0
@@ -63,6 +70,10 @@ class BackendState {
     this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags
   }
 
+  hasTests(): boolean {
+    return this.statuses.some((bits) => bits !== 0)
+  }
+
   status(index: number): number {
     return index < this.statuses.length ? (this.statuses[index] as number) : 0
   }
@@ -72,6 +83,8 @@ export interface EngineOptions {
   redact: Redactor
   /** "Today", for exemption expiry. */
   now: Date
+  /** Absolute prefixes stripped from report file paths (the workspace). */
+  pathRoots?: readonly string[]
 }
 
 export interface ReportFile {
@@ -116,7 +129,8 @@ export class CoverageEngine {
   }
 
   addTestcase(file: ReportFile, testcase: ParsedTestcase): void {
-    const { id, namedBackend } = identify(testcase, this.config)
+    const testFile = normalizeFile(testcase.file, this.options.pathRoots ?? [])
+    const { id, namedBackend } = identify(testcase, testFile, this.config)
     let backend: string | undefined
     if (namedBackend !== undefined) {
       if (!file.backends.includes(namedBackend)) {
@@ -130,8 +144,8 @@ export class CoverageEngine {
       this.unassigned += 1
       return
     }
-    if (backend === undefined || !this.inScope(id, testcase.file)) return
-    const index = this.indexOf(id, testcase.file, testcase.line)
+    if (backend === undefined || !this.inScope(id, testFile)) return
+    const index = this.indexOf(id, testFile, reportedLine(testcase))
     const state = this.state(backend)
 
     let code: number = CASE_CODE[testcase.status]
@@ -150,6 +164,7 @@ export class CoverageEngine {
     if (testcase.flaky) flags |= FLAKY_MARK
     if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
       detail = { message: this.cleanMessage(testcase.message) }
+      if (testFile === undefined && code !== SKIPPED) Object.assign(detail, this.locate(testcase.message))
     }
     state.mark(index, code, flags)
     // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
@@ -170,7 +185,8 @@ export class CoverageEngine {
         return [name, summary]
       })
     )
-    const silenced = new Set(backends.filter((name) => this.state(name).files === 0))
+    // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
+    const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()))
 
     for (let index = 0; index < this.idList.length; index++) {
       const id = this.idList[index] as string
@@ -215,8 +231,8 @@ export class CoverageEngine {
           others
         }
         if (detail?.message !== undefined) gap.message = detail.message
-        if (file !== undefined) gap.file = file
-        const line = this.lineOf[index]
+        const line = file !== undefined ? this.lineOf[index] : detail?.line
+        if (file !== undefined || detail?.file !== undefined) gap.file = file ?? detail?.file
         if (line !== undefined) gap.line = line
         gaps.push(gap)
       }
@@ -350,10 +366,25 @@ export class CoverageEngine {
     return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text
   }
 
+  private locate(message: string): { file?: string; line?: number } {
+    for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
+      const path = match[1] as string
+      if (LIBRARY_FRAME.test(path)) continue
+      return { file: normalizeFile(path, this.options.pathRoots ?? []), line: Number(match[2]) }
+    }
+    return {}
+  }
+
   private noteCrossLeg(id: string, namedBackend: string, foundIn: string): void {
     const key = `${id}\0${namedBackend}\0${foundIn}`
     if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000) this.crossLeg.set(key, { test: id, namedBackend, foundIn })
   }
+}
+
+/** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
+function reportedLine(testcase: ParsedTestcase): number | undefined {
+  if (testcase.line === undefined) return undefined
+  return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line
 }
 
 function finalStatus(bits: number): TestStatus {

@@ -20,7 +20,25 @@ export interface Identity {
   namedBackend: string | undefined
 }
 
-export function identify(testcase: ParsedTestcase, config: Pick<Config, 'backendInName' | 'aliases'>): Identity {
+/**
+ * Report paths are often absolute (PHPUnit, mocha): make them workspace-relative when they sit
+ * under one of `roots`, so they link to the repository and match scope patterns.
+ */
+export function normalizeFile(file: string | undefined, roots: readonly string[]): string | undefined {
+  if (file === undefined) return undefined
+  let out = file.replace(/\\/g, '/')
+  for (const root of roots) {
+    const prefix = root.replace(/\\/g, '/').replace(/\/+$/, '') + '/'
+    if (prefix.length > 1 && out.startsWith(prefix)) {
+      out = out.slice(prefix.length)
+      break
+    }
+  }
+  return out.replace(/^(\.\/)+/, '')
+}
+
+/** `file` is the testcase's file after normalizeFile. */
+export function identify(testcase: ParsedTestcase, file: string | undefined, config: Pick<Config, 'backendInName' | 'aliases'>): Identity {
   let { name, classname } = testcase
   const suites = [...testcase.suitePath]
   let named: string | undefined
@@ -36,7 +54,6 @@ export function identify(testcase: ParsedTestcase, config: Pick<Config, 'backend
     for (let i = suites.length - 1; i >= 0; i--) suites[i] = strip(suites[i]) ?? ''
   }
   const parts: string[] = []
-  const file = testcase.file
   if (file !== undefined) parts.push(file)
   const keep = (part: string | undefined) => {
     if (part === undefined) return
@@ -46,12 +63,14 @@ export function identify(testcase: ParsedTestcase, config: Pick<Config, 'backend
   }
   for (const suite of suites) {
     if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase())) continue
-    if (classname !== undefined && (classname === suite || classname.startsWith(`${suite}.`) || classname.startsWith(`${suite} `))) continue
+    if (classname !== undefined && coversSuite(classname, suite)) continue
     if (file !== undefined && sameFile(file, suite)) continue
     if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `)) continue
     keep(suite)
   }
-  if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && classname !== name && !name.startsWith(`${classname} `)) {
+  // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
+  const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`)
+  if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
     if (file === undefined || !sameFile(file, classname)) keep(classname)
   }
   parts.push(name.trim())
@@ -68,6 +87,17 @@ function stripBackend(text: string, patterns: readonly RegExp[]): { text: string
     return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend }
   }
   return { text, backend: undefined }
+}
+
+/** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
+function canonicalName(text: string): string {
+  return text.replace(/::|[\\/]/g, '.')
+}
+
+function coversSuite(classname: string, suite: string): boolean {
+  const a = canonicalName(classname)
+  const b = canonicalName(suite)
+  return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`)
 }
 
 function sameFile(file: string, other: string): boolean {

@@ -26,7 +26,8 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
   const { config, workspace } = options
   const engine = new CoverageEngine(config, {
     redact: redactorFor(config, options.env, options.secrets),
-    now: options.now ?? new Date()
+    now: options.now ?? new Date(),
+    pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
   })
   for (const [backend, result] of options.jobResults ?? []) engine.setJobResult(backend, result)
   const reports = await findReports(config, workspace)

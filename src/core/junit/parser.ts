@@ -91,6 +91,12 @@ export class JUnitStreamParser {
   private capture: Capture
   /** Lines before the current document, so errors in a second document name the file's line. */
   private lineOffset = 0
+  /** Characters given to the current saxes parser by completed writes (its position before a write). */
+  private fed = 0
+  /** saxes' position just after the current document's root element closed. */
+  private documentEnd = 0
+  /** A trailing CR or high surrogate held until the next write (see write()). */
+  private carried = ''
   testcases = 0
 
   constructor(
@@ -102,6 +108,19 @@ export class JUnitStreamParser {
   }
 
   write(text: string): void {
+    // saxes holds back a trailing CR or high surrogate inside itself, which would make its
+    // position disagree with what we gave it; hold it here instead, so the count stays exact.
+    let rest = this.carried + text
+    this.carried = ''
+    const last = rest.charCodeAt(rest.length - 1)
+    if (last === 0x0d || (last >= 0xd800 && last <= 0xdbff)) {
+      this.carried = rest.slice(-1)
+      rest = rest.slice(0, -1)
+    }
+    this.feed(rest)
+  }
+
+  private feed(text: string): void {
     let rest = text
     while (rest.length > 0) {
       if (this.rootSeen && this.depth === 0) {
@@ -114,18 +133,25 @@ export class JUnitStreamParser {
         this.startDocument()
         rest = rest.slice(next)
       }
-      const start = this.sax.position
+      // saxes' position is the characters it has consumed, counting from its first write.
+      const start = this.fed
       try {
         this.sax.write(rest)
+        this.fed += rest.length
         return
       } catch (error) {
         if (error !== DOCUMENT_END) throw this.wrap(error)
-        rest = rest.slice(this.sax.position - start)
+        rest = rest.slice(this.documentEnd - start)
       }
     }
   }
 
   end(): void {
+    if (this.carried.length > 0) {
+      const carried = this.carried
+      this.carried = ''
+      this.feed(carried)
+    }
     if (this.rootSeen && this.depth === 0) return
     try {
       this.sax.close()
@@ -146,6 +172,8 @@ export class JUnitStreamParser {
     this.suiteFiles.length = 0
     this.current = undefined
     this.capture = undefined
+    this.fed = 0
+    this.documentEnd = 0
     const sax = new SaxesParser({ xmlns: false, position: true, fileName: this.fileName })
     sax.on('doctype', () => {
       throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)')
@@ -210,7 +238,11 @@ export class JUnitStreamParser {
         this.setCapture(undefined)
       }
     }
-    if (depth === 1) throw DOCUMENT_END
+    if (depth === 1) {
+      // Just past the root's closing ">": where the next document may begin.
+      this.documentEnd = this.sax.position
+      throw DOCUMENT_END
+    }
   }
 
   private beginMessage(open: OpenCase, attributes: Record<string, string>): void {
