@@ -5629,6 +5629,8 @@ class ConfigError extends Error {
     }
 }
 const DEFAULT_CONFIG_PATH = '.github/dual-backend.yml';
+/** The most common silent skip: an early return that prints "Skipping ..." and passes. */
+const DEFAULT_SKIP_MARKERS = ['^Skipping\\b'];
 const DEFAULT_REDACT_ENV = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL'];
 const KNOWN_KEYS = [
     'backends',
@@ -5706,7 +5708,7 @@ function buildConfig(document, source = 'config') {
     const flaky = document.flaky ?? 'warn';
     if (flaky !== 'warn' && flaky !== 'fail')
         throw at('flaky', 'must be "warn" or "fail"');
-    const skipMarkers = stringList(document['skip-markers'] ?? [], 'skip-markers', at).map((source) => {
+    const skipMarkers = stringList(document['skip-markers'] ?? DEFAULT_SKIP_MARKERS, 'skip-markers', at).map((source) => {
         try {
             return new RegExp(source, 'm');
         }
@@ -5766,6 +5768,8 @@ function pattern(source, key, at) {
     }
 }
 function stringList(value, key, at) {
+    if (value === null)
+        return [];
     const list = Array.isArray(value) ? value : [value];
     return list.map((item) => {
         if (typeof item !== 'string' || item.length === 0)
@@ -5936,10 +5940,13 @@ const WHOLE_BACKEND = '*';
 // verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
 // `core.setSecret` masking only covers the runner's log, not text sent through the API.
 const MASK = '***';
-/** scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s@/?#'"<>]*)?@(?=[^\s@]*)/gi;
+/**
+ * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
+ * The password runs to the last "@" of the authority: an unencoded "@" inside it (p@ss) is common.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s/?#'"<>]*)?@/gi;
 /** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
-const KEY_VALUE = /\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&,'"<>]+)/gi;
+const KEY_VALUE = /\b([a-z_]*?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;&,'"<>]+)/gi;
 const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const KNOWN_TOKENS = [
     /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
@@ -9880,6 +9887,20 @@ const FLAKY_ELEMENTS = new Set(['flakyFailure', 'flakyError']);
 const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError']);
 const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err']);
 const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run']);
+/**
+ * Nesting bounds. Real reports nest a few suites deep (one per describe block); an attacker's
+ * 10,000-deep report would otherwise cost depth² work per testcase in the id builder (measured:
+ * 10,000 distinct nested suites around 2,000 testcases took 454 s and 1.2 GB). Past these limits
+ * the report is refused with an error naming the file, line and column.
+ */
+const MAX_ELEMENT_DEPTH = 256;
+const MAX_SUITE_DEPTH = 64;
+/** saxes 6 state numbers (S_TEXT, S_COMMENT, S_CDATA) whose gathered text is node content. */
+const SAXES_TEXT = 13;
+const SAXES_COMMENT = 17;
+const SAXES_CDATA = 20;
+/** Text a capture may hold inside saxes before we take it out (keeps one huge text node bounded). */
+const DRAIN_CHARS = 1 << 16;
 /** Thrown from inside saxes when a document's root element closes, to start the next document. */
 class DocumentEnd {
 }
@@ -9908,6 +9929,8 @@ class JUnitStreamParser {
     documentEnd = 0;
     /** A trailing CR or high surrogate held until the next write (see write()). */
     carried = '';
+    /** The next text piece continues a node drained mid-way (no separator before it). */
+    continued = false;
     testcases = 0;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
@@ -9946,6 +9969,7 @@ class JUnitStreamParser {
             try {
                 this.sax.write(rest);
                 this.fed += rest.length;
+                this.drain();
                 return;
             }
             catch (error) {
@@ -10000,6 +10024,8 @@ class JUnitStreamParser {
         const depth = ++this.depth;
         const name = tag.name;
         const attributes = tag.attributes;
+        if (depth > MAX_ELEMENT_DEPTH)
+            throw this.failAt(`elements are nested more than ${MAX_ELEMENT_DEPTH} levels deep`);
         if (depth === 1) {
             if (name !== 'testsuites' && name !== 'testsuite') {
                 throw this.failAt(`not a JUnit report: the root element is <${name}>, expected <testsuites> or <testsuite>`);
@@ -10007,6 +10033,8 @@ class JUnitStreamParser {
             this.rootSeen = true;
         }
         if (name === 'testsuite') {
+            if (this.suitePath.length >= MAX_SUITE_DEPTH)
+                throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`);
             this.suitePath.push(attributes.name ?? '');
             this.suiteFiles.push(attributes.file ?? attributes.filepath);
             return;
@@ -10072,6 +10100,7 @@ class JUnitStreamParser {
         if (capture === this.capture)
             return;
         this.capture = capture;
+        this.continued = false;
         // saxes only accumulates text while a text handler is set: keep it off outside messages and output.
         if (capture === undefined) {
             this.sax.off('text');
@@ -10083,15 +10112,38 @@ class JUnitStreamParser {
             this.sax.on('cdata', append);
         }
     }
+    /**
+     * saxes gathers a whole text, CDATA or comment node before handing it over (CDATA and comments
+     * even with no handler set), so a 100 MB failure body or a 1 GB CDATA block would sit in memory
+     * at once. Between chunks, take what it gathered so far: into the capture when we capture that
+     * text, otherwise away. Memory stays at about one chunk plus the limits. Attribute values are
+     * never touched (names must stay exact); one over V8's string limit ends in a clear error.
+     */
+    drain() {
+        const sax = this.sax;
+        if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS)
+            return;
+        const content = sax.state === SAXES_TEXT || sax.state === SAXES_CDATA;
+        if (!content && sax.state !== SAXES_COMMENT)
+            return;
+        const text = sax.text;
+        sax.text = '';
+        if (content && this.capture !== undefined && this.current !== undefined) {
+            this.append(text);
+            this.continued = true;
+        }
+    }
     append(text) {
         const open = this.current;
+        const continued = this.continued;
+        this.continued = false;
         if (open === undefined)
             return;
         if (this.capture === 'message') {
             const room = this.limits.messageChars - open.message.length;
             if (room <= 0)
                 return;
-            const separator = open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
+            const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
             open.message += separator + text.slice(0, room);
         }
         else if (this.capture === 'output') {
@@ -10308,7 +10360,14 @@ const ZERO_WIDTH_SPACE = '\u200b';
 const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
 function escapeHtml(text) {
-    return defuseMentions(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]));
+    return defuseMentions(markupEntities(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char])));
+}
+/**
+ * GitHub still parses Markdown inside inline HTML such as <code> and <summary>: markup characters
+ * become numeric entities. An underscore inside a word (test_insert_row) starts no emphasis and stays.
+ */
+function markupEntities(text) {
+    return text.replace(/[|`\\*[\]~$]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 /** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
 function escapeInline(text) {
@@ -10322,12 +10381,15 @@ function escapeInline(text) {
 /** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
 function inlineCode(text) {
     const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ');
-    const escaped = oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]).replace(/\|/g, '&#124;').replace(/`/g, '&#96;');
+    const escaped = markupEntities(oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]));
     return `<code>${defuseMentions(escaped)}</code>`;
 }
-/** @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both. */
+/**
+ * @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both.
+ * Our own numeric entities (&#39;) are left whole: a raw "&" in the text is already &amp;.
+ */
 function defuseMentions(text) {
-    return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/(#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`);
+    return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/((?<!&)#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`);
 }
 /** UTF-8 length, the unit of GitHub's limits. */
 function utf8Length(text) {
@@ -10406,7 +10468,7 @@ function renderMarkdown(verdict, options) {
         budget.tryAdd(`> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`, TAIL_RESERVE);
     }
     if (omitted.length > 0) {
-        const where = options.moreAt === undefined ? '' : ` See ${escapeInline(options.moreAt)} for the complete list.`;
+        const where = options.moreAt === undefined ? '' : ` See ${options.moreAt} for the complete list.`;
         budget.tryAdd(`**…and ${omitted.join(', ')} not shown here (size limit).**${where}\n`);
     }
     return budget.toString();

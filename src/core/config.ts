@@ -44,6 +44,8 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_CONFIG_PATH = '.github/dual-backend.yml'
+/** The most common silent skip: an early return that prints "Skipping ..." and passes. */
+export const DEFAULT_SKIP_MARKERS = ['^Skipping\\b']
 export const DEFAULT_REDACT_ENV = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL']
 const KNOWN_KEYS = [
   'backends',
@@ -127,7 +129,7 @@ export function buildConfig(document: unknown, source = 'config'): Config {
   const flaky = document.flaky ?? 'warn'
   if (flaky !== 'warn' && flaky !== 'fail') throw at('flaky', 'must be "warn" or "fail"')
 
-  const skipMarkers = stringList(document['skip-markers'] ?? [], 'skip-markers', at).map((source) => {
+  const skipMarkers = stringList(document['skip-markers'] ?? DEFAULT_SKIP_MARKERS, 'skip-markers', at).map((source) => {
     try {
       return new RegExp(source, 'm')
     } catch (error) {
@@ -191,6 +193,7 @@ function pattern(source: string, key: string, at: ErrorAt): Matcher {
 }
 
 function stringList(value: unknown, key: string, at: ErrorAt): string[] {
+  if (value === null) return []
   const list = Array.isArray(value) ? value : [value]
   return list.map((item) => {
     if (typeof item !== 'string' || item.length === 0) throw at(key, 'must be a string or a list of strings')

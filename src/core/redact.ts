@@ -6,11 +6,14 @@ export type Redactor = (text: string) => string
 
 const MASK = '***'
 
-/** scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s@/?#'"<>]*)?@(?=[^\s@]*)/gi
+/**
+ * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
+ * The password runs to the last "@" of the authority: an unencoded "@" inside it (p@ss) is common.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s/?#'"<>]*)?@/gi
 /** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
 const KEY_VALUE =
-  /\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&,'"<>]+)/gi
+  /\b([a-z_]*?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;&,'"<>]+)/gi
 const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi
 const KNOWN_TOKENS = [
   /\bgh[pousr]_[A-Za-z0-9]{30,}/g,

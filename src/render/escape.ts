@@ -8,7 +8,15 @@ const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': 
 
 /** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
 export function escapeHtml(text: string): string {
-  return defuseMentions(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string))
+  return defuseMentions(markupEntities(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string)))
+}
+
+/**
+ * GitHub still parses Markdown inside inline HTML such as <code> and <summary>: markup characters
+ * become numeric entities. An underscore inside a word (test_insert_row) starts no emphasis and stays.
+ */
+function markupEntities(text: string): string {
+  return text.replace(/[|`\\*[\]~$]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 
 /** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
@@ -24,13 +32,16 @@ export function escapeInline(text: string): string {
 /** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
 export function inlineCode(text: string): string {
   const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ')
-  const escaped = oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string).replace(/\|/g, '&#124;').replace(/`/g, '&#96;')
+  const escaped = markupEntities(oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string))
   return `<code>${defuseMentions(escaped)}</code>`
 }
 
-/** @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both. */
+/**
+ * @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both.
+ * Our own numeric entities (&#39;) are left whole: a raw "&" in the text is already &amp;.
+ */
 function defuseMentions(text: string): string {
-  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/(#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`)
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/((?<!&)#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`)
 }
 
 /** UTF-8 length, the unit of GitHub's limits. */

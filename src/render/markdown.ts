@@ -25,7 +25,7 @@ export interface MarkdownOptions {
   heading?: string
   /** Link gaps to file:line at this commit. */
   links?: LinkContext
-  /** Where the complete record is, named in the "and N more" line. */
+  /** Where the complete record is, named in the "and N more" line. Our own Markdown, not escaped. */
   moreAt?: string
   /** The parts to render, in their fixed order; all by default. */
   sections?: readonly Section[]
@@ -152,7 +152,7 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     )
   }
   if (omitted.length > 0) {
-    const where = options.moreAt === undefined ? '' : ` See ${escapeInline(options.moreAt)} for the complete list.`
+    const where = options.moreAt === undefined ? '' : ` See ${options.moreAt} for the complete list.`
     budget.tryAdd(`**…and ${omitted.join(', ')} not shown here (size limit).**${where}\n`)
   }
   return budget.toString()

@@ -56,6 +56,21 @@ const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError'])
 const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err'])
 const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run'])
 
+/**
+ * Nesting bounds. Real reports nest a few suites deep (one per describe block); an attacker's
+ * 10,000-deep report would otherwise cost depth² work per testcase in the id builder (measured:
+ * 10,000 distinct nested suites around 2,000 testcases took 454 s and 1.2 GB). Past these limits
+ * the report is refused with an error naming the file, line and column.
+ */
+export const MAX_ELEMENT_DEPTH = 256
+export const MAX_SUITE_DEPTH = 64
+/** saxes 6 state numbers (S_TEXT, S_COMMENT, S_CDATA) whose gathered text is node content. */
+const SAXES_TEXT = 13
+const SAXES_COMMENT = 17
+const SAXES_CDATA = 20
+/** Text a capture may hold inside saxes before we take it out (keeps one huge text node bounded). */
+const DRAIN_CHARS = 1 << 16
+
 /** Thrown from inside saxes when a document's root element closes, to start the next document. */
 class DocumentEnd {}
 const DOCUMENT_END = new DocumentEnd()
@@ -97,6 +112,8 @@ export class JUnitStreamParser {
   private documentEnd = 0
   /** A trailing CR or high surrogate held until the next write (see write()). */
   private carried = ''
+  /** The next text piece continues a node drained mid-way (no separator before it). */
+  private continued = false
   testcases = 0
 
   constructor(
@@ -138,6 +155,7 @@ export class JUnitStreamParser {
       try {
         this.sax.write(rest)
         this.fed += rest.length
+        this.drain()
         return
       } catch (error) {
         if (error !== DOCUMENT_END) throw this.wrap(error)
@@ -190,6 +208,7 @@ export class JUnitStreamParser {
     const depth = ++this.depth
     const name = tag.name
     const attributes = tag.attributes
+    if (depth > MAX_ELEMENT_DEPTH) throw this.failAt(`elements are nested more than ${MAX_ELEMENT_DEPTH} levels deep`)
     if (depth === 1) {
       if (name !== 'testsuites' && name !== 'testsuite') {
         throw this.failAt(`not a JUnit report: the root element is <${name}>, expected <testsuites> or <testsuite>`)
@@ -197,6 +216,7 @@ export class JUnitStreamParser {
       this.rootSeen = true
     }
     if (name === 'testsuite') {
+      if (this.suitePath.length >= MAX_SUITE_DEPTH) throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`)
       this.suitePath.push(attributes.name ?? '')
       this.suiteFiles.push(attributes.file ?? attributes.filepath)
       return
@@ -256,6 +276,7 @@ export class JUnitStreamParser {
   private setCapture(capture: Capture): void {
     if (capture === this.capture) return
     this.capture = capture
+    this.continued = false
     // saxes only accumulates text while a text handler is set: keep it off outside messages and output.
     if (capture === undefined) {
       this.sax.off('text')
@@ -267,13 +288,35 @@ export class JUnitStreamParser {
     }
   }
 
+  /**
+   * saxes gathers a whole text, CDATA or comment node before handing it over (CDATA and comments
+   * even with no handler set), so a 100 MB failure body or a 1 GB CDATA block would sit in memory
+   * at once. Between chunks, take what it gathered so far: into the capture when we capture that
+   * text, otherwise away. Memory stays at about one chunk plus the limits. Attribute values are
+   * never touched (names must stay exact); one over V8's string limit ends in a clear error.
+   */
+  private drain(): void {
+    const sax = this.sax as unknown as { text: unknown; state: unknown }
+    if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS) return
+    const content = sax.state === SAXES_TEXT || sax.state === SAXES_CDATA
+    if (!content && sax.state !== SAXES_COMMENT) return
+    const text = sax.text
+    sax.text = ''
+    if (content && this.capture !== undefined && this.current !== undefined) {
+      this.append(text)
+      this.continued = true
+    }
+  }
+
   private append(text: string): void {
     const open = this.current
+    const continued = this.continued
+    this.continued = false
     if (open === undefined) return
     if (this.capture === 'message') {
       const room = this.limits.messageChars - open.message.length
       if (room <= 0) return
-      const separator = open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
+      const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
       open.message += separator + text.slice(0, room)
     } else if (this.capture === 'output') {
       const room = this.limits.outputChars - open.output.length

@@ -1,0 +1,157 @@
+/**
+ * Shared helpers for the action's integration tests: JUnit report builders, a runAction wrapper
+ * with the defaults every test wants (token, backends, short retry backoff), and accessors for
+ * what the emulator received.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { expect } from 'vitest'
+import type { GitHubEmulator, RecordedRequest } from '../helpers/github-emulator.js'
+import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.js'
+
+/** Looks like an installation token (ghs_ + 36 chars), so the redactor's known-token rule applies too. */
+export const TOKEN = 'ghs_0123456789abcdefghijABCDEFGHIJ012345'
+
+export const BACKENDS_INPUT = 'sqlite: reports/sqlite/*.xml\npostgres: reports/postgres/*.xml'
+
+export interface Case {
+  name: string
+  classname?: string
+  status?: 'passed' | 'failed' | 'errored' | 'skipped' | 'flaky'
+  message?: string
+  body?: string
+  output?: string
+  file?: string
+  line?: number
+}
+
+export function xmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;')
+}
+
+function textEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** A JUnit report (surefire-like shape) with one suite. */
+export function junit(cases: Case[], suite = 'storage'): string {
+  const body = cases
+    .map((c) => {
+      const attrs = [`classname="${xmlEscape(c.classname ?? 'tests.storage')}"`, `name="${xmlEscape(c.name)}"`, 'time="0.01"']
+      if (c.file !== undefined) attrs.push(`file="${xmlEscape(c.file)}"`)
+      if (c.line !== undefined) attrs.push(`line="${c.line}"`)
+      const message = c.message === undefined ? '' : ` message="${xmlEscape(c.message)}"`
+      const inner: string[] = []
+      const status = c.status ?? 'passed'
+      if (status === 'failed') inner.push(`<failure${message} type="AssertionError">${textEscape(c.body ?? '')}</failure>`)
+      if (status === 'errored') inner.push(`<error${message} type="RuntimeError">${textEscape(c.body ?? '')}</error>`)
+      if (status === 'skipped') inner.push(`<skipped${message}/>`)
+      if (status === 'flaky') inner.push(`<flakyFailure${message} type="AssertionError"><stackTrace>${textEscape(c.body ?? '')}</stackTrace></flakyFailure>`)
+      if (c.output !== undefined) inner.push(`<system-out>${textEscape(c.output)}</system-out>`)
+      return `    <testcase ${attrs.join(' ')}>${inner.join('')}</testcase>`
+    })
+    .join('\n')
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}">\n${body}\n  </testsuite>\n</testsuites>\n`
+}
+
+export const BASE_TESTS = ['insert_and_get', 'update_row', 'json_column', 'upsert_conflict', 'connection_pool']
+
+export function passing(names: string[] = BASE_TESTS): Case[] {
+  return names.map((name) => ({ name }))
+}
+
+/** Both backends' reports in the workspace layout BACKENDS_INPUT expects. */
+export function reports(sqlite: Case[] | string | undefined, postgres: Case[] | string | undefined): Record<string, string> {
+  const files: Record<string, string> = {}
+  if (sqlite !== undefined) files['reports/sqlite/junit.xml'] = typeof sqlite === 'string' ? sqlite : junit(sqlite)
+  if (postgres !== undefined) files['reports/postgres/junit.xml'] = typeof postgres === 'string' ? postgres : junit(postgres)
+  return files
+}
+
+export interface GateRunOptions extends Omit<RunActionOptions, 'apiUrl'> {
+  emulator: GitHubEmulator
+}
+
+/** runAction with a token, both backends, and a 50 ms retry base. Inputs and env given win. */
+export async function runGate(options: GateRunOptions): Promise<ActionResult> {
+  const { emulator, inputs, env, ...rest } = options
+  return runAction({
+    ...rest,
+    apiUrl: emulator.url,
+    inputs: { token: TOKEN, backends: BACKENDS_INPUT, ...inputs },
+    env: { DUAL_BACKEND_COVERAGE_RETRY_BASE_MS: '50', ...env }
+  })
+}
+
+export function apiRequests(emulator: GitHubEmulator, method: string, pathPattern: RegExp): RecordedRequest[] {
+  return emulator.requests.filter((r) => !r.blob && r.method === method && pathPattern.test(r.path))
+}
+
+export const CHECK_RUNS = /^\/repos\/[^/]+\/[^/]+\/check-runs$/
+export const CHECK_RUN = /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/
+
+export interface JsonVerdict {
+  conclusion: string
+  title: string
+  tests: number
+  gaps: Array<{ test: string; backend: string; kind: string; reason: string; message?: string; others: Record<string, string> }>
+  errors: Array<{ file?: string; line?: number; column?: number; message: string }>
+  flaky: Array<{ test: string; backend: string; message?: string }>
+  backends: Array<{ name: string; tests: number; jobResult?: string }>
+}
+
+export function readJson(result: ActionResult): JsonVerdict {
+  const file = result.outputs.json
+  expect(file, 'json output').toBeTruthy()
+  expect(existsSync(file as string)).toBe(true)
+  return JSON.parse(readFileSync(file as string, 'utf8')) as JsonVerdict
+}
+
+/** Every request body the emulator received (API and blob), joined. */
+export function allRequestText(emulator: GitHubEmulator): string {
+  return emulator.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.rawBody}`).join('\n')
+}
+
+/** Checks that a Markdown document's tables are intact: every row in a table has the header's cell count. */
+export function assertTablesIntact(markdown: string): void {
+  const lines = markdown.split('\n')
+  let columns: number | undefined
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string
+    if (!line.startsWith('|')) {
+      columns = undefined
+      continue
+    }
+    expect(line.endsWith('|'), `table row ${i + 1} is closed: ${line}`).toBe(true)
+    const cells = countCells(line)
+    if (columns === undefined) {
+      columns = cells
+      const separator = lines[i + 1] ?? ''
+      expect(separator, `line ${i + 2} is a table separator`).toMatch(/^\|( ?-+:? ?\|)+$/)
+      expect(countCells(separator)).toBe(columns)
+    } else {
+      expect(cells, `row ${i + 1} has ${columns} cells: ${line}`).toBe(columns)
+    }
+  }
+}
+
+function countCells(row: string): number {
+  // Unescaped pipes only; escapes are `\|` in text and `&#124;` in <code>.
+  let count = 0
+  for (let i = 0; i < row.length; i++) {
+    if (row[i] === '\\') {
+      i++
+      continue
+    }
+    if (row[i] === '|') count++
+  }
+  return count - 1
+}
+
+/** Each <details>/<pre>/<code> opened in the document is closed. */
+export function assertHtmlBalanced(markdown: string): void {
+  for (const tag of ['details', 'summary', 'pre', 'code', 'a']) {
+    const open = markdown.match(new RegExp(`<${tag}[ >]`, 'g'))?.length ?? 0
+    const close = markdown.match(new RegExp(`</${tag}>`, 'g'))?.length ?? 0
+    expect(close, `<${tag}> balanced`).toBe(open)
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { createRedactor, truncateSafely } from '../../src/core/redact.js'
+
+describe('redaction', () => {
+  const redact = createRedactor(['postgres://svc:Env-Only-Pa55@10.0.0.5/app', 'plain-token-value-123'])
+
+  it.each([
+    ['postgres://user:pass@host:5432/db', 'postgres://user:***@host:5432/db'],
+    ['postgresql://app:s3cr3t@db.internal/app?sslmode=require', 'postgresql://app:***@db.internal/app?sslmode=require'],
+    ['mysql://root:hunter2@127.0.0.1/x', 'mysql://root:***@127.0.0.1/x'],
+    ['redis://:onlypass@cache:6379', 'redis://:***@cache:6379'],
+    ['https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r', 'https://***@github.com/o/r'],
+    ['host=db port=5432 user=app password=s3cr3t dbname=x', 'host=db port=5432 user=app password=*** dbname=x'],
+    ["host=db password='with spaces' dbname=x", 'host=db password=*** dbname=x'],
+    ['Server=db;User Id=app;Password=Pa55word;Database=x', 'Server=db;User Id=app;Password=***;Database=x'],
+    ['jdbc:postgresql://db/x?user=app&password=s3cr3t&ssl=true', 'jdbc:postgresql://db/x?user=app&password=***&ssl=true'],
+    ['PGPASSWORD=s3cr3t psql', 'PGPASSWORD=*** psql'],
+    ['{"password": "s3cr3t"}', '{"password": ***}'],
+    ['Authorization: Bearer abcdef0123456789', 'Authorization: Bearer ***']
+  ])('%s', (input, expected) => {
+    expect(redact(input)).toBe(expected)
+  })
+
+  it('masks configured environment values, and the password inside a configured URL', () => {
+    expect(redact('connecting to postgres://svc:Env-Only-Pa55@10.0.0.5/app failed')).toBe('connecting to *** failed')
+    expect(redact('auth failed for password Env-Only-Pa55')).toBe('auth failed for password ***')
+    expect(redact('token plain-token-value-123 rejected')).toBe('token *** rejected')
+  })
+
+  it('masks a configured value split across lines by wrapping', () => {
+    expect(redact('token plain-token-\n    value-123 rejected')).toBe('token *** rejected')
+  })
+
+  it('ignores configured values too short to be secrets', () => {
+    expect(createRedactor(['1', 'on'])('1 test on sqlite')).toBe('1 test on sqlite')
+  })
+
+  it('truncates without leaving half a secret: the cut goes back to a line break', () => {
+    const text = `first line\n${'x'.repeat(50)}\npostgres://u:secret@h/db`
+    const { text: cut, truncated } = truncateSafely(text, text.length - 5)
+    expect(truncated).toBe(true)
+    expect(cut).not.toContain('secr')
+  })
+})

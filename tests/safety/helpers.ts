@@ -1,0 +1,126 @@
+// Shared helpers for the safety suite: temp workspaces, the CLI in-process (runCli) and as a
+// child process (dist/cli.js) with its peak RSS, and streaming generators for huge reports.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createWriteStream, existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runCli } from '../../src/cli/cli.js'
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const CLI_JS = path.join(REPO_ROOT, 'dist', 'cli.js')
+
+export const PASSING_REPORT = '<testsuite name="s"><testcase classname="c" name="t1"/></testsuite>\n'
+
+export async function workspace(files: Record<string, string | Buffer> = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dbc-safety-'))
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name)
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, content)
+  }
+  return dir
+}
+
+export async function removeWorkspace(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true })
+}
+
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** runCli in-process with the workspace as cwd (globs and reading are relative to io.cwd). */
+export async function cli(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTty: false,
+    cwd,
+    env,
+    now: new Date('2026-01-15T00:00:00Z')
+  })
+  return { code, stdout, stderr }
+}
+
+/** The usual two-backend invocation: sqlite reads `sqliteGlob`, postgres reads `postgresGlob`. */
+export function backends(sqliteGlob: string, postgresGlob: string, format = 'json'): string[] {
+  return ['--backend', `sqlite=${sqliteGlob}`, '--backend', `postgres=${postgresGlob}`, '--format', format]
+}
+
+export interface ChildRun extends CliRun {
+  /** Wall time of the child, seconds. */
+  seconds: number
+  /** Peak resident set of the child (VmHWM / ru_maxrss), MB. */
+  peakMb: number
+}
+
+/**
+ * Runs `node dist/cli.js` in a child process. Peak RSS comes from GNU time (-v) when it is
+ * installed, else from a preload that reads /proc/self/status VmHWM at exit.
+ */
+export async function cliChild(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+  const useTime = existsSync('/usr/bin/time')
+  const node = process.execPath
+  const command = useTime ? '/usr/bin/time' : node
+  const args = useTime ? ['-f', 'DBC_PEAK_KB=%M', node, CLI_JS, ...argv] : [CLI_JS, ...argv]
+  const started = performance.now()
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t))
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t))
+  const [code] = (await once(child, 'close')) as [number | null]
+  const seconds = (performance.now() - started) / 1000
+  const match = /DBC_PEAK_KB=(\d+)/.exec(stderr)
+  stderr = stderr.replace(/(Command exited with non-zero status \d+\n)?DBC_PEAK_KB=\d+\n?/, '')
+  return { code: code ?? -1, stdout, stderr, seconds, peakMb: match === null ? Number.NaN : Number(match[1]) / 1024 }
+}
+
+/** Streams generated text to a file with back-pressure, so a 1 GB report never sits in memory. */
+export async function writeStreamed(file: string, parts: Iterable<string>): Promise<number> {
+  await mkdir(path.dirname(file), { recursive: true })
+  const out = createWriteStream(file)
+  let bytes = 0
+  let batch = ''
+  for (const part of parts) {
+    batch += part
+    if (batch.length >= 1 << 20) {
+      bytes += Buffer.byteLength(batch)
+      if (!out.write(batch)) await once(out, 'drain')
+      batch = ''
+    }
+  }
+  bytes += Buffer.byteLength(batch)
+  out.end(batch)
+  await once(out, 'finish')
+  return bytes
+}
+
+/** `count` passing testcases in one suite, about 100 bytes each. */
+export function* manyTestcases(count: number, failEvery = 0): Generator<string> {
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="huge">\n<testsuite name="storage" tests="' + count + '">\n'
+  for (let i = 0; i < count; i++) {
+    if (failEvery > 0 && i % failEvery === failEvery - 1) {
+      yield `  <testcase classname="storage.test_rows" name="test_row_${i}[case-${i % 97}]" time="0.001"><failure message="boom &amp; &lt;bad&gt;">line 1\nline 2</failure></testcase>\n`
+    } else {
+      yield `  <testcase classname="storage.test_rows" name="test_row_${i}[case-${i % 97}]" time="0.001"/>\n`
+    }
+  }
+  yield '</testsuite>\n</testsuites>\n'
+}
+
+/** One failing testcase whose <failure> body is `bytes` long (multi-line), then one passing testcase. */
+export function* hugeFailureMessage(bytes: number, secret = ''): Generator<string> {
+  yield '<testsuite name="s"><testcase classname="c" name="t1"><failure message="boom">'
+  if (secret.length > 0) yield `connecting to ${secret}\n`
+  const line = `${'x'.repeat(99)}\n`
+  for (let written = 0; written < bytes; written += line.length) yield line
+  yield '</failure></testcase><testcase classname="c" name="t2"/></testsuite>\n'
+}
