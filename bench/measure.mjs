@@ -1,0 +1,71 @@
+// Runs one child process and measures its wall time and peak RSS.
+// Peak RSS comes from /usr/bin/time -f %M when it exists (Debian package `time`); otherwise the
+// child is started with --require hwm-preload.cjs, which reports its own VmHWM on exit.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const GNU_TIME = '/usr/bin/time'
+export const RSS_SOURCE = existsSync(GNU_TIME) ? '/usr/bin/time -f %M' : 'VmHWM (/proc/self/status at exit)'
+
+/**
+ * Runs `node ...nodeArgs` in `cwd`. Resolves to { ok, ms, rssMB, code, signal, stdout, stderr, failure }
+ * where failure is undefined, 'timeout', 'OOM' or 'exit N'. Never rejects for a child's failure.
+ */
+export function runNode(nodeArgs, { cwd, timeoutMs, okCodes = [0] }) {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'dbc-bench-'))
+  const rssFile = path.join(scratch, 'rss')
+  const useTime = existsSync(GNU_TIME)
+  const command = useTime ? GNU_TIME : process.execPath
+  const args = useTime
+    ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
+    : ['--require', path.join(HERE, 'hwm-preload.cjs'), ...nodeArgs]
+  const env = { ...process.env, BENCH_HWM_FILE: rssFile }
+  delete env.NODE_OPTIONS
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint()
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8000)))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      let rssKB
+      try {
+        // GNU time writes "Command exited with non-zero status N" before the figure.
+        const lines = readFileSync(rssFile, 'utf8').trim().split('\n')
+        rssKB = Number(lines[lines.length - 1])
+      } catch {
+        rssKB = undefined
+      }
+      rmSync(scratch, { recursive: true, force: true })
+      // Through /usr/bin/time a killed child shows as exit 128+signal.
+      const exitCode = code !== null && code > 128 && useTime ? undefined : code
+      const killedBy = signal ?? (code !== null && code > 128 ? code - 128 : undefined)
+      let failure
+      if (timedOut) failure = 'timeout'
+      else if (/heap out of memory|Allocation failed|Invalid string length|ERR_STRING_TOO_LONG/.test(stderr) || killedBy === 9 || killedBy === 'SIGKILL') failure = 'OOM'
+      else if (exitCode === undefined || exitCode === null || !okCodes.includes(exitCode)) failure = `exit ${code ?? signal}`
+      resolve({
+        ok: failure === undefined,
+        ms,
+        rssMB: Number.isFinite(rssKB) && rssKB > 0 ? rssKB / 1024 : undefined,
+        code,
+        signal,
+        stdout,
+        stderr,
+        failure
+      })
+    })
+  })
+}
