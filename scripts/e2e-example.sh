@@ -8,13 +8,19 @@
 #    STORAGE_BACKEND=sqlite and STORAGE_BACKEND=postgres (JUnit into .tmp/e2e/);
 # 3. runs the gate (dist/cli.js and the bundled action dist/index.js) on those reports
 #    and expects success;
-# 4. proves the gate bites: (a) the postgres job without DATABASE_URL (its tests skip) and
-#    (b) the postgres job with EXAMPLE_INJECT_SQLITE_ONLY=1 (one test fails) must both make
-#    the gate fail with the right gaps, and the generated PostgreSQL password must not appear
-#    in anything the gate wrote;
+# 4. proves the gate bites: (a) the postgres job without DATABASE_URL in the dangerous
+#    "skip" mode (STORAGE_SKIP_WITHOUT_DATABASE_URL=1: its tests skip, vitest exits 0),
+#    (b) the postgres job with EXAMPLE_INJECT_SQLITE_ONLY=1 (one test fails; its failure
+#    message carries the connection URL, password included, on purpose) and (c) the
+#    recommended fail-closed mode (CI=true, no DATABASE_URL: the file fails to load) must
+#    each make the gate (CLI and action) fail with the right gaps, read from the JSON
+#    verdict; the generated PostgreSQL password must not appear in anything the gate wrote,
+#    whether or not DATABASE_URL is in the gate's environment;
 # 5. prints PASS/FAIL per step and exits non-zero on any failure.
 #
+# The suites run with CI=true, as on a CI runner. Everything lands in .tmp/e2e/.
 # Environment: E2E_SUITES_ONLY=1 skips the gate steps (for working on the example alone).
+# Needs dist/ (npm run build); as root it runs PostgreSQL as the `postgres` OS user.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,36 +79,45 @@ inner() {
   }
 
   echo "== step 2: the suite on both backends (PostgreSQL on port $PGPORT) =="
-  run_suite "sqlite" "$OUT/ok/sqlite" 0 -u DATABASE_URL -u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL STORAGE_BACKEND=sqlite
-  run_suite "postgres" "$OUT/ok/postgres" 0 -u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL STORAGE_BACKEND=postgres
+  # Every run starts from the same environment: none of the example's switches, CI=true
+  # (env(1) wants its -u options before the assignments).
+  local clean=(-u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL -u STORAGE_SKIP_WITHOUT_DATABASE_URL)
+  run_suite "sqlite" "$OUT/ok/sqlite" 0 "${clean[@]}" -u DATABASE_URL CI=true STORAGE_BACKEND=sqlite
+  run_suite "postgres" "$OUT/ok/postgres" 0 "${clean[@]}" CI=true STORAGE_BACKEND=postgres
   local ntests
   ntests=$(junit_counts "$OUT/ok/sqlite/junit.xml" 2>/dev/null | cut -d' ' -f1)
   [[ ${ntests:-0} -ge 10 ]] || { fail "the sqlite report has only '${ntests:-0}' tests"; ntests=0; }
   check_counts "ok/sqlite" "$OUT/ok/sqlite/junit.xml" "$ntests 0 0"
   check_counts "ok/postgres" "$OUT/ok/postgres/junit.xml" "$ntests 0 0"
 
-  echo "== step 4 (suites): the two broken PostgreSQL jobs =="
-  # (a) the classic silent skip: no DATABASE_URL, the postgres tests skip, vitest exits 0.
-  run_suite "postgres without DATABASE_URL (skips)" "$OUT/skip/postgres" 0 \
-    -u DATABASE_URL -u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL STORAGE_BACKEND=postgres
+  echo "== step 4 (suites): the broken PostgreSQL jobs, and fail-closed =="
+  # (a) the classic silent skip: no DATABASE_URL and the dangerous skip switch on: every
+  # postgres test skips and vitest exits 0 -- a green job that tested nothing.
+  run_suite "postgres without DATABASE_URL, STORAGE_SKIP_WITHOUT_DATABASE_URL=1 (skips)" "$OUT/skip/postgres" 0 \
+    "${clean[@]}" -u DATABASE_URL CI=true STORAGE_BACKEND=postgres STORAGE_SKIP_WITHOUT_DATABASE_URL=1
   check_counts "skip/postgres" "$OUT/skip/postgres/junit.xml" "$ntests 0 $ntests"
   # (b) a SQLite-only statement reaches PostgreSQL: exactly one test fails.
   run_suite "postgres with EXAMPLE_INJECT_SQLITE_ONLY=1" "$OUT/inject/postgres" 1 \
-    -u REQUIRE_DATABASE_URL STORAGE_BACKEND=postgres EXAMPLE_INJECT_SQLITE_ONLY=1
+    "${clean[@]}" CI=true STORAGE_BACKEND=postgres EXAMPLE_INJECT_SQLITE_ONLY=1
   check_counts "inject/postgres" "$OUT/inject/postgres/junit.xml" "$ntests 1 0"
+  # The planted secret: the store's error message embeds DATABASE_URL, password included.
   if grep -qF -- "$secret" "$OUT/inject/postgres/junit.xml"; then
-    pass "raw JUnit of case b contains the PostgreSQL password (so redaction is really tested)"
+    pass "raw JUnit of case b contains the PostgreSQL password in its failure message (planted: the redaction check is real)"
   else
     fail "raw JUnit of case b does not contain the PostgreSQL password: the redaction check would prove nothing"
   fi
-  # The recommended fail-closed mode: a missing DATABASE_URL is an error, not a skip.
-  mkdir -p "$OUT/required/postgres"
-  if (cd "$EX" && env -u DATABASE_URL STORAGE_BACKEND=postgres REQUIRE_DATABASE_URL=1 "$vitest" run) \
-    >"$OUT/required/postgres/vitest.log" 2>&1; then
-    fail "REQUIRE_DATABASE_URL=1 without DATABASE_URL: vitest exited 0 (expected a hard error)"
+  # (c) the default in CI, fail closed: no DATABASE_URL and no skip switch is a hard error.
+  run_suite "postgres without DATABASE_URL, CI=true (fails closed)" "$OUT/closed/postgres" 1 \
+    "${clean[@]}" -u DATABASE_URL CI=true STORAGE_BACKEND=postgres
+  if grep -q 'DATABASE_URL is not set (CI=true)' "$OUT/closed/postgres/junit.xml" 2>/dev/null; then
+    pass "report closed/postgres: the file-level failure names the missing DATABASE_URL"
   else
-    pass "REQUIRE_DATABASE_URL=1 without DATABASE_URL: vitest fails instead of skipping"
+    fail "report closed/postgres: no failure naming the missing DATABASE_URL"
   fi
+  # Outside CI (a developer's laptop) the same run skips, as documented.
+  run_suite "postgres without DATABASE_URL, CI unset (local: skips)" "$OUT/local/postgres" 0 \
+    "${clean[@]}" -u DATABASE_URL -u CI STORAGE_BACKEND=postgres
+  check_counts "local/postgres" "$OUT/local/postgres/junit.xml" "$ntests 0 $ntests"
 
   if [[ ${E2E_SUITES_ONLY:-} == 1 ]]; then
     skip "gate steps 3 and 4 (E2E_SUITES_ONLY=1)"
@@ -114,24 +129,49 @@ inner() {
   fi
 
   # ---------------------------------------------------------------------------------------
-  # verdict_check MODE JSON -- checks the gate's JSON verdict.
+  # The expected test ids, from the good SQLite report: "<classname> › <name>", the id the
+  # gate gives a vitest test (file › describe > ... > test).
+  node -e '
+    const x = require("fs").readFileSync(process.argv[1], "utf8")
+    const dec = (s) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&apos;/g, "\x27").replace(/&amp;/g, "&")
+    const ids = [...x.matchAll(/<testcase\s+classname="([^"]*)"\s+name="([^"]*)"/g)].map((m) => `${dec(m[1])} › ${dec(m[2])}`)
+    process.stdout.write(JSON.stringify(ids.sort()))
+  ' "$OUT/ok/sqlite/junit.xml" >"$OUT/expected-ids.json"
+
+  # verdict_check MODE JSON -- checks the gate's JSON verdict (kinds, backends and test ids).
   #   success: conclusion success, no gaps, both backends with every test passed
-  #   skipped: every test has a `skipped` gap on postgres, and no other gap
-  #   failed:  exactly one gap: the upsert test, `failed`, on postgres
+  #   skipped: exactly one gap per expected test: `skipped` on postgres; nothing else
+  #   failed:  exactly one gap: the upsert test, `failed` on postgres, message redacted
+  #   closed:  every expected test `missing` on postgres, `too-few` on postgres, and the
+  #            file-level load failure (failed on postgres, missing on sqlite); nothing else
   verdict_check() {
-    node - "$1" "$2" "$ntests" <<'JS'
+    node - "$1" "$2" "$OUT/expected-ids.json" <<'JS'
 const fs = require('fs')
-const [mode, file, ntestsArg] = process.argv.slice(2)
-const ntests = Number(ntestsArg)
+const [mode, file, idsFile] = process.argv.slice(2)
+const expected = JSON.parse(fs.readFileSync(idsFile, 'utf8'))
+const ntests = expected.length
+const UPSERT = 'test/store.test.ts › Store > upsert > inserts a new sku, then updates it in place on conflict'
+const FILE = 'test/store.test.ts'
 const problems = []
 let v
 try { v = JSON.parse(fs.readFileSync(file, 'utf8')) } catch (e) { console.log(`cannot read JSON verdict ${file}: ${e.message}`); process.exit(1) }
 const gaps = Array.isArray(v.gaps) ? v.gaps : (problems.push('no gaps array'), [])
 const by = (b) => (Array.isArray(v.backends) ? v.backends : []).find((x) => x.name === b)
-const summary = gaps.map((g) => `${g.backend}/${g.kind}: ${g.test}`).slice(0, 5).join('; ')
+const fmt = (g) => `${g.backend}/${g.kind}: ${g.test}`
+const summary = gaps.map(fmt).slice(0, 3).join('; ')
+const sameSet = (label, got, want) => {
+  const a = [...new Set(got)].sort(), b = [...want].sort()
+  if (a.length !== got.length) problems.push(`${label}: duplicate test ids`)
+  if (JSON.stringify(a) !== JSON.stringify(b)) {
+    const extra = a.filter((x) => !b.includes(x)), lack = b.filter((x) => !a.includes(x))
+    problems.push(`${label}: test ids differ (unexpected: ${JSON.stringify(extra)}; not found: ${JSON.stringify(lack)})`)
+  }
+}
 if (Array.isArray(v.errors) && v.errors.length) problems.push(`errors: ${JSON.stringify(v.errors).slice(0, 300)}`)
+if (ntests < 10) problems.push(`only ${ntests} expected test ids`)
+const want = mode === 'success' ? 'success' : 'failure'
+if (v.conclusion !== want) problems.push(`conclusion ${v.conclusion}, expected ${want}`)
 if (mode === 'success') {
-  if (v.conclusion !== 'success') problems.push(`conclusion ${v.conclusion}`)
   if (gaps.length) problems.push(`${gaps.length} gaps: ${summary}`)
   for (const b of ['sqlite', 'postgres']) {
     const s = by(b)
@@ -140,21 +180,34 @@ if (mode === 'success') {
   }
   if (v.tests !== ntests) problems.push(`tests=${v.tests}, expected ${ntests}`)
 } else if (mode === 'skipped') {
-  if (v.conclusion !== 'failure') problems.push(`conclusion ${v.conclusion}`)
   const skipped = gaps.filter((g) => g.backend === 'postgres' && g.kind === 'skipped')
-  const other = gaps.filter((g) => !(g.backend === 'postgres' && g.kind === 'skipped'))
-  const names = new Set(skipped.map((g) => g.test))
-  if (names.size !== ntests) problems.push(`${names.size} distinct tests with a postgres/skipped gap, expected ${ntests}`)
-  if (other.length) problems.push(`unexpected gaps: ${other.map((g) => `${g.backend}/${g.kind}: ${g.test}`).join('; ')}`)
+  const other = gaps.filter((g) => !skipped.includes(g))
+  sameSet('postgres/skipped gaps', skipped.map((g) => g.test), expected)
+  if (other.length) problems.push(`unexpected gaps: ${other.map(fmt).join('; ')}`)
+  if (by('postgres')?.skipped !== ntests) problems.push(`postgres summary: skipped=${by('postgres')?.skipped}, expected ${ntests}`)
 } else if (mode === 'failed') {
-  if (v.conclusion !== 'failure') problems.push(`conclusion ${v.conclusion}`)
-  const ok = gaps.length === 1 && gaps[0].backend === 'postgres' && gaps[0].kind === 'failed' &&
-    /inserts a new sku, then updates it in place on conflict/.test(String(gaps[0].test))
-  if (!ok) problems.push(`expected exactly one postgres/failed gap on the upsert test, got ${gaps.length}: ${summary}`)
-  else if (gaps[0].message !== undefined && !/syntax error/i.test(gaps[0].message)) problems.push(`the gap's message does not carry the driver's error: ${gaps[0].message}`)
+  const g = gaps[0]
+  if (gaps.length !== 1 || g.backend !== 'postgres' || g.kind !== 'failed' || g.test !== UPSERT) {
+    problems.push(`expected exactly one gap, postgres/failed: ${UPSERT}; got ${gaps.length}: ${summary}`)
+  } else {
+    if (!/syntax error at or near "OR"/.test(g.message ?? '')) problems.push(`the gap's message does not carry the driver's error: ${g.message}`)
+    if (!/\*\*\*/.test(g.message ?? '')) problems.push(`the gap's message shows no redaction mark (***): ${g.message}`)
+    if (g.others?.sqlite !== 'passed') problems.push(`others.sqlite=${g.others?.sqlite}, expected passed`)
+  }
+} else if (mode === 'closed') {
+  const missing = gaps.filter((g) => g.backend === 'postgres' && g.kind === 'missing')
+  const tooFew = gaps.filter((g) => g.backend === 'postgres' && g.kind === 'too-few' && g.test === '*')
+  const load = gaps.filter((g) => g.test === FILE && ((g.backend === 'postgres' && g.kind === 'failed') || (g.backend === 'sqlite' && g.kind === 'missing')))
+  const other = gaps.filter((g) => !missing.includes(g) && !tooFew.includes(g) && !load.includes(g))
+  sameSet('postgres/missing gaps', missing.map((g) => g.test), expected)
+  if (tooFew.length !== 1) problems.push(`expected one postgres/too-few gap, got ${tooFew.length}`)
+  if (load.length !== 2) problems.push(`expected the file-level load failure as postgres/failed + sqlite/missing on "${FILE}", got ${load.map(fmt).join('; ') || 'none'}`)
+  if (other.length) problems.push(`unexpected gaps: ${other.map(fmt).join('; ')}`)
 } else problems.push(`unknown mode ${mode}`)
 if (problems.length) { console.log(problems.join('\n')); process.exit(1) }
-console.log(`conclusion=${v.conclusion}, tests=${v.tests}, gaps=${gaps.length}${summary ? ` (${summary}${gaps.length > 5 ? '; ...' : ''})` : ''}`)
+const kinds = {}
+for (const g of gaps) kinds[`${g.backend}/${g.kind}`] = (kinds[`${g.backend}/${g.kind}`] ?? 0) + 1
+console.log(`conclusion=${v.conclusion}, tests=${v.tests}, gaps=${gaps.length}${gaps.length ? ` ${JSON.stringify(kinds)}` : ''}, test ids as expected`)
 JS
   }
 
@@ -174,52 +227,70 @@ JS
   }
 
   # no_secret LABEL FILE... -- the password must not be in anything the gate wrote.
+  # `::add-mask::<value>` lines on the action's stdout are the one exception: they are
+  # commands to the runner (which then masks the value in the log) and never displayed.
   no_secret() {
-    local label=$1 f hits=()
+    local label=$1 f hits=() masks=0
     shift
-    for f in "$@"; do [[ -f $f ]] && grep -qF -- "$secret" "$f" && hits+=("$f"); done
-    if [[ ${#hits[@]} -eq 0 ]]; then pass "$label: the PostgreSQL password appears in none of the $# files the gate wrote"
-    else fail "$label: the PostgreSQL password LEAKED into: ${hits[*]}"; fi
+    for f in "$@"; do
+      [[ -f $f ]] || continue
+      masks=$((masks + $(grep -F -- "$secret" "$f" | grep -c '^::add-mask::')))
+      grep -v '^::add-mask::' "$f" | grep -qF -- "$secret" && hits+=("$f")
+    done
+    local note=
+    [[ $masks -gt 0 ]] && note=" (outside $masks ::add-mask:: runner commands)"
+    if [[ ${#hits[@]} -eq 0 ]]; then
+      pass "$label: the PostgreSQL password appears in none of the $# files the gate wrote$note"
+    else
+      fail "$label: the PostgreSQL password LEAKED into: ${hits[*]}"
+      for f in "${hits[@]}"; do grep -v '^::add-mask::' "$f" | grep -nF -- "$secret" | head -3 | sed "s/$secret/<PASSWORD>/g; s|^|      | $f:|"; done
+    fi
   }
 
-  # gate CASE SQLITE_DIR POSTGRES_DIR EXPECTED_RC MODE
+  # gate CASE SQLITE_DIR POSTGRES_DIR EXPECTED_RC MODE [no-env]
+  # Runs the CLI and the bundled action on the two report folders and checks both verdicts.
+  # With no-env, DATABASE_URL and PGPASSWORD are removed from the gate's environment, as in
+  # a real workflow where the gate is a separate job: only pattern redaction can help then.
   gate() {
-    local name=$1 sq="$2/**/*.xml" pg="$3/**/*.xml" expect=$4 mode=$5
-    local d=$OUT/gate/$name t0 rc ms
+    local name=$1 sq="$2/**/*.xml" pg="$3/**/*.xml" expect=$4 mode=$5 strip=()
+    [[ ${6:-} == no-env ]] && strip=(-u DATABASE_URL -u PGPASSWORD -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE)
+    local d=$OUT/gate/$name t0 rc ms msg
     rm -rf "$d"
     mkdir -p "$d/runner_temp"
 
     # --- the CLI ---
     t0=$(now_ms)
-    node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" \
+    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" \
       --format json --output "$d/cli.json" >"$d/cli.stdout" 2>"$d/cli.stderr"
     rc=$?
     ms=$(($(now_ms) - t0))
     if [[ $rc -eq $expect ]]; then pass "gate[$name] CLI: exit $rc as expected (${ms} ms)"
     else fail "gate[$name] CLI: exit $rc, expected $expect (${ms} ms)"; show_tail "$d/cli.stderr" 10; show_tail "$d/cli.stdout" 10; fi
-    local msg
     if msg=$(verdict_check "$mode" "$d/cli.json" 2>&1); then pass "gate[$name] CLI verdict: $msg"
     else fail "gate[$name] CLI verdict:"; printf '%s\n' "$msg" | sed 's/^/      | /'; fi
-    # A human-readable copy for the log (not checked).
-    node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format text \
+    # Human-readable copies (text and Markdown); not checked, but searched for the password.
+    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format text \
       >"$d/cli-text.stdout" 2>"$d/cli-text.stderr"
+    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format markdown \
+      >"$d/cli-markdown.stdout" 2>"$d/cli-markdown.stderr"
 
-    # --- the bundled action, run as the runner does ---
+    # --- the bundled action, run as the runner does (publish: none, so no GitHub needed) ---
     local sha=0123456789abcdef0123456789abcdef01234567
     printf '{"ref":"refs/heads/main","before":"%s","after":"%s","repository":{"full_name":"example/storage","name":"storage","owner":{"login":"example"}},"head_commit":{"id":"%s","message":"e2e"},"sender":{"login":"e2e"}}\n' \
-      "$sha" "$sha" "$sha" >"$d/event.json"
+      "0000000000000000000000000000000000000000" "$sha" "$sha" >"$d/event.json"
     : >"$d/github_output"
     : >"$d/step_summary"
     t0=$(now_ms)
-    env INPUT_CONFIG="$CFG" \
+    env "${strip[@]}" INPUT_CONFIG="$CFG" \
       INPUT_BACKENDS="$(printf 'sqlite: %s\npostgres: %s' "$sq" "$pg")" \
-      INPUT_PUBLISH=none INPUT_TOKEN= \
+      INPUT_CHECK-NAME="storage coverage gate" INPUT_PUBLISH=none INPUT_TOKEN= INPUT_MAX-ANNOTATIONS=50 \
+      INPUT_NEEDS='{"sqlite":{"result":"success","outputs":{}},"postgres":{"result":"success","outputs":{}}}' \
       GITHUB_ACTIONS=true CI=true \
       GITHUB_OUTPUT="$ROOT/$d/github_output" GITHUB_STEP_SUMMARY="$ROOT/$d/step_summary" \
       GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$ROOT/$d/event.json" \
       GITHUB_SHA=$sha GITHUB_REF=refs/heads/main GITHUB_REPOSITORY=example/storage \
       GITHUB_REPOSITORY_OWNER=example GITHUB_WORKSPACE="$ROOT" GITHUB_RUN_ID=1 GITHUB_RUN_ATTEMPT=1 \
-      GITHUB_JOB=storage-gate GITHUB_WORKFLOW=e2e GITHUB_ACTOR=e2e \
+      GITHUB_JOB=gate GITHUB_WORKFLOW=e2e GITHUB_ACTOR=e2e \
       GITHUB_SERVER_URL=https://github.com GITHUB_API_URL=https://api.github.com \
       RUNNER_TEMP="$ROOT/$d/runner_temp" RUNNER_OS=Linux \
       node dist/index.js >"$d/action.stdout" 2>"$d/action.stderr"
@@ -227,16 +298,20 @@ JS
     ms=$(($(now_ms) - t0))
     if [[ $rc -eq $expect ]]; then pass "gate[$name] action: exit $rc as expected (${ms} ms)"
     else fail "gate[$name] action: exit $rc, expected $expect (${ms} ms)"; show_tail "$d/action.stdout" 15; show_tail "$d/action.stderr" 10; fi
-    local want=success
+    local want=success conclusion json
     [[ $mode == success ]] || want=failure
-    local conclusion
     conclusion=$(github_output "$d/github_output" conclusion 2>/dev/null)
     if [[ $conclusion == "$want" ]]; then pass "gate[$name] action: GITHUB_OUTPUT has conclusion=$conclusion"
     else fail "gate[$name] action: GITHUB_OUTPUT conclusion='${conclusion}', expected $want"; show_tail "$d/github_output" 10; fi
-    local json
+    if [[ $want == failure ]]; then
+      if grep -q '^::error::' "$d/action.stdout"; then pass "gate[$name] action: the step is failed (::error:: on stdout)"
+      else fail "gate[$name] action: no ::error:: command: the step would not be marked failed"; fi
+    fi
+    if [[ -s $d/step_summary ]]; then pass "gate[$name] action: job summary written ($(wc -c <"$d/step_summary") bytes)"
+    else fail "gate[$name] action: GITHUB_STEP_SUMMARY is empty"; fi
     json=$(github_output "$d/github_output" json 2>/dev/null)
     local files=("$d"/cli.json "$d"/cli.stdout "$d"/cli.stderr "$d"/cli-text.stdout "$d"/cli-text.stderr
-      "$d"/action.stdout "$d"/action.stderr "$d"/github_output "$d"/step_summary)
+      "$d"/cli-markdown.stdout "$d"/cli-markdown.stderr "$d"/action.stdout "$d"/action.stderr "$d"/github_output "$d"/step_summary)
     if [[ -n $json ]]; then
       [[ $json == /* ]] || json=$ROOT/$json
       if msg=$(verdict_check "$mode" "$json" 2>&1); then pass "gate[$name] action verdict (json output): $msg"
@@ -245,30 +320,20 @@ JS
     else
       fail "gate[$name] action: GITHUB_OUTPUT has no 'json' output"
     fi
-    while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$d/runner_temp" -type f -print0)
+    while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$d/runner_temp" -type f ! -name "$(basename "${json:-none}")" -print0)
     no_secret "gate[$name]" "${files[@]}"
   }
 
   echo "== step 3: the gate on the good reports must pass =="
   gate ok "$OUT/ok/sqlite" "$OUT/ok/postgres" 0 success
-  echo "== step 4a: the postgres job ran without DATABASE_URL (silent skip) =="
+  echo "== step 4a: the postgres job ran without DATABASE_URL in skip mode (silent skip) =="
   gate skip "$OUT/ok/sqlite" "$OUT/skip/postgres" 1 skipped
-  echo "== step 4b: a SQLite-only statement fails one test on PostgreSQL =="
+  echo "== step 4b: a SQLite-only statement fails one test on PostgreSQL (password planted in its message) =="
   gate inject "$OUT/ok/sqlite" "$OUT/inject/postgres" 1 failed
-
-  # Not part of the contract, reported only: in a real workflow the gate usually runs in a
-  # later job where DATABASE_URL is not set, so only URL-shaped redaction could help there.
-  local d=$OUT/gate/inject-no-env
-  mkdir -p "$d"
-  env -u DATABASE_URL -u PGPASSWORD node dist/cli.js --config "$CFG" \
-    --backend "sqlite=$OUT/ok/sqlite/**/*.xml" --backend "postgres=$OUT/inject/postgres/**/*.xml" \
-    --format json --output "$d/cli.json" >"$d/cli.stdout" 2>"$d/cli.stderr"
-  if grep -qF -- "$secret" "$d"/cli.*; then
-    info "note: with DATABASE_URL/PGPASSWORD absent from the gate's environment, the password in a"
-    info "      postgres:// URL is NOT redacted ($d) -- only redact-env values are"
-  else
-    info "note: the password is redacted even without DATABASE_URL in the gate's environment"
-  fi
+  # The gate usually runs in a later job, where DATABASE_URL is not set at all.
+  gate inject-no-env "$OUT/ok/sqlite" "$OUT/inject/postgres" 1 failed no-env
+  echo "== step 4c: fail closed: the postgres job without DATABASE_URL in CI (file fails to load) =="
+  gate closed "$OUT/ok/sqlite" "$OUT/closed/postgres" 1 closed
 
   return "$((FAILS > 0))"
 }

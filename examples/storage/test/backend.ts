@@ -4,9 +4,15 @@
 //   STORAGE_BACKEND=postgres            DATABASE_URL=postgres://user:pass@host:port/db,
 //                                       a fresh schema per test, dropped afterwards
 //
-// Without DATABASE_URL the PostgreSQL tests are SKIPPED (the classic silent skip that the
-// dual-backend-coverage gate exists to catch). Set REQUIRE_DATABASE_URL=1 (recommended in
-// CI) to make a missing DATABASE_URL a hard error instead.
+// STORAGE_BACKEND=postgres without DATABASE_URL:
+//   - in CI (CI=true, as every CI service sets it) or with REQUIRE_DATABASE_URL=1: a hard
+//     error -- the test file fails to load and vitest exits 1. This is "fail closed": a typo
+//     in the workflow's env block or a renamed secret cannot turn the job green.
+//   - outside CI: the PostgreSQL tests are skipped, so `npx vitest run` works on a laptop
+//     without a database.
+//   - STORAGE_SKIP_WITHOUT_DATABASE_URL=1: skip even in CI. This is the DANGEROUS mode many
+//     real projects have (vitest exits 0, the job is green, nothing ran on PostgreSQL); it is
+//     kept so that scripts/e2e-example.sh can prove the dual-backend-coverage gate catches it.
 import { randomBytes } from 'node:crypto'
 import { PgStore } from '../src/pg-store.js'
 import { SqliteStore } from '../src/sqlite-store.js'
@@ -20,11 +26,18 @@ if (raw !== 'sqlite' && raw !== 'postgres') {
 }
 export const backend: BackendName = raw
 
+const truthy = (value: string | undefined): boolean => /^(1|true|yes|on)$/i.test(value?.trim() ?? '')
+
 const databaseUrl = process.env.DATABASE_URL?.trim() || undefined
-const requireUrl = /^(1|true|yes)$/i.test(process.env.REQUIRE_DATABASE_URL ?? '')
+const inCi = truthy(process.env.CI)
+const allowSkip = truthy(process.env.STORAGE_SKIP_WITHOUT_DATABASE_URL)
+const requireUrl = truthy(process.env.REQUIRE_DATABASE_URL) || (inCi && !allowSkip)
 
 if (backend === 'postgres' && !databaseUrl && requireUrl) {
-  throw new Error('STORAGE_BACKEND=postgres but DATABASE_URL is not set (REQUIRE_DATABASE_URL=1 forbids skipping)')
+  throw new Error(
+    `STORAGE_BACKEND=postgres but DATABASE_URL is not set (${inCi ? 'CI=true' : 'REQUIRE_DATABASE_URL=1'}): ` +
+      'refusing to skip the PostgreSQL tests. Set DATABASE_URL in the job, or STORAGE_SKIP_WITHOUT_DATABASE_URL=1 to skip (not recommended).'
+  )
 }
 
 /** True when the selected backend cannot run here, so its tests are skipped. */
