@@ -1,8 +1,9 @@
 // The file edge: finds each backend's report files inside the workspace and streams them through
 // the decoder and the XML reader into the engine. Nothing outside the workspace is read.
 import { createReadStream } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { lstat, opendir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
+import picomatch from 'picomatch'
 import { glob } from 'tinyglobby'
 import type { Config } from '../core/config.js'
 import type { CoverageEngine } from '../core/engine.js'
@@ -19,9 +20,14 @@ export class UnsafePathError extends Error {
 export interface ReportSet {
   /** Workspace-relative path → the backends whose globs matched it, in config order. */
   files: Map<string, string[]>
-  /** Matches refused because they lead outside the workspace (symlinks). */
+  /** Matches refused because they lead outside the workspace (symlinks), with the reason. */
   refused: string[]
+  /** Why each refused match was refused (same order as `refused`). */
+  refusedReasons?: string[]
 }
+
+/** `..` as a path segment, also inside a brace or extglob alternative ({..,x}, @(..)). */
+const PARENT_SEGMENT = /(?:^|[/\\{,(|])\.\.(?=$|[/\\},)|])/
 
 /** Refuses patterns that name places outside the workspace before any glob runs. */
 export function assertPatternInWorkspace(pattern: string): void {
@@ -29,7 +35,7 @@ export function assertPatternInWorkspace(pattern: string): void {
   if (path.isAbsolute(normalised) || /^[A-Za-z]:/.test(normalised)) {
     throw new UnsafePathError(`report glob "${pattern}" is absolute: use a path relative to the workspace`)
   }
-  if (normalised.split('/').includes('..')) {
+  if (normalised.split('/').includes('..') || PARENT_SEGMENT.test(normalised)) {
     throw new UnsafePathError(`report glob "${pattern}" leaves the workspace with "..": reports must be inside it`)
   }
 }
@@ -38,21 +44,73 @@ export async function findReports(config: Config, workspace: string): Promise<Re
   const root = await realpath(workspace)
   const files = new Map<string, string[]>()
   const refused: string[] = []
+  const refusedReasons: string[] = []
   for (const backend of config.backends) {
     backend.reports.forEach(assertPatternInWorkspace)
-    const matches = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false })
+    const found = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false })
+    // tinyglobby leaves symbolic links out when it does not follow them: find the ones the globs
+    // name, so a link is either read (it stays inside) or refused out loud, never silently dropped.
+    const links = await matchingLinks(backend.reports, root)
+    const matches = [...new Set([...found, ...links])]
     for (const match of matches.sort()) {
       const resolved = await realpath(path.join(root, match)).catch(() => undefined)
       if (resolved === undefined || !isInside(root, resolved)) {
-        refused.push(match)
+        if (!refused.includes(match)) {
+          refused.push(match)
+          refusedReasons.push(resolved === undefined ? 'it is a broken symbolic link' : 'it resolves outside the workspace (symbolic link)')
+        }
         continue
       }
+      if (links.includes(match) && !(await stat(resolved)).isFile()) continue
       const list = files.get(match) ?? []
       if (!list.includes(backend.name)) list.push(backend.name)
       files.set(match, list)
     }
   }
-  return { files, refused }
+  return { files, refused, refusedReasons }
+}
+
+/** Entries a directory walk for links may visit per pattern: bounded time on a huge workspace. */
+const MAX_LINK_WALK = 200_000
+
+/**
+ * Symbolic links (to files or directories) whose workspace-relative path one of the patterns
+ * matches. Never follows a link: the walk starts at the pattern's static base (only when that
+ * base really lies inside the workspace) and descends through real directories only.
+ */
+async function matchingLinks(patterns: readonly string[], root: string): Promise<string[]> {
+  const links = new Set<string>()
+  for (const raw of patterns) {
+    if (raw.startsWith('!')) continue
+    const pattern = raw.replace(/\\/g, '/').replace(/^(\.\/)+/, '')
+    const scan = picomatch.scan(pattern)
+    if (!scan.isGlob) {
+      const info = await lstat(path.join(root, pattern)).catch(() => undefined)
+      if (info?.isSymbolicLink() === true) links.add(pattern)
+      continue
+    }
+    const base = scan.base
+    const realBase = await realpath(path.join(root, base)).catch(() => undefined)
+    if (realBase === undefined || realBase !== path.join(root, base).replace(/\/+$/, '')) continue
+    const isMatch = picomatch(pattern, { dot: true })
+    const pending = [base]
+    let visited = 0
+    while (pending.length > 0 && visited < MAX_LINK_WALK) {
+      const relative = pending.pop() as string
+      const dir = await opendir(path.join(root, relative)).catch(() => undefined)
+      if (dir === undefined) continue
+      for await (const entry of dir) {
+        visited += 1
+        const child = relative === '' ? entry.name : `${relative}/${entry.name}`
+        if (entry.isSymbolicLink()) {
+          if (isMatch(child)) links.add(child)
+        } else if (entry.isDirectory()) {
+          pending.push(child)
+        }
+      }
+    }
+  }
+  return [...links]
 }
 
 export function isInside(root: string, candidate: string): boolean {
@@ -64,9 +122,10 @@ const READ_CHUNK = 1 << 20
 
 /** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
 export async function readReports(engine: CoverageEngine, reports: ReportSet, workspace: string): Promise<void> {
-  for (const match of reports.refused) {
-    engine.fileError(match, { file: match, message: `${match}: refused: it resolves outside the workspace (symbolic link)` })
-  }
+  reports.refused.forEach((match, i) => {
+    const reason = reports.refusedReasons?.[i] ?? 'it resolves outside the workspace (symbolic link)'
+    engine.fileError(match, { file: match, message: `${match}: refused: ${reason}; reports must be regular files inside the workspace` })
+  })
   for (const [file, backends] of reports.files) {
     const handle = engine.openFile(file, backends)
     try {

@@ -65,11 +65,12 @@ export interface ChildRun extends CliRun {
  * Runs `node dist/cli.js` in a child process. Peak RSS comes from GNU time (-v) when it is
  * installed, else from a preload that reads /proc/self/status VmHWM at exit.
  */
-export async function cliChild(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+export async function cliChild(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildRun> {
+  if (!existsSync(CLI_JS)) throw new Error(`${CLI_JS} is missing: run \`npm run build\` before the safety suite`)
   const useTime = existsSync('/usr/bin/time')
   const node = process.execPath
   const command = useTime ? '/usr/bin/time' : node
-  const args = useTime ? ['-f', 'DBC_PEAK_KB=%M', node, CLI_JS, ...argv] : [CLI_JS, ...argv]
+  const args = useTime ? ['-f', 'DBC_PEAK_KB=%M', node, ...nodeArgs, CLI_JS, ...argv] : [...nodeArgs, CLI_JS, ...argv]
   const started = performance.now()
   const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -123,4 +124,36 @@ export function* hugeFailureMessage(bytes: number, secret = ''): Generator<strin
   const line = `${'x'.repeat(99)}\n`
   for (let written = 0; written < bytes; written += line.length) yield line
   yield '</failure></testcase><testcase classname="c" name="t2"/></testsuite>\n'
+}
+
+/**
+ * Node's permission model, reads limited to the workspace and dist/: any read outside them
+ * (an entity's SYSTEM file, a followed link) fails with ERR_ACCESS_DENIED instead of succeeding.
+ */
+export function readOnlyInside(workspaceDir: string): string[] {
+  return ['--experimental-permission', `--allow-fs-read=${workspaceDir}`, `--allow-fs-read=${path.join(REPO_ROOT, 'dist')}`, '--no-warnings']
+}
+
+/** The JSON verdict as the CLI prints it (fields the safety tests look at). */
+export interface JsonVerdict {
+  conclusion: 'success' | 'failure'
+  title: string
+  tests: number
+  backends: Array<{ name: string; files: number; tests: number; passed: number; failed: number; errored: number; skipped: number }>
+  gaps: Array<{ test: string; backend: string; kind: string; reason: string; message?: string; file?: string; line?: number }>
+  errors: Array<{ file?: string; line?: number; column?: number; message: string }>
+}
+
+export function verdictOf(run: CliRun): JsonVerdict {
+  return JSON.parse(run.stdout) as JsonVerdict
+}
+
+/** Compact "kind backend test" strings for exact assertions. */
+export function gapsOf(verdict: JsonVerdict): string[] {
+  return verdict.gaps.map((g) => `${g.kind} ${g.backend} ${g.test}`)
+}
+
+/** Bounds stated once: generous for a loaded 2-core CI machine (about 4x what was measured). */
+export function logMeasure(label: string, run: ChildRun): void {
+  if (process.env.DBC_SAFETY_VERBOSE !== undefined) console.log(`${label}: ${run.seconds.toFixed(2)} s, peak ${run.peakMb.toFixed(0)} MB`)
 }
