@@ -124,7 +124,10 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     else if (byte >= 0xf0 && byte <= 0xf4) need = 3
     else return i
     if (need > 0 && i + need >= bytes.length) return i
-    for (let k = 1; k <= need; k++) {
+    // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
+    const second = bytes[i + 1] as number
+    if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf))) return i
+    for (let k = 2; k <= need; k++) {
       if (((bytes[i + k] as number) & 0xc0) !== 0x80) return i
     }
     i += need + 1
