@@ -16,7 +16,9 @@
 #    each make the gate (CLI and action) fail with the right gaps, read from the JSON
 #    verdict; the generated PostgreSQL password must not appear in anything the gate wrote,
 #    whether or not DATABASE_URL is in the gate's environment;
-# 5. prints PASS/FAIL per step and exits non-zero on any failure.
+# 5. runs the action with this repository's own .github/dual-backend.yml on the artifact
+#    layout of .github/workflows/ci.yml's gate job, as a merge queue (merge_group) run;
+# 6. prints PASS/FAIL per step and exits non-zero on any failure.
 #
 # The suites run with CI=true, as on a CI runner. Everything lands in .tmp/e2e/.
 # Environment: E2E_SUITES_ONLY=1 skips the gate steps (for working on the example alone).
@@ -334,6 +336,51 @@ JS
   gate inject-no-env "$OUT/ok/sqlite" "$OUT/inject/postgres" 1 failed no-env
   echo "== step 4c: fail closed: the postgres job without DATABASE_URL in CI (file fails to load) =="
   gate closed "$OUT/ok/sqlite" "$OUT/closed/postgres" 1 closed
+
+  # ---------------------------------------------------------------------------------------
+  # step 5: this repository's own gate (.github/dual-backend.yml), on the layout that
+  # .github/workflows/ci.yml's gate job gets from actions/download-artifact (pattern junit-*,
+  # path reports: one folder per artifact), in a merge queue run.
+  dogfood() { # NAME EXPECTED_RC NEEDS_JSON [with-postgres-report]
+    local name=$1 expect=$2 needs=$3 w=$OUT/dogfood/$1 rc
+    rm -rf "$w"
+    mkdir -p "$w/.github" "$w/reports/junit-sqlite" "$w/runner_temp"
+    cp .github/dual-backend.yml "$w/.github/"
+    cp "$OUT/ok/sqlite/junit.xml" "$w/reports/junit-sqlite/"
+    if [[ ${4:-} == with-postgres-report ]]; then mkdir -p "$w/reports/junit-postgres" && cp "$OUT/ok/postgres/junit.xml" "$w/reports/junit-postgres/"; fi
+    local head=1111111111111111111111111111111111111111
+    printf '{"merge_group":{"head_sha":"%s","head_ref":"refs/heads/gh-readonly-queue/main/pr-4-%s","base_sha":"%s"},"repository":{"full_name":"example/storage","name":"storage","owner":{"login":"example"}}}\n' \
+      "$head" "$head" 2222222222222222222222222222222222222222 >"$w/event.json"
+    : >"$w/github_output"
+    : >"$w/step_summary"
+    (cd "$w" && env -u DATABASE_URL -u PGPASSWORD INPUT_PUBLISH=none INPUT_CHECK-NAME="dual-backend coverage" INPUT_NEEDS="$needs" \
+      GITHUB_ACTIONS=true CI=true GITHUB_EVENT_NAME=merge_group GITHUB_EVENT_PATH="$PWD/event.json" \
+      GITHUB_SHA=3333333333333333333333333333333333333333 GITHUB_REPOSITORY=example/storage GITHUB_WORKSPACE="$PWD" \
+      GITHUB_RUN_ID=2 GITHUB_RUN_ATTEMPT=1 RUNNER_TEMP="$PWD/runner_temp" \
+      GITHUB_OUTPUT="$PWD/github_output" GITHUB_STEP_SUMMARY="$PWD/step_summary" \
+      node "$ROOT/dist/index.js") >"$w/action.stdout" 2>"$w/action.stderr"
+    rc=$?
+    if [[ $rc -eq $expect ]]; then pass "dogfood[$name]: action exit $rc as expected"
+    else fail "dogfood[$name]: action exit $rc, expected $expect"; show_tail "$w/action.stdout" 10; show_tail "$w/action.stderr" 5; fi
+    if grep -qF "Commit: $head (merge_group" "$w/action.stdout"; then pass "dogfood[$name]: the check would go on the merge queue's head commit"
+    else fail "dogfood[$name]: the merge_group head commit was not chosen"; fi
+  }
+  echo "== step 5: this repository's gate config on the CI artifact layout, in a merge queue =="
+  dogfood both 0 '{"sqlite":{"result":"success"},"postgres":{"result":"success"}}' with-postgres-report
+  dogfood postgres-job-failed 1 '{"sqlite":{"result":"success"},"postgres":{"result":"failure"}}'
+  local j
+  j=$(github_output "$OUT/dogfood/postgres-job-failed/github_output" json 2>/dev/null)
+  if [[ -n $j ]] && node -e '
+      const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+      const g = v.gaps.filter((g) => g.backend === "postgres" && g.kind === "no-report")
+      const b = v.backends.find((b) => b.name === "postgres")
+      process.exit(v.conclusion === "failure" && g.length === 1 && v.gaps.length === 1 && b && b.jobResult === "failure" ? 0 : 1)
+    ' "$j"; then
+    pass "dogfood[postgres-job-failed]: one no-report gap on postgres, naming the job's result (failure)"
+  else
+    fail "dogfood[postgres-job-failed]: expected exactly one postgres/no-report gap with jobResult failure ($j)"
+  fi
+
 
   return "$((FAILS > 0))"
 }
