@@ -285,7 +285,7 @@ JS
     t0=$(now_ms)
     env "${strip[@]}" INPUT_CONFIG="$CFG" \
       INPUT_BACKENDS="$(printf 'sqlite: %s\npostgres: %s' "$sq" "$pg")" \
-      INPUT_CHECK-NAME="storage coverage gate" INPUT_PUBLISH=none INPUT_TOKEN= INPUT_MAX-ANNOTATIONS=50 \
+      INPUT_CHECK-NAME="dual-backend coverage" INPUT_PUBLISH=none INPUT_TOKEN= INPUT_MAX-ANNOTATIONS=50 \
       INPUT_NEEDS='{"sqlite":{"result":"success","outputs":{}},"postgres":{"result":"success","outputs":{}}}' \
       GITHUB_ACTIONS=true CI=true \
       GITHUB_OUTPUT="$ROOT/$d/github_output" GITHUB_STEP_SUMMARY="$ROOT/$d/step_summary" \
