@@ -52,6 +52,8 @@ export interface ProfileOptions {
   rateLimitVariant?: RateLimitVariant
   /** Statuses cycled through by `server-error`. Default [502, 503, 500]. */
   serverErrorStatuses?: Array<500 | 502 | 503 | 504>
+  /** `retry-after` (seconds) sent with secondary rate limits. Default 1. */
+  retryAfterSeconds?: number
 }
 
 export interface EmulatorOptions extends ProfileOptions {
@@ -104,6 +106,8 @@ export interface RecordedRequest {
   body: unknown
   rawBody: string
   status: number
+  /** When the request arrived (Date.now()), to measure waits between retries. */
+  at: number
   /** True for requests served by the blob-storage listener (artifact bytes). */
   blob: boolean
   /** Why the request was refused, if it was (also for simulated failures). */
@@ -302,6 +306,7 @@ class Emulator implements GitHubEmulator {
       body: parseMaybeJson(rawBody),
       rawBody,
       status: 0,
+      at: Date.now(),
       blob
     }
     this.requests.push(record)
@@ -360,7 +365,7 @@ class Emulator implements GitHubEmulator {
       const statuses = this.profileOptions.serverErrorStatuses ?? [502, 503, 500]
       throw serverError(statuses[attempt % statuses.length] ?? 502)
     }
-    throw rateLimitError(this.profileOptions.rateLimitVariant ?? 'secondary-403')
+    throw rateLimitError(this.profileOptions.rateLimitVariant ?? 'secondary-403', this.profileOptions.retryAfterSeconds ?? 1)
   }
 
   private matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
@@ -840,7 +845,7 @@ function serverError(status: number): Rejection {
   return new Rejection(status, { message: messages[status] ?? 'Server Error' }, 'server-error')
 }
 
-function rateLimitError(variant: RateLimitVariant): Rejection {
+function rateLimitError(variant: RateLimitVariant, retryAfterSeconds: number): Rejection {
   const docsBase = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'
   if (variant === 'primary') {
     const reset = Math.floor(Date.now() / 1000) + 1
@@ -864,7 +869,7 @@ function rateLimitError(variant: RateLimitVariant): Rejection {
       documentation_url: `${docsBase}#about-secondary-rate-limits`,
       status: String(status)
     },
-    { 'retry-after': '1' }
+    { 'retry-after': String(retryAfterSeconds) }
   )
 }
 
