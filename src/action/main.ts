@@ -147,6 +147,7 @@ function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
     token,
     baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     log: (message) => core.warning(message),
+    info: (message) => core.info(message),
     retryBaseMs: Number.isFinite(retryBase) && retryBase > 0 ? retryBase : undefined
   })
 }
@@ -154,7 +155,10 @@ function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
 function describeFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof UnsafePathError) return error.message
   const api = describeApiError(error)
-  if (api.status !== undefined) return `GitHub API error ${api.status} while reading artifacts: ${api.message}`
+  if (api.status !== undefined) {
+    const tries = api.attempts === undefined ? '' : ` after ${api.attempts} ${api.attempts === 1 ? 'attempt' : 'attempts'}`
+    return `GitHub API error while reading the triggering run's artifacts: ${api.status} "${api.message}"${tries}`
+  }
   return `internal error: ${error instanceof Error ? error.message : String(error)}`
 }
 
@@ -177,23 +181,32 @@ function failureVerdict(config: Config | undefined, message: string): Verdict {
 }
 
 function publishFailureMessage(error: unknown, mode: string, eventName: string, payload: Record<string, unknown>): string {
-  const { status, message } = describeApiError(error)
+  const { status, message, attempts } = describeApiError(error)
   const permission = mode === 'status' ? 'statuses: write' : 'checks: write'
+  const what = mode === 'status' ? 'commit status' : 'check run'
+  const where = 'The verdict is in the job summary and the outputs of this step.'
   if (status === 403 && /not accessible by integration/i.test(message)) {
     if (isForkPullRequest(eventName, payload)) {
       return (
-        `Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". ` +
-        'Pull requests from forks get a read-only token, so no workflow they trigger can post checks. ' +
-        'Use the workflow_run mode: the pull_request workflow uploads the JUnit reports as artifacts, and a second workflow ' +
-        '(on: workflow_run) runs this action, which downloads them and posts the check on the pull request head. ' +
-        'See "Fork pull requests" in the README. The verdict is in the job summary.'
+        `Could not post the ${what}: GitHub answered 403 "${message}". ` +
+        `This pull request comes from a fork, and GitHub gives such runs a read-only token: it cannot get \`${permission}\`, ` +
+        'whatever the workflow asks for. Use the workflow_run recipe: the pull_request workflow only runs the tests and uploads ' +
+        'the JUnit reports as artifacts; a second workflow (on: workflow_run, with `checks: write` and `actions: read`) runs this ' +
+        'action, which downloads the artifacts and posts the check on the pull request head. ' +
+        `See "Fork pull requests" in the README. ${where}`
       )
     }
-    return `Could not post the ${mode === 'status' ? 'commit status' : 'check run'}: GitHub answered 403 "${message}". The token lacks the \`${permission}\` permission: add \`permissions: { ${permission} }\` to the job (and \`actions: read\` for the workflow_run mode).`
+    return (
+      `Could not post the ${what}: GitHub answered 403 "${message}". The token lacks the \`${permission}\` permission: ` +
+      `add \`permissions: { ${permission} }\` to the job (and \`actions: read\` for the workflow_run mode). ${where}`
+    )
   }
-  if (status === 401) return `Could not post the result: GitHub answered 401 "${message}": the token is missing or invalid.`
-  if (status !== undefined) return `Could not post the result: GitHub answered ${status} "${message}" (after retries).`
-  return `Could not post the result: ${message}`
+  if (status === 401) return `Could not post the ${what}: GitHub answered 401 "${message}": the token is missing or invalid. ${where}`
+  if (status !== undefined) {
+    const tries = attempts === undefined ? '' : ` after ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`
+    return `Could not post the ${what}: the GitHub API failed: ${status} "${message}"${tries}. ${where}`
+  }
+  return `Could not post the ${what}: ${message}. ${where}`
 }
 
 async function writeJobSummary(verdict: Verdict, links: LinkContext, checkName: string, problem: string | undefined): Promise<void> {

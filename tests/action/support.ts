@@ -155,3 +155,23 @@ export function assertHtmlBalanced(markdown: string): void {
     expect(close, `<${tag}> balanced`).toBe(open)
   }
 }
+
+/** A Node stack frame ("    at fn (file.js:1:2)") or a bare "Error: ..." dump in the log. */
+const STACK_FRAME = /^\s+at\s+(?:\S+\s+\()?(?:file:\/\/|node:|\/|[A-Za-z]:\\)\S*:\d+:\d+\)?$/m
+
+/** The step's whole output (stdout and stderr) carries no stack trace. */
+export function assertNoStackTrace(result: ActionResult): void {
+  expect(result.stdout, 'stack frame in stdout').not.toMatch(STACK_FRAME)
+  expect(result.stderr, 'stack frame in stderr').not.toMatch(STACK_FRAME)
+  expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/\b(?:RequestError|HttpError)\b/)
+}
+
+/** The messages of `::error::` commands (what fails the step on the runner). */
+export function errorMessages(result: ActionResult): string[] {
+  return result.log.filter((l) => l.command === 'error').map((l) => l.message)
+}
+
+/** The `Commit: <sha> (<why>)` line the action logs. */
+export function commitLine(result: ActionResult): string | undefined {
+  return result.log.find((l) => l.command === 'info' && l.message.startsWith('Commit: '))?.message
+}
