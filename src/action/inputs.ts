@@ -5,6 +5,15 @@ import { parseBackendLines } from '../io/config-file.js'
 
 export type PublishMode = 'check-run' | 'status' | 'none'
 
+/** A full commit SHA (SHA-1; 64 hex digits for SHA-256 repositories). GitHub answers 422 to anything else. */
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i
+
+function shaInput(): { sha: string | undefined; rejected: boolean } {
+  const sha = core.getInput('sha') || undefined
+  if (sha === undefined || FULL_SHA.test(sha)) return { sha, rejected: false }
+  return { sha: undefined, rejected: true }
+}
+
 export interface ActionInputs {
   config: string | undefined
   backends: Map<string, string[]>
@@ -21,6 +30,10 @@ export function readInputs(): ActionInputs {
   const publish = core.getInput('publish') || 'check-run'
   if (publish !== 'check-run' && publish !== 'status' && publish !== 'none') {
     throw new ConfigError(`input publish: must be check-run, status or none (got "${publish}")`)
+  }
+  if (shaInput().rejected) {
+    const text = core.getInput('sha')
+    throw new ConfigError(`input sha: must be a full 40-character commit SHA (got "${text.length > 80 ? `${text.slice(0, 80)}…` : text}")`)
   }
   const maxText = core.getInput('max-annotations') || '50'
   const maxAnnotations = Number(maxText)
@@ -42,13 +55,18 @@ export function readInputs(): ActionInputs {
 /** What publishing needs, read without validation errors: used when readInputs() threw, so a bad
  * input still ends in a failure check run (with the configured token, name and commit) rather than
  * in a step that fails without posting anything. */
-export function publishingInputs(): Pick<ActionInputs, 'checkName' | 'token' | 'sha' | 'publish' | 'maxAnnotations'> {
+export function publishingInputs(): Pick<ActionInputs, 'checkName' | 'token' | 'sha' | 'publish' | 'maxAnnotations'> & {
+  /** The sha input was set but is not a full SHA: ignored here, so the failure lands on the event's commit. */
+  shaRejected: boolean
+} {
   const publish = core.getInput('publish')
+  const sha = shaInput()
   const maxAnnotations = Number(core.getInput('max-annotations') || '50')
   return {
     checkName: core.getInput('check-name') || 'dual-backend coverage',
     token: core.getInput('token'),
-    sha: core.getInput('sha') || undefined,
+    sha: sha.sha,
+    shaRejected: sha.rejected,
     publish: publish === 'status' || publish === 'none' ? publish : 'check-run',
     maxAnnotations: Number.isInteger(maxAnnotations) && maxAnnotations >= 0 ? maxAnnotations : 50
   }

@@ -51,7 +51,7 @@ export async function run(): Promise<void> {
   }
 
   const choice = chooseSha(context.eventName, payload, context.sha, publishing.sha)
-  core.info(`Commit: ${choice.sha} (${choice.why})`)
+  core.info(`Commit: ${choice.sha} (${choice.why}${publishing.shaRejected ? '; the sha input is not a full commit SHA' : ''})`)
   core.info(redact(verdict.title))
   for (const gap of verdict.gaps.slice(0, 200)) core.info(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
   for (const error of verdict.errors) core.error(redact(error.message))
