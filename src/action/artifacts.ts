@@ -12,17 +12,37 @@ import type { BackendConfig } from '../core/config.js'
 import { compilePattern } from '../core/patterns.js'
 import type { GitHubClient } from './github.js'
 
-export const ARTIFACT_LIMITS = {
-  /** Bytes of one downloaded zip. */
-  zipBytes: 1024 * 1024 * 1024,
+export interface ArtifactLimits {
+  /** Bytes of one downloaded zip (checked on the listed size, the declared length and the stream). */
+  zipBytes: number
   /** Bytes written when one artifact is unpacked (zip bombs lie about sizes: we count). */
+  unpackedBytes: number
+  entries: number
+}
+
+export const ARTIFACT_LIMITS: Readonly<ArtifactLimits> = {
+  zipBytes: 1024 * 1024 * 1024,
   unpackedBytes: 2 * 1024 * 1024 * 1024,
   entries: 20_000
+}
+
+/** The limits, lowered (never raised) by DUAL_BACKEND_COVERAGE_ARTIFACT_{ZIP_BYTES,UNPACKED_BYTES,ENTRIES}. */
+export function artifactLimits(env: NodeJS.ProcessEnv): ArtifactLimits {
+  const lower = (name: string, fallback: number): number => {
+    const value = Number(env[`DUAL_BACKEND_COVERAGE_ARTIFACT_${name}`])
+    return Number.isInteger(value) && value > 0 ? Math.min(value, fallback) : fallback
+  }
+  return {
+    zipBytes: lower('ZIP_BYTES', ARTIFACT_LIMITS.zipBytes),
+    unpackedBytes: lower('UNPACKED_BYTES', ARTIFACT_LIMITS.unpackedBytes),
+    entries: lower('ENTRIES', ARTIFACT_LIMITS.entries)
+  }
 }
 
 export interface ArtifactInfo {
   id: number
   name: string
+  size_in_bytes?: number
   created_at: string | null
   expired: boolean
 }
@@ -34,6 +54,8 @@ export interface FetchedArtifacts {
   problems: string[]
   /** Artifact names per backend, for the log. */
   used: Map<string, string[]>
+  /** Backends no artifact was mapped to, with the patterns that were tried. */
+  unmatched: Map<string, string[]>
 }
 
 export class UnsafeArchiveError extends Error {
@@ -64,13 +86,19 @@ export function backendsForArtifact(name: string, backends: BackendConfig[]): st
     .map((backend) => backend.name)
 }
 
+/** The artifact name patterns of a backend, as written (for messages). */
+export function artifactPatterns(backend: BackendConfig): string[] {
+  return backend.artifacts.length > 0 ? backend.artifacts.map((m) => m.source) : [`*${backend.name}*`]
+}
+
 export async function fetchRunArtifacts(
   client: GitHubClient,
   repo: { owner: string; repo: string },
   runId: number,
   backends: BackendConfig[],
   root: string,
-  log: (message: string) => void
+  log: (message: string) => void,
+  limits: ArtifactLimits = ARTIFACT_LIMITS
 ): Promise<FetchedArtifacts> {
   const listed = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, { ...repo, run_id: runId, per_page: 100 })
   const artifacts = newestByName(listed as ArtifactInfo[])
@@ -82,23 +110,33 @@ export async function fetchRunArtifacts(
   for (const artifact of artifacts) {
     const targets = backendsForArtifact(artifact.name, backends)
     if (targets.length === 0) continue
+    for (const backend of targets) used.set(backend, [...(used.get(backend) ?? []), artifact.name])
+    if ((artifact.size_in_bytes ?? 0) > limits.zipBytes) {
+      problems.push(`artifact "${artifact.name}": refused: it is ${artifact.size_in_bytes} bytes, over the ${limits.zipBytes}-byte limit for one artifact; nothing from it was used`)
+      continue
+    }
     const zipPath = path.join(root, '.zips', `${artifact.id}.zip`)
+    const written: string[] = []
     try {
       await mkdir(path.dirname(zipPath), { recursive: true })
-      await downloadArtifact(client, repo, artifact.id, zipPath)
+      await downloadArtifact(client, repo, artifact.id, zipPath, limits)
       for (const backend of targets) {
         const folder = path.join(root, backend, safeFolderName(artifact.name))
-        const refused = await extractZip(zipPath, folder)
-        for (const entry of refused) problems.push(`artifact "${artifact.name}": refused entry "${entry}": it would land outside the target folder or is a link`)
-        used.set(backend, [...(used.get(backend) ?? []), artifact.name])
+        written.push(folder)
+        await extractZip(zipPath, folder, limits)
       }
     } catch (error) {
-      problems.push(`artifact "${artifact.name}": ${(error as Error).message}`)
+      // A refused artifact is dropped whole: none of its files is read, even those unpacked before the bad entry.
+      for (const folder of written) await rm(folder, { recursive: true, force: true })
+      const reason = error instanceof UnsafeArchiveError ? `refused: ${error.message}` : (error as Error).message
+      problems.push(`artifact "${artifact.name}": ${reason}; nothing from it was used`)
     } finally {
       await rm(zipPath, { force: true })
     }
   }
-  return { folders, problems, used }
+  const unmatched = new Map<string, string[]>()
+  for (const backend of backends) if (!used.has(backend.name)) unmatched.set(backend.name, artifactPatterns(backend))
+  return { folders, problems, used, unmatched }
 }
 
 function safeFolderName(name: string): string {
@@ -106,7 +144,13 @@ function safeFolderName(name: string): string {
   return cleaned.length > 0 ? cleaned.slice(0, 100) : 'artifact'
 }
 
-async function downloadArtifact(client: GitHubClient, repo: { owner: string; repo: string }, id: number, file: string): Promise<void> {
+async function downloadArtifact(
+  client: GitHubClient,
+  repo: { owner: string; repo: string },
+  id: number,
+  file: string,
+  limits: ArtifactLimits
+): Promise<void> {
   // GitHub answers 302 to a short-lived blob URL. Follow it ourselves so the token is not sent there.
   const response = await client.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
     ...repo,
@@ -119,8 +163,11 @@ async function downloadArtifact(client: GitHubClient, repo: { owner: string; rep
   const blob = await fetch(location, { redirect: 'follow' })
   if (!blob.ok || blob.body === null) throw new Error(`the download failed with HTTP ${blob.status}`)
   const declared = Number(blob.headers.get('content-length') ?? '0')
-  if (declared > ARTIFACT_LIMITS.zipBytes) throw new Error(`the zip is ${declared} bytes, over the ${ARTIFACT_LIMITS.zipBytes}-byte limit`)
-  await pipeline(Readable.fromWeb(blob.body as WebReadableStream<Uint8Array>), byteLimit(ARTIFACT_LIMITS.zipBytes, 'the zip'), createWriteStream(file))
+  if (declared > limits.zipBytes) {
+    await blob.body.cancel()
+    throw new UnsafeArchiveError(`the zip is ${declared} bytes, over the ${limits.zipBytes}-byte limit`)
+  }
+  await pipeline(Readable.fromWeb(blob.body as WebReadableStream<Uint8Array>), byteLimit(limits.zipBytes, 'the zip'), createWriteStream(file))
 }
 
 function byteLimit(limit: number, what: string): Transform {
@@ -128,7 +175,7 @@ function byteLimit(limit: number, what: string): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length
-      if (seen > limit) done(new Error(`${what} is over the ${limit}-byte limit`))
+      if (seen > limit) done(new UnsafeArchiveError(`${what} is over the ${limit}-byte limit`))
       else done(null, chunk)
     }
   })
@@ -147,30 +194,35 @@ export function safeEntryPath(target: string, entryName: string): string | undef
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 
-/** Unpacks regular files; returns the names of refused entries. Throws on limits. */
-export async function extractZip(zipFile: string, target: string): Promise<string[]> {
+/** yauzl's own checks on entry names (decodeStrings), reworded as refusals. */
+const YAUZL_NAME_ERROR = /^(?:absolute path|invalid relative path|invalid characters in fileName): ([\s\S]*)$/
+
+/** Unpacks regular files and folders. Throws UnsafeArchiveError on the first entry that would land
+ * outside `target` (zip-slip), on a link, and on the limits; the caller drops the whole artifact. */
+export async function extractZip(zipFile: string, target: string, limits: ArtifactLimits = ARTIFACT_LIMITS): Promise<void> {
   await mkdir(target, { recursive: true })
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(zipFile, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false }, (error, file) =>
       error ? reject(error) : resolve(file)
     )
   )
-  const refused: string[] = []
+  const outside = (name: string) => new UnsafeArchiveError(`entry "${name}" would be written outside the extraction folder (zip-slip)`)
   let entries = 0
   let written = 0
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on('error', reject)
+      zip.on('error', (error: Error) => {
+        const name = YAUZL_NAME_ERROR.exec(error.message)?.[1]
+        reject(name === undefined ? new Error(`not a readable zip: ${error.message}`) : outside(name))
+      })
       zip.on('end', () => resolve())
       zip.on('entry', (entry: yauzl.Entry) => {
         entries += 1
-        if (entries > ARTIFACT_LIMITS.entries) return reject(new UnsafeArchiveError(`more than ${ARTIFACT_LIMITS.entries} entries`))
+        if (entries > limits.entries) return reject(new UnsafeArchiveError(`more than ${limits.entries} entries`))
         const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
         const destination = safeEntryPath(target, entry.fileName)
-        if (destination === undefined || mode === S_IFLNK) {
-          refused.push(entry.fileName)
-          return zip.readEntry()
-        }
+        if (destination === undefined) return reject(outside(entry.fileName))
+        if (mode === S_IFLNK) return reject(new UnsafeArchiveError(`entry "${entry.fileName}" is a symbolic link`))
         if (entry.fileName.endsWith('/')) {
           mkdir(destination, { recursive: true }).then(() => zip.readEntry(), reject)
           return
@@ -180,13 +232,17 @@ export async function extractZip(zipFile: string, target: string): Promise<strin
           const counter = new Transform({
             transform(chunk: Buffer, _encoding, done) {
               written += chunk.length
-              if (written > ARTIFACT_LIMITS.unpackedBytes) done(new UnsafeArchiveError(`unpacks to more than ${ARTIFACT_LIMITS.unpackedBytes} bytes`))
+              if (written > limits.unpackedBytes) done(new UnsafeArchiveError(`it unpacks to more than ${limits.unpackedBytes} bytes`))
               else done(null, chunk)
             }
           })
           mkdir(path.dirname(destination), { recursive: true })
             .then(() => pipeline(stream, counter, createWriteStream(destination, { flags: 'wx' })))
-            .then(() => zip.readEntry(), reject)
+            .then(
+              () => zip.readEntry(),
+              (error: NodeJS.ErrnoException) =>
+                reject(error.code === 'EEXIST' ? new UnsafeArchiveError(`entry "${entry.fileName}" appears more than once`) : error)
+            )
         })
       })
       zip.readEntry()
@@ -194,5 +250,4 @@ export async function extractZip(zipFile: string, target: string): Promise<strin
   } finally {
     zip.close()
   }
-  return refused
 }

@@ -15,7 +15,7 @@ import { evaluateWorkspace, redactorFor } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
 import { renderJson } from '../render/json.js'
 import { JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
-import { fetchRunArtifacts } from './artifacts.js'
+import { artifactLimits, fetchRunArtifacts } from './artifacts.js'
 import { chooseSha, isForkPullRequest, workflowRunId } from './event.js'
 import { createClient, describeApiError, type GitHubClient } from './github.js'
 import { type ActionInputs, jobResultsByBackend, publishingInputs, readInputs } from './inputs.js'
@@ -121,13 +121,26 @@ async function evaluate(
   // Fork pull requests: the reports come from the triggering run's artifacts.
   const client = githubClient(inputs.token, env)
   const root = await mkdtemp(path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'dual-backend-artifacts-'))
-  const fetched = await fetchRunArtifacts(client, github.context.repo, runId, config.backends, root, core.info)
+  const fetched = await fetchRunArtifacts(client, github.context.repo, runId, config.backends, root, core.info, artifactLimits(env))
   for (const [backend, names] of fetched.used) core.info(`${backend}: artifacts ${names.join(', ')}`)
+  for (const [backend, patterns] of fetched.unmatched) core.info(`${backend}: no artifact matched ${patterns.join(', ')}`)
   const fromArtifacts: Config = {
     ...config,
     backends: config.backends.map((b) => ({ ...b, reports: [`${fetched.folders.get(b.name) ?? b.name}/**/*.xml`] }))
   }
-  const verdict = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets })
+  const evaluated = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets })
+  // "No report file matched sqlite/**/*.xml" names a temporary folder: say which artifacts were looked for.
+  const gaps = evaluated.gaps.map((gap) => {
+    if (gap.kind !== 'no-report') return gap
+    const patterns = fetched.unmatched.get(gap.backend)
+    const names = fetched.used.get(gap.backend) ?? []
+    const reason =
+      patterns !== undefined
+        ? `no artifact of run ${runId} matched ${patterns.join(', ')}`
+        : `no report file (*.xml) in artifact${names.length === 1 ? '' : 's'} ${names.join(', ')} of run ${runId}`
+    return { ...gap, reason: gap.reason.replace(/^no report file matched [^;]*/, reason) }
+  })
+  const verdict: Verdict = { ...evaluated, gaps }
   if (fetched.problems.length === 0) return verdict
   const errors = [...verdict.errors, ...fetched.problems.map((message) => ({ message }))]
   const merged: Verdict = { ...verdict, errors, conclusion: 'failure' }
