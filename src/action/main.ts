@@ -36,16 +36,21 @@ export async function run(): Promise<void> {
   // configured token, name and commit, and the token must be masked before anything is logged.
   const publishing = publishingInputs()
   if (publishing.token.length > 0) core.setSecret(publishing.token)
-  const tokenSecrets = publishing.token.length > 0 ? [publishing.token] : []
+  // The token and the default redact-env values are always redacted: a config that lists its own
+  // redact-env adds to them, it never unmasks DATABASE_URL.
+  const alwaysSecrets = [
+    ...(publishing.token.length > 0 ? [publishing.token] : []),
+    ...DEFAULT_REDACT_ENV.map((name) => env[name] ?? '').filter((value) => value.length > 0)
+  ]
   for (const name of DEFAULT_REDACT_ENV) maskEnv(env[name])
-  let redact = createRedactor([...DEFAULT_REDACT_ENV.map((name) => env[name] ?? ''), ...tokenSecrets])
+  let redact = createRedactor(alwaysSecrets)
 
   try {
     inputs = readInputs()
     config = loadConfig({ path: inputs.config, backends: inputs.backends })
     for (const name of config.redactEnv) maskEnv(env[name])
-    redact = redactorFor(config, env, tokenSecrets)
-    verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env)
+    redact = redactorFor(config, env, alwaysSecrets)
+    verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets)
   } catch (error) {
     verdict = failureVerdict(config, redact(describeFailure(error)))
   }
@@ -110,10 +115,10 @@ async function evaluate(
   workspace: string,
   eventName: string,
   payload: Record<string, unknown>,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  secrets: string[]
 ): Promise<Verdict> {
   const jobResults = jobResultsByBackend(inputs.needs, config.backends.map((b) => b.name))
-  const secrets = inputs.token.length > 0 ? [inputs.token] : []
   const runId = workflowRunId(payload)
   if (eventName !== 'workflow_run' || runId === undefined) {
     return evaluateWorkspace({ config, workspace, env, jobResults, secrets })
@@ -148,9 +153,26 @@ async function evaluate(
   return merged
 }
 
-/** Masks an environment value in the runner's log (values shorter than 4 characters are not secrets). */
+/** Masks an environment value in the runner's log, and the password inside it when it is a URL
+ * (values shorter than 4 characters are not secrets). */
 function maskEnv(value: string | undefined): void {
-  if (value !== undefined && value.trim().length >= 4) core.setSecret(value)
+  if (value === undefined || value.trim().length < 4) return
+  core.setSecret(value)
+  let password = ''
+  try {
+    password = new URL(value.trim()).password
+  } catch {
+    return
+  }
+  for (const part of new Set([password, safeDecode(password)])) if (part.length >= 4) core.setSecret(part)
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {

@@ -1,0 +1,96 @@
+// Nothing secret leaves: a database password planted in report text and in the environment never
+// reaches GitHub (any request body), the job summary, the outputs, the JSON verdict or the log.
+import { readFileSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { pullRequestEvent } from '../helpers/events.js'
+import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
+import { allRequestText, BASE_TESTS, type Case, readJson, reports, runGate, TOKEN } from './support.js'
+
+let emulator: GitHubEmulator | undefined
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+})
+
+/** In a variable listed under redact-env in the config. */
+const PASSWORD = 'S3cretPassw0rd'
+/** In DATABASE_URL, a default redact-env variable that the config's list leaves out. */
+const DEFAULT_ENV_PASSWORD = 'An0therDbSecret'
+const STORAGE_DSN = `postgres://app:${PASSWORD}@db/app`
+const DATABASE_URL = `postgresql://ci:${DEFAULT_ENV_PASSWORD}@localhost:5432/storage`
+
+function postgresCases(): Case[] {
+  return BASE_TESTS.map((name): Case => {
+    switch (name) {
+      case 'update_row':
+        // In the failure message (URL form) and the body (bare, and after "password was").
+        return {
+          name,
+          status: 'failed',
+          message: `could not connect to ${STORAGE_DSN}: password authentication failed`,
+          body: `Traceback (most recent call last):\n  connect("${STORAGE_DSN}")\nthe password was ${PASSWORD} and the pool said ${DEFAULT_ENV_PASSWORD}\nAssertionError`
+        }
+      case 'json_column':
+        // In system-out, on the line the skip marker turns into the gap's message.
+        return { name, output: `connecting\nSkipping postgres storage conformance: login app/${PASSWORD} refused (${DEFAULT_ENV_PASSWORD})\n` }
+      case 'connection_pool':
+        // Bare, in an error message.
+        return { name, status: 'errored', message: `pool exhausted for app with ${PASSWORD}`, body: `DATABASE_URL=${DATABASE_URL}` }
+      default:
+        return { name }
+    }
+  })
+}
+
+describe('secrets in reports and in the environment', () => {
+  it('the passwords are absent from every request, the summary, GITHUB_OUTPUT, the JSON verdict and the log', async () => {
+    emulator = await startGitHubEmulator()
+    const result = await runGate({
+      emulator,
+      event: pullRequestEvent(),
+      files: { ...reports(BASE_TESTS.map((name) => ({ name })), postgresCases()), '.github/dual-backend.yml': 'redact-env: [STORAGE_DSN]\n' },
+      env: { STORAGE_DSN, DATABASE_URL }
+    })
+
+    expect(result.exitCode).toBe(1)
+    expect(emulator.violations).toEqual([])
+    expect(emulator.checkRuns).toHaveLength(1)
+    const run = emulator.checkRuns[0]!
+
+    // The planted text did reach every output (so the checks below are not vacuous), masked.
+    const json = readJson(result)
+    const gap = (name: string) => json.gaps.find((g) => g.test.endsWith(name))
+    // The configured value is masked whole (longest first), then its password wherever it stands alone.
+    expect(gap('update_row')?.message).toContain('could not connect to ***: password authentication failed')
+    expect(gap('update_row')?.message).toContain('the password was *** and the pool said ***')
+    expect(gap('json_column')).toMatchObject({ kind: 'skipped', message: 'Skipping postgres storage conformance: login app/*** refused (***)' })
+    expect(gap('connection_pool')?.message).toContain('pool exhausted for app with ***')
+    // In <pre> the mask is written with entities (&#42; is "*").
+    expect(run.output.text).toContain('could not connect to &#42;&#42;&#42;: password authentication failed')
+    expect(run.annotations.map((a) => a.message).join('\n')).toContain('login app/*** refused')
+    expect(result.summary).toContain('login app/&#42;&#42;&#42; refused')
+
+    const jsonText = readFileSync(result.outputs.json!, 'utf8')
+    const outputFile = readFileSync(result.env.GITHUB_OUTPUT!, 'utf8')
+    const places: Record<string, string> = {
+      'request bodies': allRequestText(emulator),
+      'check run as stored': JSON.stringify(emulator.checkRuns),
+      GITHUB_STEP_SUMMARY: result.summary,
+      GITHUB_OUTPUT: outputFile,
+      'JSON verdict': jsonText,
+      stderr: result.stderr,
+      // `::add-mask::` commands are consumed by the runner and never printed: they are how the
+      // values stay masked in the rest of the job. Every other stdout line is checked.
+      stdout: result.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
+    }
+    for (const secret of [PASSWORD, DEFAULT_ENV_PASSWORD, STORAGE_DSN, DATABASE_URL, TOKEN]) {
+      for (const [where, text] of Object.entries(places)) expect(text.includes(secret), `${secret} in ${where}`).toBe(false)
+    }
+    // What the runner is asked to mask for the rest of the job: the values and the passwords inside them.
+    const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length))
+    expect(masks).toEqual(expect.arrayContaining([TOKEN, STORAGE_DSN, PASSWORD, DATABASE_URL, DEFAULT_ENV_PASSWORD]))
+  })
+})
