@@ -34,11 +34,28 @@ export interface CliRun {
   stderr: string
 }
 
+let emptyConfig: string | undefined
+
+/**
+ * A config file with no settings (defaults; backends come from --backend). The CLI looks for its
+ * default .github/dual-backend.yml relative to the process, not io.cwd, so in-process runs from
+ * the repository root would otherwise pick up the repository's own dogfood config.
+ */
+async function defaultsConfig(): Promise<string> {
+  if (emptyConfig === undefined) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dbc-safety-config-'))
+    emptyConfig = path.join(dir, 'defaults.yml')
+    await writeFile(emptyConfig, '# no settings: every default applies\n{}\n')
+  }
+  return emptyConfig
+}
+
 /** runCli in-process with the workspace as cwd (globs and reading are relative to io.cwd). */
 export async function cli(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
-  const code = await runCli(argv, {
+  const args = argv.includes('--config') ? argv : ['--config', await defaultsConfig(), ...argv]
+  const code = await runCli(args, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     isTty: false,
@@ -104,10 +121,11 @@ export async function writeStreamed(file: string, parts: Iterable<string>): Prom
   return bytes
 }
 
-/** `count` passing testcases in one suite, about 100 bytes each. */
-export function* manyTestcases(count: number, failEvery = 0): Generator<string> {
+/** `count` passing testcases in one suite, about 100 bytes each; `omit(i)` leaves testcase i out. */
+export function* manyTestcases(count: number, failEvery = 0, omit?: (index: number) => boolean): Generator<string> {
   yield '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="huge">\n<testsuite name="storage" tests="' + count + '">\n'
   for (let i = 0; i < count; i++) {
+    if (omit?.(i) === true) continue
     if (failEvery > 0 && i % failEvery === failEvery - 1) {
       yield `  <testcase classname="storage.test_rows" name="test_row_${i}[case-${i % 97}]" time="0.001"><failure message="boom &amp; &lt;bad&gt;">line 1\nline 2</failure></testcase>\n`
     } else {
@@ -156,4 +174,28 @@ export function gapsOf(verdict: JsonVerdict): string[] {
 /** Bounds stated once: generous for a loaded 2-core CI machine (about 4x what was measured). */
 export function logMeasure(label: string, run: ChildRun): void {
   if (process.env.DBC_SAFETY_VERBOSE !== undefined) console.log(`${label}: ${run.seconds.toFixed(2)} s, peak ${run.peakMb.toFixed(0)} MB`)
+}
+
+/**
+ * About `bytes` of report: `cases` testcases, each with a big <system-out> of log lines; the last
+ * testcase fails with `lastMessage` (so the verdict proves the file was read to its end).
+ */
+export function* bigOutputReport(bytes: number, cases: number, lastMessage: string): Generator<string> {
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="storage">\n'
+  const line = `2026-01-15 12:00:00 DEBUG storage: ${'y'.repeat(62)}\n`
+  const linesPerCase = Math.max(1, Math.round(bytes / cases / line.length))
+  const block = line.repeat(Math.min(linesPerCase, 1000))
+  for (let i = 0; i < cases; i++) {
+    yield `<testcase classname="storage.test_rows" name="test_${i}" time="0.01"><system-out>`
+    for (let written = 0; written < linesPerCase; written += 1000) yield written + 1000 <= linesPerCase ? block : line.repeat(linesPerCase - written)
+    yield i === cases - 1 ? `</system-out><failure message="last one">${lastMessage}</failure></testcase>\n` : '</system-out></testcase>\n'
+  }
+  yield '</testsuite></testsuites>\n'
+}
+
+/** The same testcase names as bigOutputReport, all passing, without output (a few hundred KB). */
+export function* namesOnly(cases: number): Generator<string> {
+  yield '<testsuites><testsuite name="storage">\n'
+  for (let i = 0; i < cases; i++) yield `<testcase classname="storage.test_rows" name="test_${i}"/>\n`
+  yield '</testsuite></testsuites>\n'
 }

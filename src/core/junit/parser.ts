@@ -70,6 +70,18 @@ const SAXES_COMMENT = 17
 const SAXES_CDATA = 20
 /** Text a capture may hold inside saxes before we take it out (keeps one huge text node bounded). */
 const DRAIN_CHARS = 1 << 16
+/** saxes 6 states from <!DOCTYPE up to the end of its internal subset. */
+const SAXES_DOCTYPE_FIRST = 2
+const SAXES_DOCTYPE_LAST = 12
+/**
+ * Markup saxes must hold whole (an attribute value, a name, a processing instruction): past this
+ * many characters the report is refused, so a 1 GB attribute costs one read chunk, not gigabytes.
+ * Real names and message attributes stay far below it.
+ */
+export const MAX_MARKUP_CHARS = 8 * 1024 * 1024
+/** Attributes on one element (each is held until the tag closes). */
+export const MAX_ATTRIBUTES = 10_000
+const DOCTYPE_REFUSED = 'a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)'
 
 /** Thrown from inside saxes when a document's root element closes, to start the next document. */
 class DocumentEnd {}
@@ -194,7 +206,7 @@ export class JUnitStreamParser {
     this.documentEnd = 0
     const sax = new SaxesParser({ xmlns: false, position: true, fileName: this.fileName })
     sax.on('doctype', () => {
-      throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)')
+      throw this.failAt(DOCTYPE_REFUSED)
     })
     sax.on('opentag', (tag) => this.openTag(tag))
     sax.on('closetag', (tag) => this.closeTag(tag))
@@ -296,15 +308,36 @@ export class JUnitStreamParser {
    * never touched (names must stay exact); one over V8's string limit ends in a clear error.
    */
   private drain(): void {
-    const sax = this.sax as unknown as { text: unknown; state: unknown }
-    if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS) return
-    const content = sax.state === SAXES_TEXT || sax.state === SAXES_CDATA
-    if (!content && sax.state !== SAXES_COMMENT) return
+    const sax = this.sax as unknown as { text: unknown; state: unknown; name: unknown; piTarget: unknown; entity: unknown; attribList: unknown }
+    const state = sax.state as number
+    // A DOCTYPE still open after a whole chunk: refuse now rather than gather it to its end.
+    if (state >= SAXES_DOCTYPE_FIRST && state <= SAXES_DOCTYPE_LAST) throw this.failAt(DOCTYPE_REFUSED)
+    if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS) {
+      this.boundMarkup(sax)
+      return
+    }
+    const content = state === SAXES_TEXT || state === SAXES_CDATA
+    if (!content && state !== SAXES_COMMENT) {
+      this.boundMarkup(sax)
+      return
+    }
     const text = sax.text
     sax.text = ''
     if (content && this.capture !== undefined && this.current !== undefined) {
       this.append(text)
       this.continued = true
+    }
+  }
+
+  /** Refuses markup saxes would otherwise gather without limit (see MAX_MARKUP_CHARS). */
+  private boundMarkup(sax: { text: unknown; name: unknown; piTarget: unknown; entity: unknown; attribList: unknown }): void {
+    for (const held of [sax.text, sax.name, sax.piTarget, sax.entity]) {
+      if (typeof held === 'string' && held.length > MAX_MARKUP_CHARS) {
+        throw this.failAt(`an attribute value, name or processing instruction is longer than ${MAX_MARKUP_CHARS} characters (refused to keep memory bounded)`)
+      }
+    }
+    if (Array.isArray(sax.attribList) && sax.attribList.length > MAX_ATTRIBUTES) {
+      throw this.failAt(`an element has more than ${MAX_ATTRIBUTES} attributes (refused to keep memory bounded)`)
     }
   }
 
