@@ -69,54 +69,56 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
   if (wanted.has('title')) budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`)
 
   const omitted: string[] = []
-  const section = (part: Section, title: string, header: string, rows: string[], noun: string): void => {
-    if (rows.length === 0 || !wanted.has(part)) return
+  // Rows are built one at a time and only while they fit: a verdict with a million gaps costs
+  // the rows that are shown, not a million strings that would be thrown away.
+  const section = <T>(part: Section, title: string, header: string, items: readonly T[], row: (item: T) => string, noun: string): void => {
+    if (items.length === 0 || !wanted.has(part)) return
     if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
-      omitted.push(`${rows.length} ${noun}`)
+      omitted.push(`${items.length} ${noun}`)
       return
     }
     let shown = 0
-    for (const row of rows) {
-      if (!budget.tryAdd(row, TAIL_RESERVE)) break
+    for (const item of items) {
+      if (!budget.tryAdd(row(item), TAIL_RESERVE)) break
       shown += 1
     }
     budget.tryAdd('\n')
-    if (shown < rows.length) omitted.push(`${rows.length - shown} more ${noun}`)
+    if (shown < items.length) omitted.push(`${items.length - shown} more ${noun}`)
   }
 
   section(
     'errors',
     'Unreadable reports',
     '| Report | Where | Problem |\n| --- | --- | --- |\n',
-    verdict.errors.map(
-      (e) =>
-        `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`
-    ),
+    verdict.errors,
+    (e) =>
+      `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`,
     'unreadable reports'
   )
   section(
     'gaps',
     'Gaps',
     '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n',
-    verdict.gaps.map((gap) => gapRow(gap, options.links)),
+    verdict.gaps,
+    (gap) => gapRow(gap, options.links),
     'gaps'
   )
-  section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined).map(messageBlock), 'messages')
+  section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages')
   section(
     'backends',
     'Backends',
     '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n',
-    verdict.backends.map(
-      (b) =>
-        `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`
-    ),
+    verdict.backends,
+    (b) =>
+      `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`,
     'backends'
   )
   section(
     'flaky',
     'Flaky tests',
     '| Test | Backend | First failure |\n| --- | --- | --- |\n',
-    verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`),
+    verdict.flaky,
+    (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`,
     'flaky tests'
   )
   const used = verdict.exemptions.filter((e) => e.state === 'used')
@@ -124,10 +126,8 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     'exemptions',
     'Exemptions used',
     '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n',
-    used.map(
-      (e) =>
-        `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`
-    ),
+    used,
+    (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`,
     'exemptions'
   )
   const attention = verdict.exemptions.filter((e) => e.state !== 'used')
@@ -135,14 +135,16 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     'exemptions',
     'Exemptions to review',
     '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n',
-    attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`),
+    attention,
+    (e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`,
     'exemptions'
   )
   section(
     'copies',
     'Copies from another backend (not counted)',
     '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n',
-    verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`),
+    verdict.crossLeg,
+    (c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`,
     'copies'
   )
   if (verdict.unassigned > 0 && wanted.has('copies')) {
