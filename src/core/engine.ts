@@ -3,7 +3,8 @@
 // Memory stays compact at millions of testcases: one shared id table, one status byte per
 // test and backend, and details (messages, markers) only for tests that did not simply pass.
 import type { Config } from './config.js'
-import { identify, normalizeFile } from './identity.js'
+import { IdTable } from './id-table.js'
+import { Identifier, normalizeFile } from './identity.js'
 import type { ParsedTestcase } from './junit/parser.js'
 import type {
   BackendSummary,
@@ -93,8 +94,12 @@ export interface ReportFile {
 }
 
 export class CoverageEngine {
-  private readonly ids = new Map<string, number>()
-  private readonly idList: string[] = []
+  private readonly ids = new IdTable()
+  private readonly identifier: Identifier
+  /** The index the next testcase probably has: reports list tests in the same order on every backend. */
+  private expected = -1
+  /** normalizeFile() of the last file attribute: consecutive testcases share it. */
+  private lastFile: { raw: string | undefined; normalized: string | undefined } = { raw: undefined, normalized: undefined }
   private readonly fileOf: (string | undefined)[] = []
   private readonly lineOf: (number | undefined)[] = []
   private readonly interned = new Map<string, string>()
@@ -109,6 +114,7 @@ export class CoverageEngine {
     private readonly options: EngineOptions
   ) {
     this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]))
+    this.identifier = new Identifier(config)
   }
 
   /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
@@ -129,8 +135,8 @@ export class CoverageEngine {
   }
 
   addTestcase(file: ReportFile, testcase: ParsedTestcase): void {
-    const testFile = normalizeFile(testcase.file, this.options.pathRoots ?? [])
-    const { id, namedBackend } = identify(testcase, testFile, this.config)
+    const testFile = this.normalizedFile(testcase.file)
+    const { id, namedBackend } = this.identifier.identify(testcase, testFile)
     let backend: string | undefined
     if (namedBackend !== undefined) {
       if (!file.backends.includes(namedBackend)) {
@@ -156,14 +162,14 @@ export class CoverageEngine {
       if (marker !== undefined) {
         code = SKIPPED
         flags |= MARKER_SKIP
-        detail = { message: marker, markerSkip: true }
+        detail = { message: flatCopy(marker), markerSkip: true }
       }
     }
     if (code === PASSED) flags |= ANY_PASS
     if (code === FAILED || code === ERRORED) flags |= ANY_FAILURE
     if (testcase.flaky) flags |= FLAKY_MARK
     if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
-      detail = { message: this.cleanMessage(testcase.message) }
+      detail = { message: flatCopy(this.cleanMessage(testcase.message)) }
       if (testFile === undefined && code !== SKIPPED) Object.assign(detail, this.locate(testcase.message))
     }
     state.mark(index, code, flags)
@@ -188,20 +194,28 @@ export class CoverageEngine {
     // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
     const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()))
 
-    for (let index = 0; index < this.idList.length; index++) {
-      const id = this.idList[index] as string
-      const file = this.fileOf[index]
-      const statuses = new Map<string, TestStatus | 'missing'>()
-      for (const name of backends) {
-        const bits = this.state(name).status(index)
+    const states = backends.map((name) => this.state(name))
+    const summaryList = backends.map((name) => summaries.get(name) as BackendSummary)
+    const finals: (TestStatus | 'missing')[] = backends.map(() => 'missing')
+    const hasExemptions = this.config.exemptions.length > 0
+    for (let index = 0; index < this.ids.size; index++) {
+      let allPassed = true
+      for (let b = 0; b < states.length; b++) {
+        const bits = (states[b] as BackendState).status(index)
         const status = bits === 0 ? 'missing' : finalStatus(bits)
-        statuses.set(name, status)
+        finals[b] = status
+        if (status !== 'passed') allPassed = false
         if (status !== 'missing') {
-          const summary = summaries.get(name) as BackendSummary
+          const summary = summaryList[b] as BackendSummary
           summary.tests += 1
           summary[status] += 1
         }
       }
+      // Passed everywhere and no exemption to match: nothing more to say about this test.
+      if (allPassed && !hasExemptions) continue
+      const id = this.ids.idAt(index)
+      const file = this.fileOf[index]
+      const statuses = new Map<string, TestStatus | 'missing'>(backends.map((name, b) => [name, finals[b] as TestStatus | 'missing']))
       const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]))
       const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined
       if (exemption !== undefined) (exemptionUse[exemptionIndex] as { matched: boolean }).matched = true
@@ -254,13 +268,12 @@ export class CoverageEngine {
       if (exemption.until !== undefined) report.until = exemption.until
       return report
     })
-    const summaryList = [...summaries.values()]
     const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure'
     const verdict: Verdict = {
       conclusion,
       title: '',
       backends: summaryList,
-      tests: this.idList.length,
+      tests: this.ids.size,
       gaps: allGaps,
       exemptions,
       flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
@@ -310,24 +323,33 @@ export class CoverageEngine {
   }
 
   private indexOf(id: string, file: string | undefined, line: number | undefined): number {
-    let index = this.ids.get(id)
-    if (index === undefined) {
-      index = this.idList.length
-      this.ids.set(id, index)
-      this.idList.push(id)
+    const known = this.ids.size
+    const index = this.ids.intern(id, this.expected)
+    if (index === known) {
       this.fileOf.push(file === undefined ? undefined : this.intern(file))
       this.lineOf.push(line)
     }
+    this.expected = index + 1
     return index
   }
 
   private intern(text: string): string {
     let interned = this.interned.get(text)
     if (interned === undefined) {
-      interned = text
-      this.interned.set(text, text)
+      interned = flatCopy(text)
+      this.interned.set(interned, interned)
     }
     return interned
+  }
+
+  private normalizedFile(file: string | undefined): string | undefined {
+    const last = this.lastFile
+    if (file !== last.raw) {
+      // Copied: the attribute may be a slice of a whole chunk of the report.
+      const raw = file === undefined ? undefined : flatCopy(file)
+      this.lastFile = { raw, normalized: normalizeFile(raw, this.options.pathRoots ?? []) }
+    }
+    return this.lastFile.normalized
   }
 
   private inScope(id: string, file: string | undefined): boolean {
@@ -370,7 +392,7 @@ export class CoverageEngine {
     for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
       const path = match[1] as string
       if (LIBRARY_FRAME.test(path)) continue
-      return { file: normalizeFile(path, this.options.pathRoots ?? []), line: Number(match[2]) }
+      return { file: normalizeFile(flatCopy(path), this.options.pathRoots ?? []), line: Number(match[2]) }
     }
     return {}
   }
@@ -380,6 +402,17 @@ export class CoverageEngine {
     if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000) this.crossLeg.set(key, { test: id, namedBackend, foundIn })
   }
 }
+
+/**
+ * A copy of `text` that shares no memory with it. Strings cut from a report (attribute values,
+ * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
+ * verdict is copied first.
+ */
+function flatCopy(text: string): string {
+  return text.length === 0 ? text : (' ' + text).slice(1)
+}
+
+const COLLATOR = new Intl.Collator()
 
 /** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
 function reportedLine(testcase: ParsedTestcase): number | undefined {
@@ -447,7 +480,8 @@ function testReason(
 const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 }
 
 function compareGaps(a: Gap, b: Gap): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.backend.localeCompare(b.backend) || a.test.localeCompare(b.test)
+  // The default-locale collator orders exactly as String#localeCompare() with no locale, and faster.
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || COLLATOR.compare(a.backend, b.backend) || COLLATOR.compare(a.test, b.test)
 }
 
 function withMessage<T extends object>(value: T, message: string | undefined): T & { message?: string } {

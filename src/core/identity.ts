@@ -78,6 +78,107 @@ export function identify(testcase: ParsedTestcase, file: string | undefined, con
   return { id: parts.join(ID_SEPARATOR), namedBackend: canonical }
 }
 
+/**
+ * identify() for a stream of testcases, with the same results: the part of an id that depends on
+ * the file, the suites and the classname is worked out once per group of testcases sharing them
+ * (consecutive in every real report), so a testcase costs a few string comparisons and one
+ * concatenation. Reports that name backends in test names (backend-in-name) take identify().
+ */
+export class Identifier {
+  private readonly recent: IdPrefix[] = []
+
+  constructor(private readonly config: Pick<Config, 'backendInName' | 'aliases'>) {}
+
+  identify(testcase: ParsedTestcase, file: string | undefined): Identity {
+    if (this.config.backendInName.length > 0) return identify(testcase, file, this.config)
+    const prefix = this.prefixFor(testcase, file)
+    const name = testcase.name
+    // The rules that look at the test name: a suite the name starts with is left out, and so is a
+    // classname the name repeats. Rare; identify() handles them.
+    for (const spaced of prefix.suitesSpaced) if (name.startsWith(spaced)) return identify(testcase, file, this.config)
+    const classname = testcase.classname
+    if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
+      return identify(testcase, file, this.config)
+    }
+    return { id: prefix.text + name.trim(), namedBackend: undefined }
+  }
+
+  private prefixFor(testcase: ParsedTestcase, file: string | undefined): IdPrefix {
+    const recent = this.recent
+    for (let i = 0; i < recent.length; i++) {
+      const prefix = recent[i] as IdPrefix
+      if (prefix.file === file && prefix.classname === testcase.classname && sameList(prefix.suitePath, testcase.suitePath)) {
+        if (i > 0) {
+          recent.splice(i, 1)
+          recent.unshift(prefix)
+        }
+        return prefix
+      }
+    }
+    const prefix = buildPrefix(testcase.suitePath, testcase.classname, file)
+    recent.unshift(prefix)
+    if (recent.length > RECENT_PREFIXES) recent.pop()
+    return prefix
+  }
+}
+
+/**
+ * Prefixes kept, most recently used first: testcases of one class come together, and a few more
+ * cover classes whose tests alternate. Kept only briefly, so they may share memory with the report.
+ */
+const RECENT_PREFIXES = 8
+
+interface IdPrefix {
+  file: string | undefined
+  classname: string | undefined
+  suitePath: readonly string[]
+  /** `${suite} ` for each suite kept unless the test name starts with it. */
+  suitesSpaced: string[]
+  /** The classname is kept unless the name repeats it. */
+  classTested: boolean
+  classSpaced: string
+  spacedClass: string
+  /** The id's parts before the name, each followed by the separator. */
+  text: string
+}
+
+/** The name-independent half of identify(): same rules, same order. */
+function buildPrefix(suitePath: readonly string[], classname: string | undefined, file: string | undefined): IdPrefix {
+  const parts: string[] = []
+  if (file !== undefined) parts.push(file)
+  const suitesSpaced: string[] = []
+  for (const suite of suitePath) {
+    if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase())) continue
+    if (classname !== undefined && coversSuite(classname, suite)) continue
+    if (file !== undefined && sameFile(file, suite)) continue
+    suitesSpaced.push(`${suite} `)
+    const trimmed = suite.trim()
+    if (trimmed.length > 0 && !parts.includes(trimmed)) parts.push(trimmed)
+  }
+  const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile(file, classname))
+  if (classTested) {
+    const trimmed = (classname as string).trim()
+    if (trimmed.length > 0 && !parts.includes(trimmed)) parts.push(trimmed)
+  }
+  return {
+    file,
+    classname,
+    suitePath,
+    suitesSpaced,
+    classTested,
+    classSpaced: `${classname ?? ''} `,
+    spacedClass: ` ${classname ?? ''}`,
+    text: parts.map((part) => part + ID_SEPARATOR).join('')
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function stripBackend(text: string, patterns: readonly RegExp[]): { text: string; backend: string | undefined } {
   for (const pattern of patterns) {
     const match = pattern.exec(text)
