@@ -190,6 +190,12 @@ function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
 function describeFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof UnsafePathError) return error.message
   const api = describeApiError(error)
+  if (api.status === 403 && /not accessible by integration/i.test(api.message)) {
+    return (
+      `GitHub answered 403 "${api.message}" while reading the triggering run's artifacts: the token lacks the ` +
+      '`actions: read` permission. Give the workflow_run job `permissions: { actions: read, checks: write }`.'
+    )
+  }
   if (api.status !== undefined) {
     const tries = api.attempts === undefined ? '' : ` after ${api.attempts} ${api.attempts === 1 ? 'attempt' : 'attempts'}`
     return `GitHub API error while reading the triggering run's artifacts: ${api.status} "${api.message}"${tries}`

@@ -239,3 +239,37 @@ describe('hostile artifacts', () => {
     )
   })
 })
+
+describe('permissions of the workflow_run job', () => {
+  it('without `actions: read` the artifacts cannot be listed: a failure check run that names the permission', async () => {
+    emulator = await startGitHubEmulator({ missingPermissions: ['actions'] })
+    await emulator.addArtifact({ name: 'junit-sqlite', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
+    const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': ARTIFACT_CONFIG } })
+
+    expect(result.exitCode).toBe(1)
+    expect(emulator.violations).toEqual([])
+    // Not retried: a missing permission does not come back by waiting.
+    expect(apiRequests(emulator, 'GET', ARTIFACT_LIST).map((r) => r.status)).toEqual([403])
+    expect(emulator.checkRuns).toHaveLength(1)
+    expect(emulator.checkRuns[0]).toMatchObject({ headSha: HEAD, conclusion: 'failure' })
+    const title = emulator.checkRuns[0]!.output.title ?? ''
+    expect(title).toMatch(/^Could not evaluate: GitHub answered 403 "Resource not accessible by integration" while reading the triggering run's artifacts: the token lacks the `actions: read` permission\./)
+    expect(errorMessages(result)).toContain(title)
+    expect(result.outputs.conclusion).toBe('failure')
+  })
+
+  it('without `checks: write` the verdict cannot be posted: the step fails naming the permission', async () => {
+    emulator = await startGitHubEmulator({ missingPermissions: ['checks'] })
+    await emulator.addArtifact({ name: 'junit-sqlite', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
+    await emulator.addArtifact({ name: 'junit-postgres', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
+    const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': ARTIFACT_CONFIG } })
+
+    expect(result.exitCode).toBe(1)
+    expect(emulator.violations).toEqual([])
+    expect(emulator.checkRuns).toEqual([])
+    expect(errorMessages(result)).toEqual([expect.stringContaining('The token lacks the `checks: write` permission')])
+    // The verdict (green) is still in the summary and the outputs.
+    expect(result.outputs.conclusion).toBe('success')
+    expect(result.summary).toContain('## ✅ dual-backend coverage:')
+  })
+})

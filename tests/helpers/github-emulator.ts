@@ -69,6 +69,20 @@ export interface EmulatorOptions extends ProfileOptions {
   blobAuthorization?: 'record' | 'reject'
   /** `x-ratelimit-limit` reported on responses. Default 5000. */
   rateLimit?: number
+  /**
+   * Permissions the token lacks (a job whose `permissions:` leave them out): every request to an
+   * endpoint that needs one, read or write, gets GitHub's 403 "Resource not accessible by integration".
+   */
+  missingPermissions?: Permission[]
+}
+
+/** The GITHUB_TOKEN permission each emulated endpoint needs. */
+export type Permission = 'checks' | 'statuses' | 'actions'
+
+function permissionOf(specPath: string): Permission {
+  if (specPath.includes('/check-runs')) return 'checks'
+  if (specPath.includes('/statuses/')) return 'statuses'
+  return 'actions'
 }
 
 export interface ArtifactInput {
@@ -344,7 +358,8 @@ class Emulator implements GitHubEmulator {
     if (paramIssues.some((i) => i.path.startsWith('path:'))) throw notFound()
     if (paramIssues.length > 0) throw invalidRequest(schemaIssueLines(paramIssues), validator.documentationUrl)
 
-    if (route.write && this.profile === 'read-only-fork') {
+    const denied = this.options.missingPermissions?.includes(permissionOf(route.specPath)) ?? false
+    if (denied || (route.write && this.profile === 'read-only-fork')) {
       throw new Rejection(
         403,
         { message: 'Resource not accessible by integration', documentation_url: validator.documentationUrl, status: '403' },
