@@ -31,6 +31,11 @@ EX=examples/storage
 OUT=.tmp/e2e
 CFG=$EX/dual-backend.yml
 FAILS=0
+# Time bounds (seconds): nothing here can hang.
+INSTALL_TIMEOUT=${E2E_INSTALL_TIMEOUT:-300}
+RUN_TIMEOUT=${E2E_RUN_TIMEOUT:-170}
+SUITE_TIMEOUT=60
+GATE_TIMEOUT=60
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 pass() { printf 'PASS  %s\n' "$*"; }
@@ -54,7 +59,7 @@ inner() {
     mkdir -p "$dir"
     local t0 rc ms
     t0=$(now_ms)
-    (cd "$EX" && env "$@" "$vitest" run --reporter=default --reporter=junit \
+    (cd "$EX" && timeout -k 5 "$SUITE_TIMEOUT" env "$@" "$vitest" run --reporter=default --reporter=junit \
       --outputFile.junit="$ROOT/$dir/junit.xml") >"$dir/vitest.log" 2>&1
     rc=$?
     ms=$(($(now_ms) - t0))
@@ -262,7 +267,7 @@ JS
 
     # --- the CLI ---
     t0=$(now_ms)
-    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" \
+    timeout -k 5 "$GATE_TIMEOUT" env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" \
       --format json --output "$d/cli.json" >"$d/cli.stdout" 2>"$d/cli.stderr"
     rc=$?
     ms=$(($(now_ms) - t0))
@@ -271,9 +276,9 @@ JS
     if msg=$(verdict_check "$mode" "$d/cli.json" 2>&1); then pass "gate[$name] CLI verdict: $msg"
     else fail "gate[$name] CLI verdict:"; printf '%s\n' "$msg" | sed 's/^/      | /'; fi
     # Human-readable copies (text and Markdown); not checked, but searched for the password.
-    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format text \
+    timeout -k 5 "$GATE_TIMEOUT" env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format text \
       >"$d/cli-text.stdout" 2>"$d/cli-text.stderr"
-    env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format markdown \
+    timeout -k 5 "$GATE_TIMEOUT" env "${strip[@]}" node dist/cli.js --config "$CFG" --backend "sqlite=$sq" --backend "postgres=$pg" --format markdown \
       >"$d/cli-markdown.stdout" 2>"$d/cli-markdown.stderr"
 
     # --- the bundled action, run as the runner does (publish: none, so no GitHub needed) ---
@@ -283,7 +288,7 @@ JS
     : >"$d/github_output"
     : >"$d/step_summary"
     t0=$(now_ms)
-    env "${strip[@]}" INPUT_CONFIG="$CFG" \
+    timeout -k 5 "$GATE_TIMEOUT" env "${strip[@]}" INPUT_CONFIG="$CFG" \
       INPUT_BACKENDS="$(printf 'sqlite: %s\npostgres: %s' "$sq" "$pg")" \
       INPUT_CHECK-NAME="dual-backend coverage" INPUT_PUBLISH=none INPUT_TOKEN= INPUT_MAX-ANNOTATIONS=50 \
       INPUT_NEEDS='{"sqlite":{"result":"success","outputs":{}},"postgres":{"result":"success","outputs":{}}}' \
@@ -353,7 +358,7 @@ JS
       "$head" "$head" 2222222222222222222222222222222222222222 >"$w/event.json"
     : >"$w/github_output"
     : >"$w/step_summary"
-    (cd "$w" && env -u DATABASE_URL -u PGPASSWORD INPUT_PUBLISH=none INPUT_CHECK-NAME="dual-backend coverage" INPUT_NEEDS="$needs" \
+    (cd "$w" && timeout -k 5 "$GATE_TIMEOUT" env -u DATABASE_URL -u PGPASSWORD INPUT_PUBLISH=none INPUT_CHECK-NAME="dual-backend coverage" INPUT_NEEDS="$needs" \
       GITHUB_ACTIONS=true CI=true GITHUB_EVENT_NAME=merge_group GITHUB_EVENT_PATH="$PWD/event.json" \
       GITHUB_SHA=3333333333333333333333333333333333333333 GITHUB_REPOSITORY=example/storage GITHUB_WORKSPACE="$PWD" \
       GITHUB_RUN_ID=2 GITHUB_RUN_ATTEMPT=1 RUNNER_TEMP="$PWD/runner_temp" \
@@ -402,7 +407,8 @@ t0=$(now_ms)
 if [[ -x $EX/node_modules/.bin/vitest && -d $EX/node_modules/pg && -d $EX/node_modules/better-sqlite3 ]]; then
   pass "dependencies already installed"
 else
-  if npm ci --prefix "$EX" --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1; then
+  # better-sqlite3 compiles from source when no prebuilt binary can be downloaded (~1 min).
+  if JOBS=max timeout -k 10 "$INSTALL_TIMEOUT" npm ci --prefix "$EX" --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1; then
     pass "npm ci --prefix $EX ($(($(now_ms) - t0)) ms)"
   else
     fail "npm ci --prefix $EX"
@@ -424,9 +430,15 @@ if ! (cd "$EX" && node -e 'new (require("better-sqlite3"))(":memory:").close()')
 fi
 
 echo "== starting a throwaway PostgreSQL =="
-"$ROOT/scripts/with-postgres.sh" bash "$ROOT/scripts/e2e-example.sh" __inner
+T_RUN=$(now_ms)
+# Bounded: with-postgres.sh turns the TERM into a clean stop of the command and the cluster.
+timeout -k 15 "$RUN_TIMEOUT" "$ROOT/scripts/with-postgres.sh" bash "$ROOT/scripts/e2e-example.sh" __inner
 rc=$?
+[[ $rc -eq 124 ]] && fail "the suites and gate runs took longer than ${RUN_TIMEOUT}s: stopped"
 [[ $rc -eq 0 ]] || FAILS=$((FAILS + 1))
+RUN_MS=$(($(now_ms) - T_RUN))
+if ((RUN_MS <= 180000)); then pass "time: ${RUN_MS} ms for PostgreSQL + suites + gate runs (budget 180000 ms; dependency install not counted)"
+else fail "time: ${RUN_MS} ms for PostgreSQL + suites + gate runs, over the 180000 ms budget"; fi
 
 echo "== done in $(($(now_ms) - T_START)) ms =="
 if [[ $FAILS -eq 0 ]]; then
