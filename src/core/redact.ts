@@ -90,5 +90,8 @@ export function truncateSafely(text: string, maxChars: number): { text: string; 
   if (lineBreak > maxChars / 2) cut = cut.slice(0, lineBreak)
   else if (space > maxChars / 2) cut = cut.slice(0, space)
   else cut = cut.slice(0, Math.max(0, maxChars - 64))
+  // Never end on the first half of a surrogate pair (an emoji cut in two shows as U+FFFD).
+  const last = cut.charCodeAt(cut.length - 1)
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1)
   return { text: cut, truncated: true }
 }

@@ -19,9 +19,14 @@ function markupEntities(text: string): string {
   return text.replace(/[|`\\*[\]~$]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (char) => `&#${char.charCodeAt(0)};`)
 }
 
+/** Line breaks shown as ⏎: a table cell, a link label or a <summary> must stay on one line. */
+export function singleLine(text: string): string {
+  return text.replace(/\r\n?|\n/g, ' ⏎ ')
+}
+
 /** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
 export function escapeInline(text: string): string {
-  const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ')
+  const oneLine = singleLine(text)
   const escaped = oneLine
     .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string)
     // `$` starts math in GitHub Markdown; the rest are emphasis, code, links, tables, strikethrough.
@@ -31,7 +36,7 @@ export function escapeInline(text: string): string {
 
 /** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
 export function inlineCode(text: string): string {
-  const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ')
+  const oneLine = singleLine(text)
   const escaped = markupEntities(oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string))
   return `<code>${defuseMentions(escaped)}</code>`
 }
@@ -65,5 +70,11 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 
 /** Shortens untrusted text before escaping, so one huge name cannot take a whole budget. */
 export function clip(text: string, maxChars: number): string {
-  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}…`
+  return text.length <= maxChars ? text : `${sliceWhole(text, maxChars)}…`
+}
+
+/** text.slice(0, end), one unit shorter when `end` would fall inside a surrogate pair (an emoji). */
+export function sliceWhole(text: string, end: number): string {
+  const last = text.charCodeAt(end - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end)
 }

@@ -4,7 +4,7 @@
 // counted in a closing line that points at the complete record.
 import type { Gap, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
-import { clip, escapeHtml, escapeInline, inlineCode, utf8Length } from './escape.js'
+import { clip, escapeHtml, escapeInline, inlineCode, singleLine, sliceWhole, utf8Length } from './escape.js'
 
 /** Characters of a test id or reason shown in a table cell. */
 const CELL_CHARS = 400
@@ -189,7 +189,7 @@ function location(gap: Gap, links: LinkContext | undefined): string {
   const path = gap.file.replace(/^\.\//, '').split('/').map(encodeURIComponent).join('/')
   const anchor = gap.line === undefined ? '' : `#L${gap.line}`
   const url = `${links.serverUrl}/${links.repository}/blob/${encodeURIComponent(links.sha)}/${path}${anchor}`
-  return `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`
+  return `<a href="${escapeHtml(url)}">${escapeHtml(singleLine(label))}</a>`
 }
 
 function isRepoRelative(file: string): boolean {
@@ -197,11 +197,11 @@ function isRepoRelative(file: string): boolean {
 }
 
 function messageBlock(gap: Gap): string {
-  const summary = `${escapeHtml(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS))} on ${escapeHtml(gap.backend)}`
+  const summary = `${escapeHtml(singleLine(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS)))} on ${escapeHtml(gap.backend)}`
   return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`
 }
 
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? ''
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line
+  return line.length > 200 ? `${sliceWhole(line, 200)}…` : line
 }

@@ -280,7 +280,7 @@ export class JUnitStreamParser {
   private beginMessage(open: OpenCase, attributes: Record<string, string>): void {
     const message = attributes.message
     if (message !== undefined && message.length > 0 && open.message.length < this.limits.messageChars) {
-      open.message += (open.message.length > 0 ? '\n' : '') + message.slice(0, this.limits.messageChars)
+      open.message += (open.message.length > 0 ? '\n' : '') + sliceWhole(message, this.limits.messageChars)
     }
     this.setCapture('message')
   }
@@ -350,10 +350,10 @@ export class JUnitStreamParser {
       const room = this.limits.messageChars - open.message.length
       if (room <= 0) return
       const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
-      open.message += separator + text.slice(0, room)
+      open.message += separator + sliceWhole(text, room)
     } else if (this.capture === 'output') {
       const room = this.limits.outputChars - open.output.length
-      if (room > 0) open.output += text.slice(0, room)
+      if (room > 0) open.output += sliceWhole(text, room)
     }
   }
 
@@ -416,6 +416,13 @@ function finishCase(open: OpenCase, suitePath: string[], document: number): Pars
     output: open.output.length > 0 ? open.output : undefined,
     document
   }
+}
+
+/** text.slice(0, end) without cutting a surrogate pair in two (a lone half would reach the output). */
+function sliceWhole(text: string, end: number): string {
+  if (text.length <= end) return text
+  const last = text.charCodeAt(end - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end)
 }
 
 function countNewlines(text: string): number {
