@@ -50,7 +50,9 @@ export async function run(): Promise<void> {
     config = loadConfig({ path: inputs.config, backends: inputs.backends })
     for (const name of config.redactEnv) maskEnv(env[name])
     redact = redactorFor(config, env, alwaysSecrets)
-    verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets)
+    // The engine redacts messages and reasons; test ids and file names come from the reports
+    // too (a parametrized test id can hold a DSN), so the whole verdict is redacted at this edge.
+    verdict = redactDeep(await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets), redact)
   } catch (error) {
     verdict = failureVerdict(config, redact(describeFailure(error)))
   }
@@ -151,6 +153,16 @@ async function evaluate(
   const merged: Verdict = { ...verdict, errors, conclusion: 'failure' }
   merged.title = verdictTitle(merged)
   return merged
+}
+
+/** Every string in a plain-data value, redacted (keys are left alone: backend names from the config). */
+function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redact)) as T
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, redact)])) as T
+  }
+  return value
 }
 
 /** Masks an environment value in the runner's log, and the password inside it when it is a URL

@@ -19,8 +19,11 @@ const DEFAULT_ENV_PASSWORD = 'An0therDbSecret'
 const STORAGE_DSN = `postgres://app:${PASSWORD}@db/app`
 const DATABASE_URL = `postgresql://ci:${DEFAULT_ENV_PASSWORD}@localhost:5432/storage`
 
+/** A parametrized test whose id holds the DSN (pytest ids are built from the parameters). */
+const PARAM_TEST = `test_connect[${STORAGE_DSN}]`
+
 function postgresCases(): Case[] {
-  return BASE_TESTS.map((name): Case => {
+  return [...BASE_TESTS, PARAM_TEST].map((name): Case => {
     switch (name) {
       case 'update_row':
         // In the failure message (URL form) and the body (bare, and after "password was").
@@ -36,6 +39,8 @@ function postgresCases(): Case[] {
       case 'connection_pool':
         // Bare, in an error message.
         return { name, status: 'errored', message: `pool exhausted for app with ${PASSWORD}`, body: `DATABASE_URL=${DATABASE_URL}` }
+      case PARAM_TEST:
+        return { name, status: 'failed', message: 'timeout' }
       default:
         return { name }
     }
@@ -48,7 +53,7 @@ describe('secrets in reports and in the environment', () => {
     const result = await runGate({
       emulator,
       event: pullRequestEvent(),
-      files: { ...reports(BASE_TESTS.map((name) => ({ name })), postgresCases()), '.github/dual-backend.yml': 'redact-env: [STORAGE_DSN]\n' },
+      files: { ...reports([...BASE_TESTS, PARAM_TEST].map((name) => ({ name })), postgresCases()), '.github/dual-backend.yml': 'redact-env: [STORAGE_DSN]\n' },
       env: { STORAGE_DSN, DATABASE_URL }
     })
 
@@ -65,6 +70,8 @@ describe('secrets in reports and in the environment', () => {
     expect(gap('update_row')?.message).toContain('the password was *** and the pool said ***')
     expect(gap('json_column')).toMatchObject({ kind: 'skipped', message: 'Skipping postgres storage conformance: login app/*** refused (***)' })
     expect(gap('connection_pool')?.message).toContain('pool exhausted for app with ***')
+    expect(gap('test_connect[***]')).toMatchObject({ kind: 'failed', backend: 'postgres' })
+    expect(run.annotations.map((a) => a.title)).toContain('failed on postgres: storage › tests.storage › test_connect[***]')
     // In <pre> the mask is written with entities (&#42; is "*").
     expect(run.output.text).toContain('could not connect to &#42;&#42;&#42;: password authentication failed')
     expect(run.annotations.map((a) => a.message).join('\n')).toContain('login app/*** refused')
