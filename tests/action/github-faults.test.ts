@@ -142,6 +142,21 @@ describe('rate limits', () => {
     expect(result.outputs['check-url']).toBe('')
     assertNoStackTrace(result)
   })
+
+  it('a retry-after of an hour: gives up at once rather than hold the job, and fails loudly', async () => {
+    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600 })
+    const started = Date.now()
+    const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
+
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(result.exitCode).toBe(1)
+    expect(apiRequests(emulator, 'POST', CHECK_RUNS).map((r) => r.status)).toEqual([429])
+    expect(result.log.filter((l) => l.command === 'warning').map((l) => l.message)).toEqual([
+      'Secondary rate limit on POST /repos/{owner}/{repo}/check-runs: giving up'
+    ])
+    expect(errorMessages(result)).toEqual([expect.stringMatching(/^Could not post the check run: the GitHub API failed: 429 "You have exceeded a secondary rate limit\. .*" after 1 attempt\./)])
+    assertNoStackTrace(result)
+  })
 })
 
 describe('server errors', () => {
