@@ -278,6 +278,26 @@ describe('token profiles', () => {
     expect(em.requests.map((r) => r.status)).toEqual([403, 201])
   })
 
+  it('rate-limited: retry-after is configurable, and each request records when it arrived', async () => {
+    const { em, octokit } = await start({ profile: 'rate-limited', failures: 1, retryAfterSeconds: 7 })
+    const before = Date.now()
+    const error = await rejected(octokit.rest.checks.listForRef({ ...repo, ref: SHA }), 403)
+    expect(error.response?.headers['retry-after']).toBe('7')
+    expect(em.requests[0]!.at).toBeGreaterThanOrEqual(before)
+    expect(em.requests[0]!.at).toBeLessThanOrEqual(Date.now())
+  })
+
+  it('missingPermissions: endpoints needing them answer 403 "Resource not accessible by integration", reads too', async () => {
+    const { em, octokit } = await start({ missingPermissions: ['actions', 'statuses'] })
+    const list = await rejected(octokit.rest.actions.listWorkflowRunArtifacts({ ...repo, run_id: 1 }), 403)
+    expect(list.response?.data).toMatchObject({ message: 'Resource not accessible by integration' })
+    await rejected(octokit.rest.repos.createCommitStatus({ ...repo, sha: SHA, state: 'success' }), 403)
+    // checks: still granted.
+    expect((await octokit.rest.checks.create({ ...repo, name: 'c', head_sha: SHA })).status).toBe(201)
+    // Simulated refusals are not client mistakes.
+    expect(em.violations).toEqual([])
+  })
+
   it('server-error: first N requests get 502/503, then normal', async () => {
     const { em, octokit } = await start({ profile: 'server-error', failures: 2 })
     const a = await rejected(octokit.rest.checks.listForRef({ ...repo, ref: SHA }), 502)
