@@ -136,11 +136,11 @@ export class CoverageEngine {
 
   addTestcase(file: ReportFile, testcase: ParsedTestcase): void {
     const testFile = this.normalizedFile(testcase.file)
-    const { id, namedBackend } = this.identifier.identify(testcase, testFile)
+    const { head, tail, namedBackend } = this.identifier.identifyParts(testcase, testFile)
     let backend: string | undefined
     if (namedBackend !== undefined) {
       if (!file.backends.includes(namedBackend)) {
-        this.noteCrossLeg(id, namedBackend, file.backends.join('+'))
+        this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'))
         return
       }
       backend = namedBackend
@@ -150,8 +150,8 @@ export class CoverageEngine {
       this.unassigned += 1
       return
     }
-    if (backend === undefined || !this.inScope(id, testFile)) return
-    const index = this.indexOf(id, testFile, reportedLine(testcase))
+    if (backend === undefined || !this.inScope(head, tail, testFile)) return
+    const index = this.indexOf(head, tail, testFile, reportedLine(testcase))
     const state = this.state(backend)
 
     let code: number = CASE_CODE[testcase.status]
@@ -322,9 +322,9 @@ export class CoverageEngine {
     return state
   }
 
-  private indexOf(id: string, file: string | undefined, line: number | undefined): number {
+  private indexOf(head: string, tail: string, file: string | undefined, line: number | undefined): number {
     const known = this.ids.size
-    const index = this.ids.intern(id, this.expected)
+    const index = this.ids.intern(head, tail, this.expected)
     if (index === known) {
       this.fileOf.push(file === undefined ? undefined : this.intern(file))
       this.lineOf.push(line)
@@ -352,9 +352,10 @@ export class CoverageEngine {
     return this.lastFile.normalized
   }
 
-  private inScope(id: string, file: string | undefined): boolean {
+  private inScope(head: string, tail: string, file: string | undefined): boolean {
     const { include, exclude } = this.config
     if (include.length === 0 && exclude.length === 0) return true
+    const id = head + tail
     const key = file === undefined ? id : `${file}\0${id}`
     let scoped = this.unscopedCache.get(key)
     if (scoped === undefined) {

@@ -2,9 +2,10 @@
 //
 // A Map<string, number> plus an array of the id strings costs about 250 bytes and two long-lived
 // heap objects per id; at 1M ids that is most of the run's memory and garbage-collector time.
-// Here the ids live as UTF-8 bytes in one growing buffer, found through an open-addressing hash
-// table of typed arrays: about 110 bytes per id and nothing for the collector to trace.
-// The string of an id is rebuilt only when asked for (gaps and exemptions need a few of them).
+// Here the ids live as UTF-8 bytes in one growing buffer (each starting on a 4-byte boundary, so
+// hashing and comparing go a word at a time), found through an open-addressing hash table of
+// typed arrays: about 110 bytes per id and nothing for the collector to trace. The string of an
+// id is rebuilt only when asked for (gaps and exemptions need a few of them).
 //
 // UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
 // with a lone surrogate (which UTF-8 cannot hold) is kept in an ordinary Map instead.
@@ -27,17 +28,20 @@ const isWellFormed: (text: string) => boolean =
     : (text) => !/\p{Surrogate}/u.test(text)
 
 export class IdTable {
-  /** UTF-8 bytes of every id, back to back. */
-  private bytes = Buffer.allocUnsafe(1 << 16)
+  /** UTF-8 bytes of every id, each padded with zeros to whole words; `words` views the same memory. */
+  private bytes = Buffer.from(new ArrayBuffer(1 << 16))
+  private words = new Int32Array(this.bytes.buffer)
+  /** Bytes in use (always a multiple of 4). */
   private used = 0
-  /** starts[i]..starts[i + 1] are id i's bytes. */
-  private starts = new Uint32Array(1 << 12)
+  /** Byte offset and UTF-8 length of each id. */
+  private starts = new Float64Array(1 << 12)
+  private lengths = new Uint32Array(1 << 12)
   private hashes = new Int32Array(1 << 12)
   /** Open addressing, linear probing, at most half full: id index or EMPTY. */
   private slots = new Int32Array(1 << 13).fill(EMPTY)
   private mask = (1 << 13) - 1
   private count = 0
-  /** Scratch for the id being looked up; its ArrayBuffer is word-aligned for hashing. */
+  /** The id being looked up, zero-padded to whole words. */
   private scratch = Buffer.from(new ArrayBuffer(1 << 12))
   private scratchWords = new Int32Array(this.scratch.buffer)
   /** Ids that are not well-formed UTF-16 (lone surrogates): rare, kept as strings. */
@@ -49,84 +53,110 @@ export class IdTable {
   }
 
   /**
-   * The index of `id`, adding it when it is new (new ids get the next index, 0, 1, 2, ...).
-   * `expected` is the index it probably has (reports list tests in the same order on every
-   * backend): checked first, it spares the hash for the second and later backends.
+   * The index of the id `prefix + rest`, adding it when it is new (new ids get the next index,
+   * 0, 1, 2, ...). Taking the id in two parts spares building it: the parts are encoded one after
+   * the other. `expected` is the index it probably has (reports list tests in the same order on
+   * every backend): checked first, it spares the hash for the second and later backends.
    */
-  intern(id: string, expected = -1): number {
-    if (!isWellFormed(id)) return this.internOdd(id)
-    let scratch = this.scratch
-    if (scratch.length < id.length * 3 + 4) this.growScratch(id.length * 3 + 4)
-    scratch = this.scratch
-    const length = utf8Write.call(scratch, id, 0)
-    if (expected >= 0 && expected < this.count && this.equals(expected, length) && !this.oddStrings.has(expected)) return expected
-    // Hash whole 32-bit words: pad the last one with zeros.
+  intern(prefix: string, rest = '', expected = -1): number {
+    if (!isWellFormed(prefix) || !isWellFormed(rest)) {
+      // A surrogate pair split across the two parts is still a well-formed id.
+      const id = prefix + rest
+      if (!isWellFormed(id)) return this.internOdd(id)
+      return this.intern(id, '', expected)
+    }
+    const needed = (prefix.length + rest.length) * 3 + 4
+    if (this.scratch.length < needed) this.growScratch(needed)
+    const scratch = this.scratch
+    const head = utf8Write.call(scratch, prefix, 0)
+    const length = rest.length === 0 ? head : head + utf8Write.call(scratch, rest, head)
+    return this.find(length, expected)
+  }
+
+  /** The id string of an index. */
+  idAt(index: number): string {
+    if (this.oddStrings.size > 0) {
+      const odd = this.oddStrings.get(index)
+      if (odd !== undefined) return odd
+    }
+    const start = this.starts[index] as number
+    return this.bytes.toString('utf8', start, start + (this.lengths[index] as number))
+  }
+
+  private find(length: number, expected: number): number {
+    const scratch = this.scratch
+    // Pad the last word with zeros: stored ids are padded the same way, so words compare whole.
     scratch[length] = 0
     scratch[length + 1] = 0
     scratch[length + 2] = 0
+    const wordCount = (length + 3) >>> 2
+    if (expected >= 0 && expected < this.count && this.equals(expected, length, wordCount)) {
+      if (this.oddStrings.size === 0 || !this.oddStrings.has(expected)) return expected
+    }
     const words = this.scratchWords
     let hash = FNV_OFFSET ^ length
-    for (let i = 0, n = (length + 3) >>> 2; i < n; i++) hash = Math.imul(hash ^ (words[i] as number), FNV_PRIME)
+    for (let i = 0; i < wordCount; i++) hash = Math.imul(hash ^ (words[i] as number), FNV_PRIME)
     hash ^= hash >>> 15
     const hashes = this.hashes
     let slot = hash & this.mask
     for (;;) {
       const index = this.slots[slot] as number
       if (index === EMPTY) break
-      if (hashes[index] === hash && this.equals(index, length)) return index
+      if (hashes[index] === hash && this.equals(index, length, wordCount)) return index
       slot = (slot + 1) & this.mask
     }
-    return this.add(hash, slot, length)
+    return this.add(hash, slot, length, wordCount)
   }
 
-  /** The id string of an index. */
-  idAt(index: number): string {
-    const odd = this.oddStrings.get(index)
-    if (odd !== undefined) return odd
-    return this.bytes.toString('utf8', this.starts[index] as number, this.starts[index + 1] as number)
-  }
-
-  private equals(index: number, length: number): boolean {
-    const start = this.starts[index] as number
-    if ((this.starts[index + 1] as number) - start !== length) return false
-    const bytes = this.bytes
-    const scratch = this.scratch
-    for (let i = 0; i < length; i++) if (bytes[start + i] !== scratch[i]) return false
+  private equals(index: number, length: number, wordCount: number): boolean {
+    if (this.lengths[index] !== length) return false
+    const first = (this.starts[index] as number) / 4
+    const words = this.words
+    const scratch = this.scratchWords
+    for (let i = 0; i < wordCount; i++) if (words[first + i] !== scratch[i]) return false
     return true
   }
 
-  private add(hash: number, slot: number, length: number): number {
+  private add(hash: number, slot: number, length: number, wordCount: number): number {
     const index = this.reserve()
-    if (this.used + length > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + length))
-      this.bytes.copy(grown, 0, 0, this.used)
+    const needed = this.used + wordCount * 4
+    if (needed > this.bytes.length) {
+      let size = this.bytes.length * 2
+      while (size < needed) size *= 2
+      const grown = Buffer.from(new ArrayBuffer(size))
+      grown.set(this.bytes.subarray(0, this.used))
       this.bytes = grown
+      this.words = new Int32Array(grown.buffer)
     }
-    // A loop: ids are short, and Buffer#copy's set-up costs more than the copy.
-    const bytes = this.bytes
-    const scratch = this.scratch
-    const used = this.used
-    for (let i = 0; i < length; i++) bytes[used + i] = scratch[i] as number
-    this.used = used + length
-    this.starts[index + 1] = this.used
+    const first = this.used / 4
+    const words = this.words
+    const scratch = this.scratchWords
+    for (let i = 0; i < wordCount; i++) words[first + i] = scratch[i] as number
+    this.starts[index] = this.used
+    this.lengths[index] = length
+    this.used += wordCount * 4
     this.hashes[index] = hash
     this.slots[slot] = index
     if (this.count * 2 > this.slots.length) this.rehash()
     return index
   }
 
-  /** Takes the next index (with an empty byte range so far). */
+  /** Takes the next index (with no bytes so far). */
   private reserve(): number {
     const index = this.count++
-    if (index + 2 > this.starts.length) {
-      const starts = new Uint32Array(this.starts.length * 2)
+    if (index >= this.starts.length) {
+      const starts = new Float64Array(this.starts.length * 2)
       starts.set(this.starts)
       this.starts = starts
+      const lengths = new Uint32Array(this.lengths.length * 2)
+      lengths.set(this.lengths)
+      this.lengths = lengths
       const hashes = new Int32Array(this.hashes.length * 2)
       hashes.set(this.hashes)
       this.hashes = hashes
     }
-    this.starts[index + 1] = this.used
+    this.starts[index] = this.used
+    this.lengths[index] = 0
     return index
   }
 
@@ -134,7 +164,7 @@ export class IdTable {
     let index = this.oddIds.get(id)
     if (index === undefined) {
       index = this.reserve()
-      // Never found through the hash table: its byte range stays empty and no slot points to it.
+      // Never found through the hash table: no slot points to it.
       this.hashes[index] = 0
       this.oddIds.set(id, index)
       this.oddStrings.set(index, id)
@@ -146,9 +176,9 @@ export class IdTable {
     const size = this.slots.length * 2
     const slots = new Int32Array(size).fill(EMPTY)
     const mask = size - 1
-    const starts = this.starts
+    const odd = this.oddStrings
     for (let index = 0; index < this.count; index++) {
-      if ((starts[index + 1] as number) === (starts[index] as number) && this.oddStrings.has(index)) continue
+      if (odd.size > 0 && odd.has(index)) continue
       let slot = (this.hashes[index] as number) & mask
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask
       slots[slot] = index

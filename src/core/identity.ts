@@ -90,17 +90,23 @@ export class Identifier {
   constructor(private readonly config: Pick<Config, 'backendInName' | 'aliases'>) {}
 
   identify(testcase: ParsedTestcase, file: string | undefined): Identity {
-    if (this.config.backendInName.length > 0) return identify(testcase, file, this.config)
+    const { head, tail, namedBackend } = this.identifyParts(testcase, file)
+    return { id: head + tail, namedBackend }
+  }
+
+  /** The id in two parts, `head + tail`, so a caller that only hashes it need not build it. */
+  identifyParts(testcase: ParsedTestcase, file: string | undefined): IdentityParts {
+    if (this.config.backendInName.length > 0) return whole(identify(testcase, file, this.config))
     const prefix = this.prefixFor(testcase, file)
     const name = testcase.name
     // The rules that look at the test name: a suite the name starts with is left out, and so is a
     // classname the name repeats. Rare; identify() handles them.
-    for (const spaced of prefix.suitesSpaced) if (name.startsWith(spaced)) return identify(testcase, file, this.config)
+    for (const spaced of prefix.suitesSpaced) if (name.startsWith(spaced)) return whole(identify(testcase, file, this.config))
     const classname = testcase.classname
     if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
-      return identify(testcase, file, this.config)
+      return whole(identify(testcase, file, this.config))
     }
-    return { id: prefix.text + name.trim(), namedBackend: undefined }
+    return { head: prefix.text, tail: name.trim(), namedBackend: undefined }
   }
 
   private prefixFor(testcase: ParsedTestcase, file: string | undefined): IdPrefix {
@@ -120,6 +126,17 @@ export class Identifier {
     if (recent.length > RECENT_PREFIXES) recent.pop()
     return prefix
   }
+}
+
+export interface IdentityParts {
+  /** The id is head + tail. */
+  head: string
+  tail: string
+  namedBackend: string | undefined
+}
+
+function whole(identity: Identity): IdentityParts {
+  return { head: identity.id, tail: '', namedBackend: identity.namedBackend }
 }
 
 /**
