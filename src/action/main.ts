@@ -188,7 +188,8 @@ function safeDecode(text: string): string {
 }
 
 function githubClient(token: string, env: NodeJS.ProcessEnv): GitHubClient {
-  if (token.length === 0) throw new ConfigError('input token: empty; pass ${{ github.token }} or an app token')
+  // Worded without "token:", which the redactor reads as a key and value.
+  if (token.length === 0) throw new ConfigError('the token input is empty: pass ${{ github.token }} or an app token')
   const retryBase = Number(env.DUAL_BACKEND_COVERAGE_RETRY_BASE_MS)
   return createClient({
     token,
@@ -242,7 +243,7 @@ function publishFailureMessage(error: unknown, mode: string, eventName: string, 
     if (isForkPullRequest(eventName, payload)) {
       return (
         `Could not post the ${what}: GitHub answered 403 "${message}". ` +
-        `This pull request comes from a fork, and GitHub gives such runs a read-only token: it cannot get \`${permission}\`, ` +
+        `This pull request comes from a fork, and GitHub gives such runs a read-only token, which cannot get \`${permission}\`, ` +
         'whatever the workflow asks for. Use the workflow_run recipe: the pull_request workflow only runs the tests and uploads ' +
         'the JUnit reports as artifacts; a second workflow (on: workflow_run, with `checks: write` and `actions: read`) runs this ' +
         'action, which downloads the artifacts and posts the check on the pull request head. ' +

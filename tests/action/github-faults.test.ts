@@ -46,6 +46,8 @@ describe('read-only token (403 "Resource not accessible by integration")', () =>
     expect(message).toMatch(/from a fork/)
     expect(message).toMatch(/on: workflow_run/)
     expect(message).toMatch(/artifacts?/)
+    // Our own words survive redaction (the redactor masks what follows "token:" or "password=").
+    expect(message).not.toContain('***')
     assertNoStackTrace(result)
 
     // The verdict itself (green here) is not lost: job summary, outputs and JSON carry it.

@@ -156,6 +156,19 @@ describe('publish modes', () => {
     expect(errorMessages(result)).toEqual(['1 gap: 1 test failed on postgres'])
   })
 
+  it('publish: check-run with an empty token: the step fails saying so, the verdict still in the summary', async () => {
+    emulator = await startGitHubEmulator()
+    const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { token: '' } })
+
+    expect(emulator.requests).toEqual([])
+    expect(result.exitCode).toBe(1)
+    expect(errorMessages(result)).toEqual([
+      'Could not post the check run: the token input is empty: pass ${{ github.token }} or an app token. The verdict is in the job summary and the outputs of this step.'
+    ])
+    expect(result.outputs).toMatchObject({ conclusion: 'success', 'check-url': '' })
+    expect(result.summary).toContain('## ✅ dual-backend coverage:')
+  })
+
   it('publish: none with no token: green and quiet', async () => {
     emulator = await startGitHubEmulator()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { publish: 'none', token: '' } })
