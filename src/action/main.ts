@@ -19,7 +19,7 @@ import { artifactLimits, fetchRunArtifacts } from './artifacts.js'
 import { chooseSha, isForkPullRequest, workflowRunId } from './event.js'
 import { createClient, describeApiError, type GitHubClient } from './github.js'
 import { type ActionInputs, jobResultsByBackend, publishingInputs, readInputs } from './inputs.js'
-import { publishCheckRun, publishStatus } from './publish.js'
+import { AnnotationsError, publishCheckRun, publishStatus } from './publish.js'
 
 /** Job summaries are capped at 1 MiB per step; keep a margin for anything else the job writes. */
 const STEP_SUMMARY_BUDGET = JOB_SUMMARY_LIMIT - 16 * 1024
@@ -92,7 +92,17 @@ export async function run(): Promise<void> {
             )
       if (checkUrl.length > 0) core.info(`Posted: ${checkUrl}`)
     } catch (error) {
-      publishProblem = redact(publishFailureMessage(error, publish, context.eventName, payload))
+      if (error instanceof AnnotationsError) {
+        // The check run and its conclusion are on GitHub; only annotations are missing. Still an error.
+        checkUrl = error.checkUrl
+        const cause = publishFailureMessage(error.reason, publish, context.eventName, payload).replace(/^Could not post the check run: /, '')
+        publishProblem = redact(
+          `Posted the check run (${error.checkUrl}, conclusion ${verdict.conclusion}), but could not add annotations ` +
+            `${error.from}-${error.total}: ${cause}`
+        )
+      } else {
+        publishProblem = redact(publishFailureMessage(error, publish, context.eventName, payload))
+      }
     }
   }
 

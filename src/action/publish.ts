@@ -92,6 +92,20 @@ export function checkOutput(verdict: Verdict, links: LinkContext, checkName: str
   return output
 }
 
+/** The check run was created (with its conclusion) but a later chunk of annotations failed. */
+export class AnnotationsError extends Error {
+  constructor(
+    readonly checkUrl: string,
+    /** 1-based number of the first annotation not posted, and the total. */
+    readonly from: number,
+    readonly total: number,
+    readonly reason: unknown
+  ) {
+    super(`annotations ${from}-${total} were not added`)
+    this.name = 'AnnotationsError'
+  }
+}
+
 /** Creates the check run, then appends annotations 50 at a time. Returns its html_url. */
 export async function publishCheckRun(client: GitHubClient, target: CheckRunTarget, verdict: Verdict): Promise<string> {
   const output = checkOutput(verdict, target.links, target.name)
@@ -109,16 +123,21 @@ export async function publishCheckRun(client: GitHubClient, target: CheckRunTarg
     completed_at: new Date().toISOString(),
     output: first.length > 0 ? { ...output, annotations: first } : output
   })
+  const url = created.data.html_url ?? ''
   for (let start = ANNOTATIONS_PER_REQUEST; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
     // An update replaces `output`, so title, summary and text go with every chunk.
-    await client.rest.checks.update({
-      owner: target.owner,
-      repo: target.repo,
-      check_run_id: created.data.id,
-      output: { ...output, annotations: annotations.slice(start, start + ANNOTATIONS_PER_REQUEST) }
-    })
+    try {
+      await client.rest.checks.update({
+        owner: target.owner,
+        repo: target.repo,
+        check_run_id: created.data.id,
+        output: { ...output, annotations: annotations.slice(start, start + ANNOTATIONS_PER_REQUEST) }
+      })
+    } catch (error) {
+      throw new AnnotationsError(url, start + 1, annotations.length, error)
+    }
   }
-  return created.data.html_url ?? ''
+  return url
 }
 
 export interface StatusTarget {

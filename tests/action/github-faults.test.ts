@@ -185,6 +185,27 @@ describe('server errors', () => {
     assertNoStackTrace(result)
   })
 
+  it('annotations chunk failing after the check run was created: the step fails, says the check run is posted, check-url set', async () => {
+    emulator = await startGitHubEmulator({ profile: 'server-error', failures: Infinity, failOnly: { method: 'PATCH', path: /\/check-runs\/\d+$/ } })
+    const names = Array.from({ length: 60 }, (_, i) => `only_on_sqlite_${i}`)
+    const result = await runGate({ emulator, event: pushEvent(), files: reports(passing([...BASE_TESTS, ...names]), passing()), inputs: { 'max-annotations': 60 } })
+
+    expect(result.exitCode).toBe(1)
+    expect(emulator.violations).toEqual([])
+    expect(apiRequests(emulator, 'POST', CHECK_RUNS).map((r) => r.status)).toEqual([201])
+    expect(apiRequests(emulator, 'PATCH', /check-runs\/\d+$/).map((r) => r.status)).toEqual([502, 503, 500, 502])
+    const run = emulator.checkRuns[0]!
+    expect(run).toMatchObject({ conclusion: 'failure', status: 'completed' })
+    expect(run.annotations).toHaveLength(50)
+    const url = `https://github.com/octo-org/storage/runs/${run.id}`
+    expect(result.outputs['check-url']).toBe(url)
+    const errors = errorMessages(result)
+    expect(errors).toEqual([
+      `Posted the check run (${url}, conclusion failure), but could not add annotations 51-60: the GitHub API failed: 502 "Server Error" after 4 attempts. The verdict is in the job summary and the outputs of this step.`
+    ])
+    assertNoStackTrace(result)
+  })
+
   it('a brief outage (two 5xx) then success: one check run, the step follows the verdict', async () => {
     emulator = await startGitHubEmulator({ profile: 'server-error', failures: 2 })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), failingPostgres()) })

@@ -54,6 +54,8 @@ export interface ProfileOptions {
   serverErrorStatuses?: Array<500 | 502 | 503 | 504>
   /** `retry-after` (seconds) sent with secondary rate limits. Default 1. */
   retryAfterSeconds?: number
+  /** Fail only requests with this method and a path matching this pattern (others pass, uncounted). */
+  failOnly?: { method: string; path: RegExp }
 }
 
 export interface EmulatorOptions extends ProfileOptions {
@@ -347,7 +349,7 @@ class Emulator implements GitHubEmulator {
     if (version !== undefined && !SUPPORTED_API_VERSIONS.has(version)) {
       throw new Rejection(400, { message: `API version ${version} is not supported.`, documentation_url: DOCS, status: '400' }, 'bad-request')
     }
-    this.injectProfileFailure()
+    this.injectProfileFailure(record)
 
     const match = this.matchRoute(record.method, record.path)
     if (!match) throw notFound()
@@ -371,8 +373,10 @@ class Emulator implements GitHubEmulator {
   }
 
   /** Simulated rate limits / outages for the first N requests of the `rate-limited` / `server-error` profiles. */
-  private injectProfileFailure(): void {
+  private injectProfileFailure(record: RecordedRequest): void {
     if (this.profile !== 'rate-limited' && this.profile !== 'server-error') return
+    const only = this.profileOptions.failOnly
+    if (only !== undefined && (only.method !== record.method || !only.path.test(record.path))) return
     const limit = this.profileOptions.failures ?? 1
     if (this.failedSoFar >= limit) return
     const attempt = this.failedSoFar++
