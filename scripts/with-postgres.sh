@@ -95,12 +95,12 @@ cleanup() {
 }
 CHILD=
 on_signal() {
-  local sig=$1 code=$2 i
+  local sig=$1 code=$2
   trap - INT TERM
   if [[ -n $CHILD ]] && kill -0 "$CHILD" 2>/dev/null; then
     log "received SIG$sig: stopping the command (pid $CHILD)"
     kill -TERM "$CHILD" 2>/dev/null || true
-    for i in $(seq 50); do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 50); do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$CHILD" 2>/dev/null || true
   fi
   log "received SIG$sig: stopping PostgreSQL"
