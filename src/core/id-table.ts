@@ -2,17 +2,23 @@
 //
 // A Map<string, number> plus an array of the id strings costs about 250 bytes and two long-lived
 // heap objects per id; at 1M ids that is most of the run's memory and garbage-collector time.
-// Here the ids live as UTF-8 bytes in one growing buffer (each starting on a 4-byte boundary, so
-// hashing and comparing go a word at a time), found through an open-addressing hash table of
-// typed arrays: about 110 bytes per id and nothing for the collector to trace. The string of an
-// id is rebuilt only when asked for (gaps and exemptions need a few of them).
+// Here the ids live as UTF-8 bytes in blocks of at most 4 MB, never copied as they grow (each id
+// starts on a 4-byte boundary, so hashing and comparing go a word at a time), found through an
+// open-addressing hash table of typed arrays: about 115 bytes per id and nothing for the
+// collector to trace. The string of an id is rebuilt only when asked for (gaps and exemptions).
 //
 // UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
-// with a lone surrogate (which UTF-8 cannot hold) is kept in an ordinary Map instead.
+// with a lone surrogate (which UTF-8 cannot hold), or longer than a block, is kept in an ordinary
+// Map instead.
 
 const EMPTY = -1
 const FNV_OFFSET = 0x811c9dc5 | 0
 const FNV_PRIME = 0x01000193
+/** The first block's size; each next one doubles, up to MAX_BLOCK. */
+const FIRST_BLOCK = 1 << 16
+const MAX_BLOCK = 1 << 22
+/** starts[] holds block * BLOCK_SHIFT + byte offset. */
+const BLOCK_SHIFT = 2 ** 32
 
 type Utf8Write = (this: Buffer, text: string, offset: number) => number
 /** Buffer#utf8Write skips write()'s argument parsing (a measurable cost per id); write() where absent. */
@@ -28,12 +34,12 @@ const isWellFormed: (text: string) => boolean =
     : (text) => !/\p{Surrogate}/u.test(text)
 
 export class IdTable {
-  /** UTF-8 bytes of every id, each padded with zeros to whole words; `words` views the same memory. */
-  private bytes = Buffer.from(new ArrayBuffer(1 << 16))
-  private words = new Int32Array(this.bytes.buffer)
-  /** Bytes in use (always a multiple of 4). */
+  /** UTF-8 bytes of the ids, each padded with zeros to whole words; `blockWords` view the same memory. */
+  private readonly blocks: Buffer[] = []
+  private readonly blockWords: Int32Array[] = []
+  /** Bytes in use in the last block (always a multiple of 4). */
   private used = 0
-  /** Byte offset and UTF-8 length of each id. */
+  /** Where each id's bytes are (block * BLOCK_SHIFT + offset), and its UTF-8 length. */
   private starts = new Float64Array(1 << 12)
   private lengths = new Uint32Array(1 << 12)
   private hashes = new Int32Array(1 << 12)
@@ -44,7 +50,7 @@ export class IdTable {
   /** The id being looked up, zero-padded to whole words. */
   private scratch = Buffer.from(new ArrayBuffer(1 << 12))
   private scratchWords = new Int32Array(this.scratch.buffer)
-  /** Ids that are not well-formed UTF-16 (lone surrogates): rare, kept as strings. */
+  /** Ids that are not well-formed UTF-16 (lone surrogates) or longer than a block: rare, kept as strings. */
   private readonly oddIds = new Map<string, number>()
   private readonly oddStrings = new Map<number, string>()
 
@@ -70,6 +76,7 @@ export class IdTable {
     const scratch = this.scratch
     const head = utf8Write.call(scratch, prefix, 0)
     const length = rest.length === 0 ? head : head + utf8Write.call(scratch, rest, head)
+    if (length + 4 > MAX_BLOCK) return this.internOdd(prefix + rest)
     return this.find(length, expected)
   }
 
@@ -80,7 +87,9 @@ export class IdTable {
       if (odd !== undefined) return odd
     }
     const start = this.starts[index] as number
-    return this.bytes.toString('utf8', start, start + (this.lengths[index] as number))
+    const block = Math.floor(start / BLOCK_SHIFT)
+    const offset = start - block * BLOCK_SHIFT
+    return (this.blocks[block] as Buffer).toString('utf8', offset, offset + (this.lengths[index] as number))
   }
 
   private find(length: number, expected: number): number {
@@ -110,8 +119,10 @@ export class IdTable {
 
   private equals(index: number, length: number, wordCount: number): boolean {
     if (this.lengths[index] !== length) return false
-    const first = (this.starts[index] as number) / 4
-    const words = this.words
+    const start = this.starts[index] as number
+    const block = Math.floor(start / BLOCK_SHIFT)
+    const first = (start - block * BLOCK_SHIFT) / 4
+    const words = this.blockWords[block] as Int32Array
     const scratch = this.scratchWords
     for (let i = 0; i < wordCount; i++) if (words[first + i] !== scratch[i]) return false
     return true
@@ -119,20 +130,20 @@ export class IdTable {
 
   private add(hash: number, slot: number, length: number, wordCount: number): number {
     const index = this.reserve()
-    const needed = this.used + wordCount * 4
-    if (needed > this.bytes.length) {
-      let size = this.bytes.length * 2
-      while (size < needed) size *= 2
-      const grown = Buffer.from(new ArrayBuffer(size))
-      grown.set(this.bytes.subarray(0, this.used))
-      this.bytes = grown
-      this.words = new Int32Array(grown.buffer)
+    let block = this.blocks.length - 1
+    if (block < 0 || this.used + wordCount * 4 > (this.blocks[block] as Buffer).length) {
+      const size = Math.min(MAX_BLOCK, FIRST_BLOCK * 2 ** Math.min(this.blocks.length, 10))
+      const bytes = Buffer.from(new ArrayBuffer(Math.max(size, wordCount * 4)))
+      this.blocks.push(bytes)
+      this.blockWords.push(new Int32Array(bytes.buffer))
+      this.used = 0
+      block += 1
     }
     const first = this.used / 4
-    const words = this.words
+    const words = this.blockWords[block] as Int32Array
     const scratch = this.scratchWords
     for (let i = 0; i < wordCount; i++) words[first + i] = scratch[i] as number
-    this.starts[index] = this.used
+    this.starts[index] = block * BLOCK_SHIFT + this.used
     this.lengths[index] = length
     this.used += wordCount * 4
     this.hashes[index] = hash
@@ -155,7 +166,7 @@ export class IdTable {
       hashes.set(this.hashes)
       this.hashes = hashes
     }
-    this.starts[index] = this.used
+    this.starts[index] = 0
     this.lengths[index] = 0
     return index
   }
