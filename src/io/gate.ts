@@ -32,5 +32,24 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
   for (const [backend, result] of options.jobResults ?? []) engine.setJobResult(backend, result)
   const reports = await findReports(config, workspace)
   await readReports(engine, reports, workspace)
-  return engine.verdict()
+  return redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
+}
+
+/**
+ * The engine redacts messages; test ids and file paths come from report names, and pytest puts
+ * parameter values (a DSN, a token) into test names. Mask them here, where both the CLI and the
+ * action get their verdict, so no renderer ever sees them. Ids stay distinct per backend the
+ * same way, since every backend's ids go through the same redactor.
+ */
+export function redactNames(verdict: Verdict, redact: Redactor): Verdict {
+  const mask = redact
+  for (const gap of verdict.gaps) {
+    gap.test = mask(gap.test)
+    if (gap.file !== undefined) gap.file = mask(gap.file)
+  }
+  for (const flaky of verdict.flaky) flaky.test = mask(flaky.test)
+  for (const copy of verdict.crossLeg) copy.test = mask(copy.test)
+  for (const exemption of verdict.exemptions) exemption.excused = exemption.excused.map(mask)
+  for (const error of verdict.errors) if (error.file !== undefined) error.file = mask(error.file)
+  return verdict
 }

@@ -18,8 +18,9 @@ export class InvalidEncodingError extends Error {
 }
 
 const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g
-const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g
-const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/
+// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/
 /** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
 const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/
 
