@@ -32,10 +32,6 @@ const CASE_KINDS = [
   (i) => `None-${i % 2 === 0 ? 'True' : 'False'}`
 ]
 
-function xmlAttr(text) {
-  return text.replace(/&(?![a-z]+;|#)/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
-}
-
 /**
  * Writes one backend's report. Tests are grouped as pytest writes them: one <testsuite> per
  * module (about 1,000 tests each), classes inside it, `name[param]` test names.

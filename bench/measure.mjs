@@ -1,15 +1,18 @@
 // Runs one child process and measures its wall time and peak RSS.
 // Peak RSS comes from /usr/bin/time -f %M when it exists (Debian package `time`); otherwise the
-// child is started with --require hwm-preload.cjs, which reports its own VmHWM on exit.
+// child is started with --import hwm-preload.mjs, which reports its own VmHWM on exit.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { clearTimeout, setTimeout } from 'node:timers'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const GNU_TIME = '/usr/bin/time'
-export const RSS_SOURCE = existsSync(GNU_TIME) ? '/usr/bin/time -f %M' : 'VmHWM (/proc/self/status at exit)'
+/** BENCH_RSS=vmhwm forces the fallback (to check it on a machine that has GNU time). */
+const USE_TIME = existsSync(GNU_TIME) && process.env.BENCH_RSS !== 'vmhwm'
+export const RSS_SOURCE = USE_TIME ? '/usr/bin/time -f %M' : 'VmHWM (/proc/self/status at exit)'
 
 /**
  * Runs `node ...nodeArgs` in `cwd`. Resolves to { ok, ms, rssMB, code, signal, stdout, stderr, failure }
@@ -18,11 +21,11 @@ export const RSS_SOURCE = existsSync(GNU_TIME) ? '/usr/bin/time -f %M' : 'VmHWM 
 export function runNode(nodeArgs, { cwd, timeoutMs, okCodes = [0] }) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'dbc-bench-'))
   const rssFile = path.join(scratch, 'rss')
-  const useTime = existsSync(GNU_TIME)
+  const useTime = USE_TIME
   const command = useTime ? GNU_TIME : process.execPath
   const args = useTime
     ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
-    : ['--require', path.join(HERE, 'hwm-preload.cjs'), ...nodeArgs]
+    : ['--import', pathToFileURL(path.join(HERE, 'hwm-preload.mjs')).href, ...nodeArgs]
   const env = { ...process.env, BENCH_HWM_FILE: rssFile }
   delete env.NODE_OPTIONS
   return new Promise((resolve) => {

@@ -7,7 +7,7 @@
 //   junit2json  the same files parsed by junit2json (xml2js)
 // Prints the table with ratios and the targets, writes bench/out/results.json, and exits 1 when a
 // target is missed. Times are medians of --repeat runs (junit2json runs once at 1M: ~25 s a file).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

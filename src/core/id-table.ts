@@ -7,6 +7,9 @@
 // open-addressing hash table of typed arrays: about 115 bytes per id and nothing for the
 // collector to trace. The string of an id is rebuilt only when asked for (gaps and exemptions).
 //
+// An id is stored as its head (everything up to its last " › ", shared by the tests of a class:
+// kept once, as a number) and the UTF-8 bytes of the rest, which is what makes ids short.
+//
 // UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
 // with a lone surrogate (which UTF-8 cannot hold), or longer than a block, is kept in an ordinary
 // Map instead.
@@ -27,6 +30,14 @@ const utf8Write: Utf8Write =
   function (this: Buffer, text: string, offset: number) {
     return this.write(text, offset, 'utf8')
   }
+
+/** The separator of id parts (identity.ts's ID_SEPARATOR). */
+const SEPARATOR = ' › '
+
+/** A copy of `text` that shares no memory with it (see flatCopy in engine.ts). */
+function flatCopy(text: string): string {
+  return text.length === 0 ? text : (' ' + text).slice(1)
+}
 
 const isWellFormed: (text: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
@@ -53,6 +64,11 @@ export class IdTable {
   /** Ids that are not well-formed UTF-16 (lone surrogates) or longer than a block: rare, kept as strings. */
   private readonly oddIds = new Map<string, number>()
   private readonly oddStrings = new Map<number, string>()
+  /** Heads of ids (all but their last part), numbered. */
+  private readonly heads: string[] = []
+  private readonly headIds = new Map<string, number>()
+  private lastHead: string | undefined
+  private lastHeadId = 0
 
   get size(): number {
     return this.count
@@ -71,12 +87,22 @@ export class IdTable {
       if (!isWellFormed(id)) return this.internOdd(id)
       return this.intern(id, '', expected)
     }
-    const needed = (prefix.length + rest.length) * 3 + 4
+    // Split the id at its last separator, wherever the caller's parts meet, so one id always
+    // gives the same head and tail. The parts usually are that split already: a prefix ending in
+    // the separator and a name without "›" (a separator overlapping the name would need one).
+    let head = prefix
+    let tail = rest
+    if (!((head.length === 0 || head.endsWith(SEPARATOR)) && !tail.includes('›'))) {
+      const id = head + tail
+      const at = id.lastIndexOf(SEPARATOR)
+      head = at < 0 ? '' : id.slice(0, at + SEPARATOR.length)
+      tail = at < 0 ? id : id.slice(at + SEPARATOR.length)
+    }
+    const needed = tail.length * 3 + 8
     if (this.scratch.length < needed) this.growScratch(needed)
-    const scratch = this.scratch
-    const head = utf8Write.call(scratch, prefix, 0)
-    const length = rest.length === 0 ? head : head + utf8Write.call(scratch, rest, head)
-    if (length + 4 > MAX_BLOCK) return this.internOdd(prefix + rest)
+    const length = 4 + utf8Write.call(this.scratch, tail, 4)
+    if (length + 4 > MAX_BLOCK) return this.internOdd(head + tail)
+    this.scratchWords[0] = this.headId(head)
     return this.find(length, expected)
   }
 
@@ -89,7 +115,22 @@ export class IdTable {
     const start = this.starts[index] as number
     const block = Math.floor(start / BLOCK_SHIFT)
     const offset = start - block * BLOCK_SHIFT
-    return (this.blocks[block] as Buffer).toString('utf8', offset, offset + (this.lengths[index] as number))
+    const head = this.heads[(this.blockWords[block] as Int32Array)[offset / 4] as number] as string
+    return head + (this.blocks[block] as Buffer).toString('utf8', offset + 4, offset + (this.lengths[index] as number))
+  }
+
+  private headId(head: string): number {
+    if (head === this.lastHead) return this.lastHeadId
+    let id = this.headIds.get(head)
+    if (id === undefined) {
+      id = this.heads.length
+      const copy = flatCopy(head)
+      this.heads.push(copy)
+      this.headIds.set(copy, id)
+    }
+    this.lastHead = head
+    this.lastHeadId = id
+    return id
   }
 
   private find(length: number, expected: number): number {

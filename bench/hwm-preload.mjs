@@ -1,6 +1,7 @@
-// Fallback peak-RSS probe when /usr/bin/time is missing: loaded with `node --require`, it writes
+// Fallback peak-RSS probe when /usr/bin/time is missing: loaded with `node --import`, it writes
 // the process's VmHWM (peak resident set, kB) to $BENCH_HWM_FILE when the process exits.
-const { readFileSync, writeFileSync } = require('node:fs')
+import { readFileSync, writeFileSync } from 'node:fs'
+
 const target = process.env.BENCH_HWM_FILE
 if (target) {
   process.on('exit', () => {
