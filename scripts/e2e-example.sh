@@ -18,7 +18,9 @@
 #    whether or not DATABASE_URL is in the gate's environment;
 # 5. runs the action with this repository's own .github/dual-backend.yml on the artifact
 #    layout of .github/workflows/ci.yml's gate job, as a merge queue (merge_group) run;
-# 6. prints PASS/FAIL per step and exits non-zero on any failure.
+# 6. runs the fork pull request recipe (workflow_run: the action downloads CI's artifacts and
+#    posts the check) against a local stand-in for the GitHub API (scripts/e2e-workflow-run.mjs);
+# 7. prints PASS/FAIL per step and exits non-zero on any failure.
 #
 # The suites run with CI=true, as on a CI runner. Everything lands in .tmp/e2e/.
 # Environment: E2E_SUITES_ONLY=1 skips the gate steps (for working on the example alone).
@@ -385,6 +387,17 @@ JS
   else
     fail "dogfood[postgres-job-failed]: expected exactly one postgres/no-report gap with jobResult failure ($j)"
   fi
+
+  # ---------------------------------------------------------------------------------------
+  # step 6: the fork pull request recipe (.github/workflows/dual-backend-report.yml): the action
+  # in a workflow_run job downloads CI's artifacts and posts the check, against a local stand-in
+  # for the GitHub API. Artifact and check names are read from the workflows themselves.
+  echo "== step 6: workflow_run (fork pull requests): artifacts from CI, check posted on the PR head =="
+  local rc=0
+  timeout -k 5 120 node scripts/e2e-workflow-run.mjs "$OUT" "$OUT/workflow-run" "$secret" >"$OUT/workflow-run.log" 2>&1 || rc=$?
+  cat "$OUT/workflow-run.log"
+  FAILS=$((FAILS + $(grep -c '^FAIL' "$OUT/workflow-run.log")))
+  if [[ $rc -ne 0 ]] && ! grep -q '^FAIL' "$OUT/workflow-run.log"; then fail "scripts/e2e-workflow-run.mjs exited $rc"; fi
 
 
   return "$((FAILS > 0))"
