@@ -19,6 +19,7 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { clearTimeout, setTimeout } from 'node:timers'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
