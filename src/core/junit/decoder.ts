@@ -22,7 +22,25 @@ const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|
 const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g
 const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/
 /** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
-const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/
+const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/y
+/** Held back only when shorter than this (a longer tail is not an escape sequence being cut). */
+const MAX_PARTIAL_ESCAPE = 32
+
+/**
+ * Where a trailing partial escape sequence starts, or -1. Only the last ESC can start one (the
+ * sequence's characters exclude ESC), and only within the last MAX_PARTIAL_ESCAPE - 1 characters:
+ * look there instead of running the regular expression over the whole chunk.
+ */
+function partialEscapeStart(text: string): number {
+  const from = Math.max(0, text.length - (MAX_PARTIAL_ESCAPE - 1))
+  for (let i = text.length - 1; i >= from; i--) {
+    if (text.charCodeAt(i) === 0x1b) {
+      TRAILING_PARTIAL_ESCAPE.lastIndex = i
+      return TRAILING_PARTIAL_ESCAPE.test(text) ? i : -1
+    }
+  }
+  return -1
+}
 
 /** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
 const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g
@@ -91,10 +109,10 @@ export class ReportDecoder {
     let joined = this.held + text
     this.held = ''
     if (!final) {
-      const partial = TRAILING_PARTIAL_ESCAPE.exec(joined)
-      if (partial !== null && partial[0].length < 32) {
-        this.held = partial[0]
-        joined = joined.slice(0, partial.index)
+      const partial = partialEscapeStart(joined)
+      if (partial >= 0) {
+        this.held = joined.slice(partial)
+        joined = joined.slice(0, partial)
       }
     }
     return cleanControlCharacters(joined)
