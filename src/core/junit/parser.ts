@@ -113,6 +113,8 @@ export class JUnitStreamParser {
   private depth = 0
   private rootSeen = false
   private readonly suitePath: string[] = []
+  /** A frozen copy of suitePath, shared by the testcases until a suite opens or closes. */
+  private suiteSnapshot: readonly string[] | undefined
   private readonly suiteFiles: (string | undefined)[] = []
   private current: OpenCase | undefined
   private capture: Capture
@@ -199,6 +201,7 @@ export class JUnitStreamParser {
     this.rootSeen = false
     this.depth = 0
     this.suitePath.length = 0
+    this.suiteSnapshot = undefined
     this.suiteFiles.length = 0
     this.current = undefined
     this.capture = undefined
@@ -230,6 +233,7 @@ export class JUnitStreamParser {
     if (name === 'testsuite') {
       if (this.suitePath.length >= MAX_SUITE_DEPTH) throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`)
       this.suitePath.push(attributes.name ?? '')
+      this.suiteSnapshot = undefined
       this.suiteFiles.push(attributes.file ?? attributes.filepath)
       return
     }
@@ -260,12 +264,14 @@ export class JUnitStreamParser {
     const open = this.current
     if (tag.name === 'testsuite') {
       this.suitePath.pop()
+      this.suiteSnapshot = undefined
       this.suiteFiles.pop()
     } else if (open !== undefined) {
       if (depth === open.depth) {
         this.current = undefined
         this.testcases += 1
-        this.onTestcase(finishCase(open, this.suitePath.slice(), this.document))
+        this.suiteSnapshot ??= Object.freeze(this.suitePath.slice())
+        this.onTestcase(finishCase(open, this.suiteSnapshot, this.document))
       } else if (depth === open.depth + 1) {
         this.setCapture(undefined)
       }
@@ -385,7 +391,7 @@ function newCase(
   suiteFiles: readonly (string | undefined)[]
 ): OpenCase {
   const lineText = attributes.line
-  const line = lineText !== undefined && /^\d+$/.test(lineText) ? Number(lineText) : undefined
+  const line = lineText !== undefined && isDigits(lineText) ? Number(lineText) : undefined
   const statusAttr = attributes.status?.toLowerCase()
   let file = attributes.file ?? attributes.filepath
   for (let i = suiteFiles.length - 1; file === undefined && i >= 0; i--) file = suiteFiles[i]
@@ -403,7 +409,17 @@ function newCase(
   }
 }
 
-function finishCase(open: OpenCase, suitePath: string[], document: number): ParsedTestcase {
+/** /^\d+$/ without a regular expression per testcase. */
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x30 || code > 0x39) return false
+  }
+  return true
+}
+
+function finishCase(open: OpenCase, suitePath: readonly string[], document: number): ParsedTestcase {
   return {
     suitePath,
     classname: open.classname,
