@@ -1,6 +1,7 @@
 // Report globs and matches that lead outside the workspace are refused out loud: a usage error
 // (exit 2, nothing read) for absolute and ".." globs, an unreadable-report error naming the file
 // (exit 2, failure) for symbolic links that resolve outside it. Nothing outside is ever read.
+import { execFileSync } from 'node:child_process'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -128,5 +129,14 @@ describe('symbolic links: followed only when they stay inside, refused out loud 
     const run = await cli(ws, backends('reports/sqlite/*.xml', 'reports/postgres/link.xml'))
     expect(run.code).toBe(0)
     expect(verdictOf(run)).toMatchObject({ conclusion: 'success', tests: 1, errors: [] })
+  })
+
+  it('a named pipe matched by a glob (directly or through a link) is never opened: no hang', { timeout: 15_000 }, async () => {
+    const { ws } = await setup()
+    execFileSync('mkfifo', [path.join(ws, 'reports', 'sqlite', 'pipe.xml')])
+    await symlink(path.join(ws, 'reports', 'sqlite', 'pipe.xml'), path.join(ws, 'reports', 'sqlite', 'pipe-link.xml'))
+    const run = await cli(ws, backends('reports/sqlite/*.xml', 'reports/postgres/*.xml'))
+    expect(run.code).toBe(0)
+    expect(verdictOf(run).backends.map((b) => b.files)).toEqual([1, 1])
   })
 })

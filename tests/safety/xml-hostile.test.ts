@@ -128,6 +128,26 @@ describe('nesting, truncation', () => {
     expectRefused(await run(xml), 1, head.length + 3 * 255 + 1, 'elements are nested more than 256 levels deep')
   })
 
+  it('at the limits exactly (64 nested suites, 256 nested elements) the report is read', async () => {
+    const suites = `<testsuites>${'<testsuite name="s">'.repeat(63)}<testcase classname="c" name="t1"/>${'</testsuite>'.repeat(63)}</testsuites>`
+    const elements = `<testsuite name="s"><testcase classname="c" name="t1"><system-out>${'<a>'.repeat(253)}${'</a>'.repeat(253)}</system-out></testcase></testsuite>`
+    // 63 suites inside <testsuites> plus the passing report's one: ids are "s › c › t1" on both sides.
+    for (const xml of [suites.replace('<testsuites>', '<testsuites><testsuite name="s">').replace('</testsuites>', '</testsuite></testsuites>'), elements]) {
+      const result = await run(xml)
+      expect(result.code).toBe(0)
+      expect(verdictOf(result)).toMatchObject({ conclusion: 'success', tests: 1, errors: [] })
+    }
+  })
+
+  it('300,000 attributes on one element (3.9 MB, more than a read chunk): refused, naming the file', async () => {
+    const attributes = Array.from({ length: 300_000 }, (_, i) => `a${i}="x"`).join(' ')
+    const xml = `<testsuite name="s">\n<testcase classname="c" name="t1" ${attributes}/></testsuite>`
+    const result = await run(xml)
+    expect(result.code).toBe(2)
+    expect(verdictOf(result).errors).toHaveLength(1)
+    expect(verdictOf(result).errors[0]?.message).toMatch(/^reports\/sqlite\/report\.xml:2:\d+: an element has more than 10000 attributes \(refused to keep memory bounded\)$/)
+  })
+
   it.each([
     ['inside an element tag', '<testsuite name="s"><testcase classname="c" name="t1"/><testcase classname="c" name="t2', 1, 88],
     ['inside a closing tag', '<testsuite name="s"><testcase classname="c" name="t1"/></testsu', 1, 64],
