@@ -3,6 +3,7 @@
 // bounded, truncated and mis-encoded files are errors naming file, line and column, and every
 // refusal ends in exit 2 with a failure verdict. Reads are confined to the workspace by Node's
 // permission model, so an attempt to open a file outside would fail loudly, not pass unseen.
+import { spawnSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -75,6 +76,13 @@ function expectRefused(result: ChildRun, line: number, column: number, reason: s
 const DOCTYPE = 'a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)'
 
 describe('entities and DTDs: refused, never expanded, never fetched', () => {
+  it('control: under the same permission flags, a read outside the workspace fails loudly', () => {
+    const ws = path.join(parent, 'control')
+    const probe = spawnSync(process.execPath, [...readOnlyInside(ws), '-e', `require('fs').readFileSync(${JSON.stringify(canaryFile)})`], { encoding: 'utf8' })
+    expect(probe.status).not.toBe(0)
+    expect(probe.stderr).toContain('ERR_ACCESS_DENIED')
+  })
+
   it('billion laughs (10 levels of internal entities, 10^9 "lol"s if expanded)', async () => {
     const levels = ['<!ENTITY lol0 "lol">']
     for (let i = 1; i <= 9; i++) levels.push(`<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`)
