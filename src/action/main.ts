@@ -48,12 +48,14 @@ export async function run(): Promise<void> {
   try {
     inputs = readInputs()
     config = loadConfig({ path: inputs.config, backends: inputs.backends })
-    for (const name of config.redactEnv) maskEnv(env[name])
+    // Now the backend names are known (public words, see RedactorOptions): mask the passwords too.
+    const publicWords = new Set(config.aliases.keys())
+    for (const name of new Set([...DEFAULT_REDACT_ENV, ...config.redactEnv])) maskEnv(env[name], publicWords)
     redact = redactorFor(config, env, alwaysSecrets)
-    // The engine redacts messages and reasons; test ids and file names come from the reports
-    // too (a parametrized test id can hold a DSN), so the whole verdict is redacted at this edge.
-    verdict = redactDeep(await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets), redact)
+    // Messages, reasons, test ids and file names are redacted by evaluateWorkspace (src/io/gate.ts).
+    verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets)
   } catch (error) {
+    if (config === undefined) for (const name of DEFAULT_REDACT_ENV) maskEnv(env[name], new Set())
     verdict = failureVerdict(config, redact(describeFailure(error)))
   }
 
@@ -165,28 +167,22 @@ async function evaluate(
   return merged
 }
 
-/** Every string in a plain-data value, redacted (keys are left alone: backend names from the config). */
-function redactDeep<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T
-  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redact)) as T
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, redact)])) as T
-  }
-  return value
-}
-
-/** Masks an environment value in the runner's log, and the password inside it when it is a URL
- * (values shorter than 4 characters are not secrets). */
-function maskEnv(value: string | undefined): void {
+/** Masks an environment value in the runner's log (values shorter than 4 characters are not
+ * secrets) and, once `publicWords` (the backend names) are known, the password inside a URL value
+ * unless it is one of them. */
+function maskEnv(value: string | undefined, publicWords?: ReadonlySet<string>): void {
   if (value === undefined || value.trim().length < 4) return
   core.setSecret(value)
+  if (publicWords === undefined) return
   let password = ''
   try {
     password = new URL(value.trim()).password
   } catch {
     return
   }
-  for (const part of new Set([password, safeDecode(password)])) if (part.length >= 4) core.setSecret(part)
+  for (const part of new Set([password, safeDecode(password)])) {
+    if (part.length >= 4 && !publicWords.has(part.toLowerCase())) core.setSecret(part)
+  }
 }
 
 function safeDecode(text: string): string {

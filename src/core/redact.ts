@@ -25,8 +25,19 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z 
 /** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
 const MIN_SECRET_LENGTH = 4
 
-export function createRedactor(secretValues: readonly string[] = []): Redactor {
-  const secrets = expandSecrets(secretValues)
+export interface RedactorOptions {
+  /**
+   * Words that are never secrets on their own: the backend names of the config. CI databases
+   * often use them as passwords (postgres://postgres:postgres@localhost); masking every bare
+   * "postgres" would hide which backend a gap is on, and protect nothing. The URL, `password=`
+   * and whole-value rules still mask them where they stand as credentials.
+   */
+  publicWords?: readonly string[]
+}
+
+export function createRedactor(secretValues: readonly string[] = [], options: RedactorOptions = {}): Redactor {
+  const publicWords = new Set((options.publicWords ?? []).map((word) => word.toLowerCase()))
+  const secrets = expandSecrets(secretValues).filter((secret) => !publicWords.has(secret.toLowerCase()))
   const patterns = secrets.map(secretPattern)
   return (text: string): string => {
     if (text.length === 0) return text

@@ -19,7 +19,8 @@ export interface GateOptions {
 
 export function redactorFor(config: Config, env: NodeJS.ProcessEnv, extra: string[] = []): Redactor {
   const values = config.redactEnv.map((name) => env[name]).filter((v): v is string => v !== undefined && v.length > 0)
-  return createRedactor([...values, ...extra])
+  // Backend names and their aliases are public words, never masked on their own (see RedactorOptions).
+  return createRedactor([...values, ...extra], { publicWords: [...config.aliases.keys()] })
 }
 
 export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> {

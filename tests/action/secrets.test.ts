@@ -100,4 +100,28 @@ describe('secrets in reports and in the environment', () => {
     const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length))
     expect(masks).toEqual(expect.arrayContaining([TOKEN, STORAGE_DSN, PASSWORD, DATABASE_URL, DEFAULT_ENV_PASSWORD]))
   })
+
+  it('a CI password equal to a backend name (postgres://postgres:postgres@...) does not hide the backend', async () => {
+    emulator = await startGitHubEmulator()
+    const dsn = 'postgres://postgres:postgres@localhost:5432/app_test'
+    const failing = BASE_TESTS.map((name): Case =>
+      name === 'update_row' ? { name, status: 'failed', message: `could not query ${dsn}: relation "postgres_items" does not exist` } : { name }
+    )
+    const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(BASE_TESTS.map((name) => ({ name })), failing), env: { DATABASE_URL: dsn } })
+
+    expect(result.exitCode).toBe(1)
+    const run = emulator.checkRuns[0]!
+    expect(run.output.title).toBe('1 gap: 1 test failed on postgres')
+    const json = readJson(result)
+    expect(json.gaps).toEqual([expect.objectContaining({ backend: 'postgres', reason: 'failed on postgres (passed on sqlite)' })])
+    // Where it stands as a credential it is still masked: the URL rule, and the whole value.
+    expect(json.gaps[0]!.message).toBe('could not query ***: relation "postgres_items" does not exist')
+    expect(result.summary).toContain('## ❌ dual-backend coverage: 1 gap: 1 test failed on postgres')
+    expect(result.summary).toMatch(/^\| <code>storage › tests\.storage › update_row<\/code> \| postgres \| ❌ failed \|/m)
+    expect(allRequestText(emulator)).not.toContain(dsn)
+    // The runner masks the whole value, not the word "postgres" (that would blank the log's verdict).
+    const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'))
+    expect(new Set(masks)).toEqual(new Set([`::add-mask::${TOKEN}`, `::add-mask::${dsn}`]))
+    expect(result.log.map((l) => l.message)).toContain('1 gap: 1 test failed on postgres')
+  })
 })
