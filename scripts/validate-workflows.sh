@@ -5,6 +5,9 @@
 #
 #   scripts/validate-workflows.sh [FILE...]      (default: action.yml and all workflows)
 #
+# Without arguments it also loads .github/dual-backend.yml and examples/storage/dual-backend.yml
+# with the gate itself (dist/cli.js, when built) to check they are valid configs.
+#
 # Exit 0 when every file is valid, 1 on any error, 2 when the validator is not installed.
 #
 # Known schema lag: @action-validator/cli 0.6.0 (the newest release) bundles a schema whose
@@ -105,8 +108,26 @@ JS
   fi
 fi
 
+# The gate configs, read by the gate itself (dist/cli.js): exit 2 means the config is invalid
+# (1 only means gaps, e.g. no reports here). Skipped when dist/ is not built.
+if [[ $# -eq 0 ]]; then
+  for cfg in .github/dual-backend.yml examples/storage/dual-backend.yml; do
+    [[ -f $cfg ]] || continue
+    if [[ ! -f dist/cli.js ]]; then echo "SKIP  $cfg (dist/cli.js not built)"; continue; fi
+    rc=0
+    node dist/cli.js --config "$cfg" --format json --output "$TMP/verdict.json" >"$TMP/cfg.out" 2>&1 || rc=$?
+    if [[ $rc -eq 2 ]] && grep -q "$cfg" "$TMP/cfg.out"; then
+      echo "FAIL  $cfg"
+      sed 's/^/      | /' "$TMP/cfg.out"
+      FAILS=$((FAILS + 1))
+    else
+      echo "PASS  $cfg (a valid gate config)"
+    fi
+  done
+fi
+
 if [[ $FAILS -eq 0 ]]; then
-  echo "validate-workflows: all ${#files[@]} file(s) valid"
+  echo "validate-workflows: all valid (${#files[@]} action/workflow file(s), gate-job rules, gate configs)"
   exit 0
 fi
 echo "validate-workflows: $FAILS problem(s)"
