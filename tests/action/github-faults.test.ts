@@ -145,6 +145,23 @@ describe('rate limits', () => {
     assertNoStackTrace(result)
   })
 
+  it('primary rate limit (x-ratelimit-remaining: 0, reset in 1 s): waits for the reset, then posts once', async () => {
+    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'primary', failures: 1 })
+    const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
+
+    expect(result.exitCode).toBe(0)
+    expect(emulator.violations).toEqual([])
+    const posts = apiRequests(emulator, 'POST', CHECK_RUNS)
+    expect(posts.map((r) => r.status)).toEqual([403, 201])
+    // The reset is 1 s after the refusal (whole seconds); the plugin adds a second.
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1000)
+    expect(emulator.checkRuns).toHaveLength(1)
+    expect(result.log.filter((l) => l.command === 'warning').map((l) => l.message)).toEqual([
+      expect.stringMatching(/^Rate limit on POST \/repos\/\{owner\}\/\{repo\}\/check-runs: retrying after [12] s$/)
+    ])
+    expect(result.outputs['check-url']).toBe(`https://github.com/octo-org/storage/runs/${emulator.checkRuns[0]!.id}`)
+  })
+
   it('a retry-after of an hour: gives up at once rather than hold the job, and fails loudly', async () => {
     emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600 })
     const started = Date.now()
