@@ -100,9 +100,13 @@ export class CoverageEngine {
   private expected = -1
   /** normalizeFile() of the last file attribute: consecutive testcases share it. */
   private lastFile: { raw: string | undefined; normalized: string | undefined } = { raw: undefined, normalized: undefined }
-  private readonly fileOf: (string | undefined)[] = []
-  private readonly lineOf: (number | undefined)[] = []
-  private readonly interned = new Map<string, string>()
+  /** Per test: its file as an index into `files` (-1: none) and its line (0: none; see lineAt). */
+  private fileOf = new Int32Array(1024)
+  private lineOf = new Uint32Array(1024)
+  /** Lines a Uint32Array cannot hold as given (0, huge, fractional): rare. */
+  private readonly oddLines = new Map<number, number>()
+  private readonly files: string[] = []
+  private readonly fileIds = new Map<string, number>()
   private readonly states: Map<string, BackendState>
   private readonly crossLeg = new Map<string, CrossLegCopy>()
   private readonly errors: ReportError[] = []
@@ -214,7 +218,7 @@ export class CoverageEngine {
       // Passed everywhere and no exemption to match: nothing more to say about this test.
       if (allPassed && !hasExemptions) continue
       const id = this.ids.idAt(index)
-      const file = this.fileOf[index]
+      const file = this.fileAt(index)
       const statuses = new Map<string, TestStatus | 'missing'>(backends.map((name, b) => [name, finals[b] as TestStatus | 'missing']))
       const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]))
       const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined
@@ -245,7 +249,7 @@ export class CoverageEngine {
           others
         }
         if (detail?.message !== undefined) gap.message = detail.message
-        const line = file !== undefined ? this.lineOf[index] : detail?.line
+        const line = file !== undefined ? this.lineAt(index) : detail?.line
         if (file !== undefined || detail?.file !== undefined) gap.file = file ?? detail?.file
         if (line !== undefined) gap.line = line
         gaps.push(gap)
@@ -326,20 +330,43 @@ export class CoverageEngine {
     const known = this.ids.size
     const index = this.ids.intern(head, tail, this.expected)
     if (index === known) {
-      this.fileOf.push(file === undefined ? undefined : this.intern(file))
-      this.lineOf.push(line)
+      if (index >= this.fileOf.length) {
+        const fileOf = new Int32Array(this.fileOf.length * 2)
+        fileOf.set(this.fileOf)
+        this.fileOf = fileOf
+        const lineOf = new Uint32Array(this.lineOf.length * 2)
+        lineOf.set(this.lineOf)
+        this.lineOf = lineOf
+      }
+      this.fileOf[index] = file === undefined ? -1 : this.fileId(file)
+      if (line === undefined) this.lineOf[index] = 0
+      else if (Number.isInteger(line) && line >= 1 && line <= 0xffffffff) this.lineOf[index] = line
+      else this.oddLines.set(index, line)
     }
     this.expected = index + 1
     return index
   }
 
-  private intern(text: string): string {
-    let interned = this.interned.get(text)
-    if (interned === undefined) {
-      interned = flatCopy(text)
-      this.interned.set(interned, interned)
+  private fileId(file: string): number {
+    let id = this.fileIds.get(file)
+    if (id === undefined) {
+      id = this.files.length
+      const copy = flatCopy(file)
+      this.files.push(copy)
+      this.fileIds.set(copy, id)
     }
-    return interned
+    return id
+  }
+
+  private fileAt(index: number): string | undefined {
+    const id = this.fileOf[index] as number
+    return id < 0 ? undefined : this.files[id]
+  }
+
+  private lineAt(index: number): number | undefined {
+    const line = this.lineOf[index] as number
+    if (line !== 0) return line
+    return this.oddLines.size === 0 ? undefined : this.oddLines.get(index)
   }
 
   private normalizedFile(file: string | undefined): string | undefined {

@@ -69,6 +69,8 @@ export class IdTable {
   private readonly headIds = new Map<string, number>()
   private lastHead: string | undefined
   private lastHeadId = 0
+  /** The last prefix found well-formed: callers pass the same prefix for a whole class. */
+  private wellFormedPrefix: string | undefined
 
   get size(): number {
     return this.count
@@ -81,7 +83,10 @@ export class IdTable {
    * every backend): checked first, it spares the hash for the second and later backends.
    */
   intern(prefix: string, rest = '', expected = -1): number {
-    if (!isWellFormed(prefix) || !isWellFormed(rest)) {
+    if (prefix !== this.wellFormedPrefix) {
+      if (isWellFormed(prefix)) this.wellFormedPrefix = prefix
+    }
+    if (prefix !== this.wellFormedPrefix || !isWellFormed(rest)) {
       // A surrogate pair split across the two parts is still a well-formed id.
       const id = prefix + rest
       if (!isWellFormed(id)) return this.internOdd(id)
