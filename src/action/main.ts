@@ -42,13 +42,13 @@ export async function run(): Promise<void> {
     ...(publishing.token.length > 0 ? [publishing.token] : []),
     ...DEFAULT_REDACT_ENV.map((name) => env[name] ?? '').filter((value) => value.length > 0)
   ]
-  for (const name of DEFAULT_REDACT_ENV) maskEnv(env[name])
   let redact = createRedactor(alwaysSecrets)
 
   try {
     inputs = readInputs()
     config = loadConfig({ path: inputs.config, backends: inputs.backends })
-    // Now the backend names are known (public words, see RedactorOptions): mask the passwords too.
+    // Masked for the runner's log once the backend names are known (public words, see
+    // RedactorOptions): nothing is logged before this point.
     const publicWords = new Set(config.aliases.keys())
     for (const name of new Set([...DEFAULT_REDACT_ENV, ...config.redactEnv])) maskEnv(env[name], publicWords)
     redact = redactorFor(config, env, alwaysSecrets)
@@ -167,13 +167,12 @@ async function evaluate(
   return merged
 }
 
-/** Masks an environment value in the runner's log (values shorter than 4 characters are not
- * secrets) and, once `publicWords` (the backend names) are known, the password inside a URL value
- * unless it is one of them. */
-function maskEnv(value: string | undefined, publicWords?: ReadonlySet<string>): void {
+/** Masks an environment value, and the password inside it when it is a URL, in the runner's log.
+ * Values shorter than 4 characters and `publicWords` (the backend names: PGPASSWORD=postgres is
+ * common in CI) are not secrets on their own. */
+function maskEnv(value: string | undefined, publicWords: ReadonlySet<string>): void {
   if (value === undefined || value.trim().length < 4) return
-  core.setSecret(value)
-  if (publicWords === undefined) return
+  if (!publicWords.has(value.trim().toLowerCase())) core.setSecret(value)
   let password = ''
   try {
     password = new URL(value.trim()).password

@@ -101,13 +101,13 @@ describe('secrets in reports and in the environment', () => {
     expect(masks).toEqual(expect.arrayContaining([TOKEN, STORAGE_DSN, PASSWORD, DATABASE_URL, DEFAULT_ENV_PASSWORD]))
   })
 
-  it('a CI password equal to a backend name (postgres://postgres:postgres@...) does not hide the backend', async () => {
+  it('a CI password equal to a backend name (postgres://postgres:postgres@..., PGPASSWORD=postgres) does not hide the backend', async () => {
     emulator = await startGitHubEmulator()
     const dsn = 'postgres://postgres:postgres@localhost:5432/app_test'
     const failing = BASE_TESTS.map((name): Case =>
       name === 'update_row' ? { name, status: 'failed', message: `could not query ${dsn}: relation "postgres_items" does not exist` } : { name }
     )
-    const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(BASE_TESTS.map((name) => ({ name })), failing), env: { DATABASE_URL: dsn } })
+    const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(BASE_TESTS.map((name) => ({ name })), failing), env: { DATABASE_URL: dsn, PGPASSWORD: 'postgres' } })
 
     expect(result.exitCode).toBe(1)
     const run = emulator.checkRuns[0]!
