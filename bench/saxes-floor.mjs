@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs'
 import { TextDecoder } from 'node:util'
 import { SaxesParser } from 'saxes'
 
-const READ_CHUNK = 1 << 20 // same as src/io/reports.ts
+const READ_CHUNK = 1 << 16 // same as src/io/reports.ts
 
 let testcases = 0
 for (const file of process.argv.slice(2)) {
