@@ -8,7 +8,23 @@ const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': 
 
 /** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
 export function escapeHtml(text: string): string {
-  return defuseMentions(markupEntities(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string)))
+  // A message line starting with "::" would be a workflow command once the Markdown is printed to a log.
+  const escaped = text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] as string).replace(LINE_START_COMMAND, '$1&#58;')
+  return defuseMentions(markupEntities(escaped))
+}
+
+/**
+ * GitHub runners treat a log line as a workflow command when it starts with "::" after leading
+ * whitespace (::error::, ::set-output::, ::stop-commands::) and wherever "##[" appears (the old
+ * syntax). Report text printed to a CI log must not do either. A line break is what the runner
+ * splits on (\r, \n); JavaScript's multiline ^ also matches after \u2028 and \u2029.
+ */
+const LINE_START_COMMAND = /^([\s\u0085]*):(?=:)/gm
+const OLD_COMMAND = /##\[/g
+
+/** Breaks workflow commands in plain text with a zero-width space (for the terminal renderer). */
+export function defuseWorkflowCommands(text: string): string {
+  return text.replace(LINE_START_COMMAND, `$1:${ZERO_WIDTH_SPACE}`).replace(OLD_COMMAND, `#${ZERO_WIDTH_SPACE}#[`)
 }
 
 /**

@@ -25,5 +25,6 @@ export function renderJson(verdict: Verdict): string {
     unassigned: verdict.unassigned,
     errors: verdict.errors
   }
-  return `${JSON.stringify(document, null, 2)}\n`
+  // "##[" anywhere in a log line is an old-style workflow command: write its "#" as \u0023 (same data).
+  return `${JSON.stringify(document, null, 2).replace(/##\[/g, '#\\u0023[')}\n`
 }

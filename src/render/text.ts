@@ -2,6 +2,7 @@
 // Report text is untrusted here too: control characters are removed so a name cannot drive the terminal.
 import type { Gap, GapKind, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
+import { defuseWorkflowCommands } from './escape.js'
 
 export interface TextOptions {
   colour: boolean
@@ -46,7 +47,7 @@ export function renderText(verdict: Verdict, options: TextOptions): string {
     for (const c of verdict.crossLeg.slice(0, 20)) lines.push(`  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`)
   }
   if (verdict.unassigned > 0) lines.push(`${verdict.unassigned} test(s) in shared reports name no backend: not counted`)
-  return `${lines.join('\n').replace(/\n+$/, '')}\n`
+  return `${defuseWorkflowCommands(lines.join('\n')).replace(/\n+$/, '')}\n`
 }
 
 function gapLines(gap: Gap): string[] {

@@ -196,3 +196,57 @@ describe('cuts inside the reader and the engine keep whole characters too', () =
     }
   })
 })
+
+describe('workflow commands: report text printed to a CI log never drives the runner', () => {
+  // The runner splits the log at \r and \n, trims leading whitespace (.NET Char.IsWhiteSpace), and
+  // runs "::name::" at the start of a line; "##[name]" it runs wherever it appears.
+  const COMMANDS = [
+    '::set-output name=conclusion::success',
+    '::error file=src/app.ts,line=1::forged annotation',
+    '::stop-commands::pwned',
+    '##[error]old style',
+    'x ##[set-output name=conclusion;]success'
+  ]
+  const HOSTILE_LINES = COMMANDS.flatMap((c) => [c, `\n${c}`, `a\r${c}`, `\n  \t${c}`, `\n\u00a0\u2003${c}`, `\u2028${c}`])
+
+  function commandLines(output: string): string[] {
+    return output.split(/\r\n|\r|\n/).filter((line) => /^[\s\u0085]*::/.test(line) || line.includes('##['))
+  }
+
+  it('in names, messages, reasons and errors: text, Markdown and JSON', () => {
+    const verdict = verdictOf({
+      gaps: HOSTILE_LINES.map((text, i) => gap(`${text} ${i}`, { message: `first\n${text}\nlast`, reason: text, file: `t/${text}.py`, line: 2 })),
+      errors: HOSTILE_LINES.map((text) => ({ file: `${text}.xml`, message: `${text}.xml:1:1: ${text}` })),
+      flaky: [{ test: HOSTILE_LINES.join(''), backend: 'sqlite', message: HOSTILE_LINES.join('\n') }]
+    })
+    expect(commandLines(renderText(verdict, { colour: false }))).toEqual([])
+    expect(commandLines(renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT }))).toEqual([])
+    const json = renderJson(verdict)
+    expect(commandLines(json)).toEqual([])
+    // The JSON data is unchanged: the escape is JSON's own.
+    expect((JSON.parse(json) as { gaps: Array<{ test: string }> }).gaps.map((g) => g.test)).toEqual(verdict.gaps.map((g) => g.test))
+  })
+
+  it('through the CLI, every format, stdout and stderr', async () => {
+    const { backends, cli, removeWorkspace, workspace } = await import('./helpers.js')
+    const attr = (t: string) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')
+    const cases = COMMANDS.map((c, i) => `<testcase classname="" name="${attr(`${c}\n${c}`)}"><failure message="${attr(c)}">${attr(`\n${c}\n  ${c}`)}</failure></testcase><testcase classname="" name="${attr(c)}${i}"/>`)
+    const ws = await workspace({
+      'reports/sqlite/junit.xml': `<testsuite name="">${cases.join('')}</testsuite>`,
+      'reports/postgres/junit.xml': '<testsuite name=""><testcase classname="" name="other"/></testsuite>',
+      // An unreadable report whose name and error text carry commands too.
+      'reports/sqlite/::error::x ##[error]y.xml': '<testsuite><testcase name="::warning::z"'
+    })
+    try {
+      for (const format of ['text', 'markdown', 'json']) {
+        const run = await cli(ws, backends('reports/sqlite/*.xml', 'reports/postgres/*.xml', format))
+        expect(run.code).toBe(2)
+        expect(run.stdout).toContain('set-output')
+        expect(commandLines(run.stdout), `${format} stdout`).toEqual([])
+        expect(commandLines(run.stderr), `${format} stderr`).toEqual([])
+      }
+    } finally {
+      await removeWorkspace(ws)
+    }
+  })
+})
