@@ -50,7 +50,7 @@ export async function run(): Promise<void> {
     // Masked for the runner's log once the backend names are known (public words, see
     // RedactorOptions): nothing is logged before this point.
     const publicWords = new Set(config.aliases.keys())
-    for (const name of new Set([...DEFAULT_REDACT_ENV, ...config.redactEnv])) maskEnv(env[name], publicWords)
+    for (const name of config.redactEnv) maskEnv(env[name], publicWords)
     redact = redactorFor(config, env, alwaysSecrets)
     // Messages, reasons, test ids and file names are redacted by evaluateWorkspace (src/io/gate.ts).
     verdict = await evaluate(config, inputs, workspace, context.eventName, payload, env, alwaysSecrets)

@@ -142,7 +142,8 @@ export function buildConfig(document: unknown, source = 'config'): Config {
     throw at('min-tests', 'must be a whole number, 0 or more')
   }
 
-  const redactEnv = stringList(document['redact-env'] ?? DEFAULT_REDACT_ENV, 'redact-env', at)
+  // Listed variables add to the defaults: a config naming its own secret must not unmask DATABASE_URL.
+  const redactEnv = [...new Set([...DEFAULT_REDACT_ENV, ...stringList(document['redact-env'] ?? [], 'redact-env', at)])]
 
   return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv }
 }

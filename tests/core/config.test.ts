@@ -34,7 +34,8 @@ describe('config', () => {
     expect(config.flaky).toBe('fail')
     expect(config.skipMarkers[0]?.test('line one\nSkipping postgres')).toBe(true)
     expect(config.minTests).toBe(10)
-    expect(config.redactEnv).toEqual(['DATABASE_URL', 'MY_SECRET'])
+    // Listed variables add to the defaults, never replace them.
+    expect(config.redactEnv).toEqual(['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL', 'MY_SECRET'])
     expect(config.backends[0]?.artifacts[0]?.test('junit-sqlite-3.12')).toBe(true)
   })
 
