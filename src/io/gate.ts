@@ -4,6 +4,7 @@ import { CoverageEngine } from '../core/engine.js'
 import type { Verdict } from '../core/model.js'
 import { createRedactor, type Redactor } from '../core/redact.js'
 import { findReports, readReports } from './reports.js'
+import { resolveSourcePaths } from './source-paths.js'
 
 export interface GateOptions {
   config: Config
@@ -33,7 +34,9 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
   for (const [backend, result] of options.jobResults ?? []) engine.setJobResult(backend, result)
   const reports = await findReports(config, workspace)
   await readReports(engine, reports, workspace)
-  return redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
+  const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
+  await resolveSourcePaths(verdict, workspace)
+  return verdict
 }
 
 /**
