@@ -26,5 +26,6 @@ export function renderJson(verdict: Verdict): string {
     errors: verdict.errors
   }
   // "##[" anywhere in a log line is an old-style workflow command: write its "#" as \u0023 (same data).
-  return `${JSON.stringify(document, null, 2).replace(/##\[/g, '#\\u0023[')}\n`
+  const json = JSON.stringify(document, null, 2)
+  return `${json.includes('##[') ? json.replace(/##\[/g, '#\\u0023[') : json}\n`
 }
