@@ -46,23 +46,26 @@ export async function findReports(config: Config, workspace: string): Promise<Re
   const files = new Map<string, string[]>()
   const refused: string[] = []
   const refusedReasons: string[] = []
+  // Sets, not list lookups: a pull request may hold tens of thousands of links.
+  const refusedSet = new Set<string>()
   for (const backend of config.backends) {
     backend.reports.forEach(assertPatternInWorkspace)
     const found = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false })
     // tinyglobby leaves symbolic links out when it does not follow them: find the ones the globs
     // name, so a link is either read (it stays inside) or refused out loud, never silently dropped.
-    const links = await matchingLinks(backend.reports, root)
+    const links = new Set(await matchingLinks(backend.reports, root))
     const matches = [...new Set([...found, ...links])]
     for (const match of matches.sort()) {
       const resolved = await realpath(path.join(root, match)).catch(() => undefined)
       if (resolved === undefined || !isInside(root, resolved)) {
-        if (!refused.includes(match)) {
+        if (!refusedSet.has(match)) {
+          refusedSet.add(match)
           refused.push(match)
           refusedReasons.push(resolved === undefined ? 'it is a broken symbolic link' : 'it resolves outside the workspace (symbolic link)')
         }
         continue
       }
-      if (links.includes(match) && !(await stat(resolved)).isFile()) continue
+      if (links.has(match) && (await stat(resolved).catch(() => undefined))?.isFile() !== true) continue
       const list = files.get(match) ?? []
       if (!list.includes(backend.name)) list.push(backend.name)
       files.set(match, list)

