@@ -307,3 +307,36 @@ describe('random verdicts through the renderer', () => {
     )
   })
 })
+
+describe('backend words in names cannot stand in for another backend', () => {
+  it('copies tagged for postgres inside the sqlite report never make postgres green', () => {
+    const config = buildConfig(
+      { backends: { sqlite: 'reports/sqlite/*.xml', postgres: 'reports/postgres/*.xml' }, 'backend-in-name': ['\\[(?<backend>sqlite|postgres|pg)\\]'], aliases: { postgres: ['pg'] } },
+      'property'
+    )
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }).filter((s) => /^[A-Za-z0-9_]+$/.test(s)), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.constantFrom('postgres', 'pg'),
+        (names, ranOnPostgres, spelling) => {
+          const sqliteCases = names.flatMap((n) => [`<testcase classname="c" name="${n} [sqlite]"/>`, `<testcase classname="c" name="${n} [${spelling}]"/>`])
+          const postgresCases = names.filter((_, i) => ranOnPostgres[i] === true).map((n) => `<testcase classname="c" name="${n} [postgres]"/>`)
+          const verdict = evaluate(
+            config,
+            [
+              { path: 'reports/sqlite/a.xml', backend: 'sqlite', xml: `<testsuite name="s">${sqliteCases.join('')}</testsuite>` },
+              { path: 'reports/postgres/a.xml', backend: 'postgres', xml: `<testsuite name="s">${postgresCases.join('')}</testsuite>` }
+            ],
+            4096
+          )
+          const allRan = names.every((_, i) => ranOnPostgres[i] === true)
+          expect(verdict.conclusion).toBe(allRan ? 'success' : 'failure')
+          // The copies are reported as such, never counted.
+          expect(verdict.crossLeg.map((c) => c.namedBackend)).toEqual(names.map(() => 'postgres'))
+        }
+      ),
+      runs(300)
+    )
+  })
+})
