@@ -185,6 +185,39 @@ describe('random JUnit trees through the reader, the engine and the renderer', (
     expect(failures).toBeGreaterThan(10)
   })
 
+  it('the same reports in UTF-16 LE/BE with a BOM or UTF-8 with a BOM, cut anywhere, give the same verdict', () => {
+    const encode = (xml: string, encoding: 'utf-16le' | 'utf-16be' | 'utf-8-bom'): Uint8Array => {
+      if (encoding === 'utf-8-bom') return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml)])
+      const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml.replace('encoding="UTF-8"', 'encoding="UTF-16"'), 'utf16le')])
+      return encoding === 'utf-16le' ? le : Buffer.from(le).swap16()
+    }
+    fc.assert(
+      fc.property(MODEL, fc.constantFrom('utf-16le' as const, 'utf-16be' as const, 'utf-8-bom' as const), fc.integer({ min: 1, max: 301 }), (model, encoding, chunk) => {
+        const reports = reportsOf(model)
+        const expected = evaluate(configOf(model), reports, 1 << 16)
+        const encoded = evaluate(configOf(model), reports.map((r) => ({ ...r, xml: encode(r.xml, encoding) })), chunk)
+        expect(encoded).toEqual(expected)
+      }),
+      runs(300)
+    )
+  })
+
+  it('a BOM or a Latin-1 declaration cut across the first chunks still picks the encoding', () => {
+    const latin1 = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><testsuite name="s"><testcase classname="c" name="caf\xe9"/></testsuite>', 'latin1')
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<testsuite name="s"><testcase classname="c" name="café"/></testsuite>', 'utf16le')])
+    for (const bytes of [latin1, utf16, Buffer.from(utf16).swap16()]) {
+      for (const chunk of [1, 2, 3, 5, 64, 1 << 16]) {
+        const names: string[] = []
+        const parser = new JUnitStreamParser('r.xml', (t) => names.push(t.name))
+        const decoder = new ReportDecoder()
+        for (let i = 0; i < bytes.length; i += chunk) parser.write(decoder.push(bytes.subarray(i, i + chunk)))
+        parser.write(decoder.end())
+        parser.end()
+        expect(names, `chunk ${chunk}`).toEqual(['café'])
+      }
+    }
+  })
+
   it('a truncated report is never a success (cut anywhere before the root closes)', () => {
     fc.assert(
       fc.property(MODEL, fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 512 }), (model, where, chunk) => {

@@ -76,14 +76,29 @@ function latin1(bytes: Uint8Array): string {
   return text
 }
 
+/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
+const SNIFF_BYTES = 200
+
 /** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
 export class ReportDecoder {
   private decoder: TextDecoder | undefined
   private held = ''
   private bytesSeen = 0
+  /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
+  private head: Uint8Array | undefined
 
-  push(bytes: Uint8Array): string {
-    this.decoder ??= new TextDecoder(sniffEncoding(bytes), { fatal: true })
+  push(chunk: Uint8Array): string {
+    let bytes = chunk
+    if (this.decoder === undefined) {
+      bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk])
+      // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
+      if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
+        this.head = bytes
+        return ''
+      }
+      this.head = undefined
+      this.decoder = new TextDecoder(sniffEncoding(bytes), { fatal: true })
+    }
     let text: string
     try {
       text = this.decoder.decode(bytes, { stream: true })
@@ -95,7 +110,14 @@ export class ReportDecoder {
   }
 
   end(): string {
-    if (this.decoder === undefined) return ''
+    if (this.decoder === undefined) {
+      if (this.head === undefined) return ''
+      // A file shorter than the sniffing window: decide with what there is.
+      const head = this.head
+      this.head = undefined
+      this.decoder = new TextDecoder(sniffEncoding(head), { fatal: true })
+      return this.push(head) + this.end()
+    }
     let text: string
     try {
       text = this.decoder.decode()
