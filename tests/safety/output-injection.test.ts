@@ -250,3 +250,15 @@ describe('workflow commands: report text printed to a CI log never drives the ru
     }
   })
 })
+
+describe('links from report file paths', () => {
+  it('only plain repository paths become links; javascript:, data:, absolute and ".." paths stay text', () => {
+    const links = { serverUrl: 'https://github.com', repository: 'o/r', sha: 'abc123' }
+    const files = ['javascript:alert(1)', 'JaVaScRiPt:alert(1)//x.py', 'data:text/html,<script>x</script>', '/etc/passwd', '../../etc/passwd', 'C:\\x\\y.py', 'a/../../b.py']
+    const markdown = renderMarkdown(verdictOf({ gaps: files.map((file, i) => gap(`t${i}`, { file, line: 1 })) }), { maxBytes: CHECK_SUMMARY_LIMIT, links })
+    expect(markdownProblems(markdown, CHECK_SUMMARY_LIMIT)).toEqual([])
+    expect(markdown).not.toContain('<a ')
+    const safe = renderMarkdown(verdictOf({ gaps: [gap('t', { file: 'tests/a b/"x".py', line: 7 })] }), { maxBytes: CHECK_SUMMARY_LIMIT, links })
+    expect(safe).toContain('<a href="https://github.com/o/r/blob/abc123/tests/a%20b/%22x%22.py#L7">')
+  })
+})
