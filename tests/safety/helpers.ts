@@ -149,7 +149,9 @@ export function* hugeFailureMessage(bytes: number, secret = ''): Generator<strin
  * (an entity's SYSTEM file, a followed link) fails with ERR_ACCESS_DENIED instead of succeeding.
  */
 export function readOnlyInside(workspaceDir: string): string[] {
-  return ['--experimental-permission', `--allow-fs-read=${workspaceDir}`, `--allow-fs-read=${path.join(REPO_ROOT, 'dist')}`, '--no-warnings']
+  // Node 20 knows --experimental-permission; newer lines call it --permission and dropped the old name.
+  const flag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission'
+  return [flag, `--allow-fs-read=${workspaceDir}`, `--allow-fs-read=${path.join(REPO_ROOT, 'dist')}`, '--no-warnings']
 }
 
 /** The JSON verdict as the CLI prints it (fields the safety tests look at). */
