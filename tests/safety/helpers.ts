@@ -71,6 +71,12 @@ export function backends(sqliteGlob: string, postgresGlob: string, format = 'jso
   return ['--backend', `sqlite=${sqliteGlob}`, '--backend', `postgres=${postgresGlob}`, '--format', format]
 }
 
+/**
+ * Without GNU time: a preload that prints the process's own peak RSS (getrusage maxrss, KB) at
+ * exit. It reads no file, so it works under the permission model too.
+ */
+const PEAK_PRELOAD = `--import=data:text/javascript,${encodeURIComponent("process.on('exit',()=>process.stderr.write('DBC_PEAK_KB='+process.resourceUsage().maxRSS+'\\n'))")}`
+
 export interface ChildRun extends CliRun {
   /** Wall time of the child, seconds. */
   seconds: number
@@ -84,10 +90,10 @@ export interface ChildRun extends CliRun {
  */
 export async function cliChild(cwd: string, argv: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildRun> {
   if (!existsSync(CLI_JS)) throw new Error(`${CLI_JS} is missing: run \`npm run build\` before the safety suite`)
-  const useTime = existsSync('/usr/bin/time')
+  const useTime = existsSync('/usr/bin/time') && process.env.DBC_SAFETY_NO_GNU_TIME === undefined
   const node = process.execPath
   const command = useTime ? '/usr/bin/time' : node
-  const args = useTime ? ['-f', 'DBC_PEAK_KB=%M', node, ...nodeArgs, CLI_JS, ...argv] : [...nodeArgs, CLI_JS, ...argv]
+  const args = useTime ? ['-f', 'DBC_PEAK_KB=%M', node, ...nodeArgs, CLI_JS, ...argv] : [...nodeArgs, PEAK_PRELOAD, CLI_JS, ...argv]
   const started = performance.now()
   const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
