@@ -10,7 +10,7 @@ import { CHECK_SUMMARY_LIMIT, JOB_SUMMARY_LIMIT, renderMarkdown } from '../../sr
 import { renderText } from '../../src/render/text.js'
 import { markdownProblems, visibleText } from './markdown-checks.js'
 
-export function verdictOf(parts: Partial<Verdict> = {}): Verdict {
+function verdictOf(parts: Partial<Verdict> = {}): Verdict {
   return {
     conclusion: 'failure',
     title: 'gaps',
@@ -29,7 +29,7 @@ export function verdictOf(parts: Partial<Verdict> = {}): Verdict {
   }
 }
 
-export function gap(test: string, extra: Partial<Gap> = {}): Gap {
+function gap(test: string, extra: Partial<Gap> = {}): Gap {
   return { test, backend: 'sqlite', kind: 'failed', reason: 'failed on sqlite (passed on postgres)', others: { postgres: 'passed' }, ...extra }
 }
 
