@@ -264,6 +264,22 @@ describe('random JUnit trees through the reader, the engine and the renderer', (
     )
   })
 
+  it('the decoder cleans a file cut into chunks exactly like the whole file (escape sequences, references)', () => {
+    const piece = fc.constantFrom('\x1b', '[', ']', '3', '1', ';', 'm', 'A', '\x07', '\\', 'x', ' ', '0', '?', '😀', '\x00', 'é', '&', '#', 'B', '2', '7', 'X', '-')
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 80 }).map((a) => `<t>${a.join('')}`), fc.integer({ min: 1, max: 40 }), (text, chunk) => {
+        const bytes = Buffer.from(text)
+        const whole = new ReportDecoder()
+        const expected = whole.push(bytes) + whole.end()
+        const chunked = new ReportDecoder()
+        let actual = ''
+        for (let i = 0; i < bytes.length; i += chunk) actual += chunked.push(bytes.subarray(i, i + chunk))
+        expect(actual + chunked.end()).toBe(expected)
+      }),
+      runs(2000)
+    )
+  })
+
   it('firstInvalidUtf8 agrees with a strict UTF-8 decoder on random bytes', () => {
     const strict = new TextDecoder('utf-8', { fatal: true })
     const bytesArb = fc.oneof(

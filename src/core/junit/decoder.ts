@@ -21,25 +21,23 @@ const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|
 // U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
 const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g
 const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/
-/** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
-const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/y
-/** Held back only when shorter than this (a longer tail is not an escape sequence being cut). */
-const MAX_PARTIAL_ESCAPE = 32
-
 /**
- * Where a trailing partial escape sequence starts, or -1. Only the last ESC can start one (the
- * sequence's characters exclude ESC), and only within the last MAX_PARTIAL_ESCAPE - 1 characters:
- * look there instead of running the regular expression over the whole chunk.
+ * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
+ * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
+ * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
+ * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
  */
+const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/
+/** Held back only within this many final characters (a longer tail is not one being cut). */
+const MAX_PARTIAL = 256
+
+/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
 function partialEscapeStart(text: string): number {
-  const from = Math.max(0, text.length - (MAX_PARTIAL_ESCAPE - 1))
-  for (let i = text.length - 1; i >= from; i--) {
-    if (text.charCodeAt(i) === 0x1b) {
-      TRAILING_PARTIAL_ESCAPE.lastIndex = i
-      return TRAILING_PARTIAL_ESCAPE.test(text) ? i : -1
-    }
-  }
-  return -1
+  const from = Math.max(0, text.length - MAX_PARTIAL)
+  const tail = text.slice(from)
+  if (!tail.includes('\x1b') && !tail.includes('&')) return -1
+  const match = TRAILING_PARTIAL.exec(tail)
+  return match === null ? -1 : from + match.index
 }
 
 /** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
