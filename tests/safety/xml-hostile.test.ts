@@ -222,6 +222,22 @@ describe('encodings', () => {
     expectRefused(await run(bad([0xc3, 0x28], filler)), 70_002, 32, INVALID(Buffer.byteLength(filler)))
   })
 
+  it('an escape reference (&#27;) or an OSC sequence across a read-chunk boundary reads like anywhere else', async () => {
+    for (const cut of [1, 2, 3, 4, 10, 30]) {
+      for (const inner of ['a&#27;[31mb', 'colour\x1b]8;;https://example.com/x\x07link\x1b]8;;\x07', 'x\x1b[1;31 qy']) {
+        // The file is read in 64 KiB chunks: the name's sequence starts `cut` bytes before the first boundary.
+        const head = '<testsuite name="s"><testcase classname="c" name="t1"><system-out>'
+        const tail = '</system-out></testcase><testcase classname="c" name="n'
+        const padding = 'p'.repeat(65_536 - cut - Buffer.byteLength(head) - Buffer.byteLength(tail))
+        const sqlite = `${head}${padding}${tail}${inner}"/></testsuite>`
+        const postgres = `<testsuite name="s"><testcase classname="c" name="t1"/><testcase classname="c" name="n${inner}"/></testsuite>`
+        const result = await run(sqlite, postgres)
+        expect(result.code, `${JSON.stringify(inner)} cut ${cut}: ${result.stdout.slice(0, 600)}`).toBe(0)
+        expect(verdictOf(result)).toMatchObject({ conclusion: 'success', tests: 2, errors: [] })
+      }
+    }
+  })
+
   it('a multi-byte character cut by the end of the file: exit 2, failure', async () => {
     const result = await run(Buffer.concat([Buffer.from('<testsuite name="s"><testcase classname="c" name="t1"/></testsuite>\n'), Buffer.from([0xf0, 0x9f, 0x98])]))
     expect(result.code).toBe(2)
