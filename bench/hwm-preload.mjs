@@ -1,5 +1,5 @@
 // Fallback peak-RSS probe when /usr/bin/time is missing: loaded with `node --import`, it writes
-// the process's VmHWM (peak resident set, kB) to $BENCH_HWM_FILE when the process exits.
+// the process's VmHWM (peak resident set, kB) and CPU seconds to $BENCH_HWM_FILE at exit.
 import { readFileSync, writeFileSync } from 'node:fs'
 
 const target = process.env.BENCH_HWM_FILE
@@ -7,7 +7,9 @@ if (target) {
   process.on('exit', () => {
     try {
       const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
-      writeFileSync(target, match ? match[1] : '')
+      const { userCPUTime, systemCPUTime } = process.resourceUsage()
+      // Same shape as /usr/bin/time -f '%M %U %S': peak kB, user and system seconds.
+      writeFileSync(target, `${match ? match[1] : ''} ${userCPUTime / 1e6} ${systemCPUTime / 1e6}`)
     } catch {
       // no /proc: the runner reports the RSS as unknown
     }

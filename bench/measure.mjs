@@ -1,4 +1,6 @@
 // Runs one child process and measures its wall time and peak RSS.
+// CPU time (user + system) is measured too: unlike wall time it barely moves when other
+// processes share the machine.
 // Peak RSS comes from /usr/bin/time -f %M when it exists (Debian package `time`); otherwise the
 // child is started with --import hwm-preload.mjs, which reports its own VmHWM on exit.
 import { spawn } from 'node:child_process'
@@ -24,7 +26,7 @@ export function runNode(nodeArgs, { cwd, timeoutMs, okCodes = [0] }) {
   const useTime = USE_TIME
   const command = useTime ? GNU_TIME : process.execPath
   const args = useTime
-    ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
+    ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...nodeArgs]
     : ['--import', pathToFileURL(path.join(HERE, 'hwm-preload.mjs')).href, ...nodeArgs]
   const env = { ...process.env, BENCH_HWM_FILE: rssFile }
   delete env.NODE_OPTIONS
@@ -43,11 +45,15 @@ export function runNode(nodeArgs, { cwd, timeoutMs, okCodes = [0] }) {
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       const ms = Number(process.hrtime.bigint() - started) / 1e6
+      // "peak-kB user-seconds system-seconds" from either probe.
       let rssKB
+      let cpuMs
       try {
-        // GNU time writes "Command exited with non-zero status N" before the figure.
+        // GNU time writes "Command exited with non-zero status N" before the figures.
         const lines = readFileSync(rssFile, 'utf8').trim().split('\n')
-        rssKB = Number(lines[lines.length - 1])
+        const [peak, user, system] = (lines[lines.length - 1] ?? '').split(' ').map(Number)
+        rssKB = peak
+        cpuMs = Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : undefined
       } catch {
         rssKB = undefined
       }
@@ -63,6 +69,7 @@ export function runNode(nodeArgs, { cwd, timeoutMs, okCodes = [0] }) {
         ok: failure === undefined,
         ms,
         rssMB: Number.isFinite(rssKB) && rssKB > 0 ? rssKB / 1024 : undefined,
+        cpuMs,
         code,
         signal,
         stdout,

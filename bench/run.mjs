@@ -77,12 +77,15 @@ async function measure(label, nodeArgs, { cwd, runs, timeoutMs, okCodes, expectC
       if (count !== expectCount) throw new Error(`${label}: counted ${count} testcases, expected ${expectCount}`)
     }
     samples.push(result)
-    process.stderr.write(`  ${label} run ${i + 1}/${runs}: ${(result.ms / 1000).toFixed(2)} s, ${result.rssMB?.toFixed(0) ?? '?'} MB\n`)
+    process.stderr.write(
+      `  ${label} run ${i + 1}/${runs}: ${(result.ms / 1000).toFixed(2)} s, CPU ${result.cpuMs === undefined ? '?' : (result.cpuMs / 1000).toFixed(2)} s, ${result.rssMB?.toFixed(0) ?? '?'} MB\n`
+    )
   }
   return {
     runs,
     ms: median(samples.map((s) => s.ms)),
     msAll: samples.map((s) => Math.round(s.ms)),
+    cpuMs: median(samples.map((s) => s.cpuMs ?? Number.NaN)),
     rssMB: median(samples.map((s) => s.rssMB ?? Number.NaN))
   }
 }
@@ -179,7 +182,8 @@ for (const row of rows) {
 
 const secs = (m) => (m.ms === undefined ? (m.failure ?? 'n/a') : `${(m.ms / 1000).toFixed(2)} s`)
 const mb = (m) => (m.rssMB === undefined || Number.isNaN(m.rssMB) ? (m.failure ?? 'n/a') : `${m.rssMB.toFixed(0)} MB`)
-const ratio = (r) => (r === undefined ? 'n/a' : `${r.toFixed(2)}x`)
+const ratio = (r) => (r === undefined || Number.isNaN(r) ? 'n/a' : `${r.toFixed(2)}x`)
+const cpu = (m) => (m.cpuMs === undefined || Number.isNaN(m.cpuMs) ? (m.failure ?? 'n/a') : `${(m.cpuMs / 1000).toFixed(2)} s`)
 const table = [
   '| Testcases (per backend) | Report size (2 files) | CLI time | CLI peak RSS | bare saxes time | saxes peak RSS | junit2json time | junit2json peak RSS | CLI / saxes | junit2json / CLI |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -188,6 +192,19 @@ const table = [
       `| ${r.tests.toLocaleString('en-US')} | ${(r.bytes / 2 ** 20).toFixed(0)} MB | ${secs(r.cli)} | ${mb(r.cli)} | ${secs(r.saxes)} | ${mb(r.saxes)} | ${secs(r.junit2json)}${r.junit2json.runs === 1 && repeat > 1 ? ' ¹' : ''} | ${mb(r.junit2json)} | ${ratio(r.floorRatio)} | ${ratio(r.junit2jsonSpeedup)} |`
   )
 ]
+const cpuRatio = (a, b) => (a.cpuMs === undefined || b.cpuMs === undefined ? undefined : a.cpuMs / b.cpuMs)
+const cpuTable = [
+  '| Testcases (per backend) | CLI CPU | bare saxes CPU | junit2json CPU | CLI / saxes (CPU) | junit2json / CLI (CPU) |',
+  '|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.tests.toLocaleString('en-US')} | ${cpu(r.cli)} | ${cpu(r.saxes)} | ${cpu(r.junit2json)} | ${ratio(cpuRatio(r.cli, r.saxes))} | ${ratio(cpuRatio(r.junit2json, r.cli))} |`
+  )
+]
+for (const row of rows) {
+  row.cpuFloorRatio = cpuRatio(row.cli, row.saxes)
+  row.cpuJunit2jsonSpeedup = cpuRatio(row.junit2json, row.cli)
+}
 const targetLines = checks.map((c) => `${c.met ? 'PASS' : 'MISS'}  ${c.size.padEnd(5)} ${c.target.padEnd(40)} ${c.value}`)
 const out = [
   `Machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGB} GB, node ${machine.node}; load average before ${machine.loadBefore}, after ${load()}`,
@@ -195,6 +212,10 @@ const out = [
   '',
   ...table,
   ...(rows.some((r) => r.junit2json.runs === 1) && repeat > 1 ? ['', '¹ one run: junit2json at 1M testcases takes tens of seconds and GBs per file.'] : []),
+  '',
+  'CPU time (user + system; medians): other processes on the machine move it far less than wall time.',
+  '',
+  ...cpuTable,
   '',
   `Targets (time ratios judged from ${JUDGE_FROM.toLocaleString('en-US')} testcases up; below that node start-up dominates):`,
   ...targetLines
