@@ -164,7 +164,7 @@ export async function streamReport(
     if (error instanceof InvalidEncodingError) {
       // Feed the valid part first so the error names the line and column of the bad bytes.
       parser.write(error.validPrefix)
-      throw parser.errorHere(`invalid UTF-8 (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`)
+      throw parser.errorHere(`invalid ${error.encoding} (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`)
     }
     throw error
   }

@@ -280,6 +280,27 @@ describe('random JUnit trees through the reader, the engine and the renderer', (
     )
   })
 
+  it('invalid UTF-8 is located at the same byte whatever the chunks (a sequence may straddle two)', () => {
+    const byteArb = fc.constantFrom(0x41, 0x0a, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0xc0, 0xff, 0x28)
+    fc.assert(
+      fc.property(fc.array(byteArb, { maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (body, chunk) => {
+        const bytes = Buffer.concat([Buffer.from('<t>'), Buffer.from(body)])
+        const expected = firstInvalidUtf8(bytes)
+        const decoder = new ReportDecoder()
+        let offset = bytes.length
+        try {
+          for (let i = 0; i < bytes.length; i += chunk) decoder.push(bytes.subarray(i, i + chunk))
+          decoder.end()
+        } catch (error) {
+          expect((error as Error).name).toBe('InvalidEncodingError')
+          offset = (error as { byteOffset: number }).byteOffset
+        }
+        expect(offset).toBe(expected)
+      }),
+      runs(2000)
+    )
+  })
+
   it('firstInvalidUtf8 agrees with a strict UTF-8 decoder on random bytes', () => {
     const strict = new TextDecoder('utf-8', { fatal: true })
     const bytesArb = fc.oneof(

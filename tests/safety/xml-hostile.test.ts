@@ -238,6 +238,30 @@ describe('encodings', () => {
     }
   })
 
+  it.each([
+    ['a 2-byte sequence', [0xc3], [0x28]],
+    ['a 3-byte sequence', [0xe2, 0x82], [0x28]],
+    ['a 4-byte sequence', [0xf0, 0x9f], [0x98, 0x28]]
+  ])('invalid UTF-8 in %s cut by the 64 KiB read boundary: the offset, line and column are still exact', async (_what, before, after) => {
+    const line1 = '<testsuite name="s">\n'
+    const head = `${line1}<testcase classname="c" name="`
+    const at = 65_536 - before.length
+    const bytes = Buffer.concat([Buffer.from(head), Buffer.from('a'.repeat(at - head.length)), Buffer.from(before), Buffer.from(after), Buffer.from('"/></testsuite>')])
+    expectRefused(await run(bytes), 2, at - line1.length + 1, INVALID(at))
+  })
+
+  it('an unpaired surrogate in a UTF-16 report: exit 2, "invalid UTF-16LE", failure', async () => {
+    const text = Buffer.from('<testsuite name="s"><testcase classname="c" name="t\u0000"/></testsuite>', 'utf16le')
+    // Put a lone high surrogate (D800) where the U+0000 is.
+    const at = text.indexOf(Buffer.from('t\u0000"', 'utf16le')) + 2
+    text[at] = 0x00
+    text[at + 1] = 0xd8
+    const result = await run(Buffer.concat([Buffer.from([0xff, 0xfe]), text]))
+    expect(result.code).toBe(2)
+    expect(verdictOf(result).conclusion).toBe('failure')
+    expect(verdictOf(result).errors[0]?.message).toMatch(/^reports\/sqlite\/report\.xml:1:\d+: invalid UTF-16LE \(byte offset \d+\); reports must be UTF-8 or UTF-16 with a byte-order mark$/)
+  })
+
   it('a multi-byte character cut by the end of the file: exit 2, failure', async () => {
     const result = await run(Buffer.concat([Buffer.from('<testsuite name="s"><testcase classname="c" name="t1"/></testsuite>\n'), Buffer.from([0xf0, 0x9f, 0x98])]))
     expect(result.code).toBe(2)

@@ -10,9 +10,11 @@ import { TextDecoder } from 'node:util'
 export class InvalidEncodingError extends Error {
   constructor(
     readonly byteOffset: number,
-    readonly validPrefix: string
+    readonly validPrefix: string,
+    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
+    readonly encoding = 'UTF-8'
   ) {
-    super(`invalid UTF-8 byte sequence at byte ${byteOffset}`)
+    super(`invalid ${encoding} byte sequence at byte ${byteOffset}`)
     this.name = 'InvalidEncodingError'
   }
 }
@@ -84,6 +86,9 @@ export class ReportDecoder {
   private bytesSeen = 0
   /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
   private head: Uint8Array | undefined
+  private encoding: Encoding = 'utf-8'
+  /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
+  private tail: Uint8Array = new Uint8Array(0)
 
   push(chunk: Uint8Array): string {
     let bytes = chunk
@@ -95,16 +100,23 @@ export class ReportDecoder {
         return ''
       }
       this.head = undefined
-      this.decoder = new TextDecoder(sniffEncoding(bytes), { fatal: true })
+      this.start(bytes)
     }
     let text: string
     try {
-      text = this.decoder.decode(bytes, { stream: true })
+      text = (this.decoder as TextDecoder).decode(bytes, { stream: true })
     } catch {
       throw this.locateInvalid(bytes)
     }
     this.bytesSeen += bytes.length
+    // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
+    this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3)
     return this.clean(text, false)
+  }
+
+  private start(head: Uint8Array): void {
+    this.encoding = sniffEncoding(head)
+    this.decoder = new TextDecoder(this.encoding, { fatal: true })
   }
 
   end(): string {
@@ -113,14 +125,16 @@ export class ReportDecoder {
       // A file shorter than the sniffing window: decide with what there is.
       const head = this.head
       this.head = undefined
-      this.decoder = new TextDecoder(sniffEncoding(head), { fatal: true })
+      this.start(head)
       return this.push(head) + this.end()
     }
     let text: string
     try {
       text = this.decoder.decode()
     } catch {
-      throw new InvalidEncodingError(this.bytesSeen, '')
+      // A sequence cut by the end of the file: name the byte where it starts.
+      const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0
+      throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label())
     }
     return this.clean(text, true)
   }
@@ -138,17 +152,40 @@ export class ReportDecoder {
     return cleanControlCharacters(joined)
   }
 
-  /** Finds the first invalid byte of a chunk so the error can name a line and column. */
+  private label(): string {
+    return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase()
+  }
+
+  /**
+   * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
+   * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
+   * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
+   */
   private locateInvalid(bytes: Uint8Array): InvalidEncodingError {
-    const offset = firstInvalidUtf8(bytes)
+    if (this.encoding !== 'utf-8') return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label())
+    const pending = incompleteTail(this.tail)
+    const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes])
+    const offset = firstInvalidUtf8(combined)
     let prefix = ''
     try {
-      prefix = new TextDecoder('utf-8').decode(bytes.subarray(0, offset))
+      prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset))
     } catch {
       prefix = ''
     }
-    return new InvalidEncodingError(this.bytesSeen + offset, this.clean(prefix, true))
+    return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true))
   }
+}
+
+/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
+function incompleteTail(tail: Uint8Array): Uint8Array {
+  for (let k = tail.length - 1; k >= 0; k--) {
+    const byte = tail[k] as number
+    if ((byte & 0xc0) === 0x80) continue
+    if (byte < 0xc0) return tail.subarray(tail.length)
+    const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1
+    return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length)
+  }
+  return tail.subarray(tail.length)
 }
 
 /** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
