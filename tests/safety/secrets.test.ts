@@ -195,3 +195,20 @@ describe('the redactor on hostile input stays linear', () => {
     }
   })
 })
+
+describe('a backend word captured from a test name', () => {
+  it('an unknown "backend" that is really a credential is masked in the copies list', async () => {
+    const config = "backend-in-name: ['\\[(?<backend>[^\\]]+)\\]']\n"
+    const ws = await workspace({
+      'dbc.yml': config,
+      'reports/sqlite/junit.xml': '<testsuite name="s"><testcase classname="c" name="t1"/><testcase classname="c" name="t2 [postgres://app:Captured-Secret-1@db/x]"/></testsuite>',
+      'reports/postgres/junit.xml': '<testsuite name="s"><testcase classname="c" name="t1"/></testsuite>'
+    })
+    made.push(ws)
+    for (const format of ['text', 'markdown', 'json']) {
+      const run = await cli(ws, ['--config', path.join(ws, 'dbc.yml'), ...backends('reports/sqlite/*.xml', 'reports/postgres/*.xml', format)])
+      expect(run.stdout, format).toContain('db/x')
+      expect(run.stdout + run.stderr, format).not.toContain('Captured-Secret-1')
+    }
+  })
+})
