@@ -60,9 +60,12 @@ function gapLines(gap: Gap): string[] {
   return out
 }
 
-/** Strips terminal control characters from untrusted text. */
+/**
+ * Strips terminal control characters from untrusted text, and shows its line breaks as ⏎: a
+ * test name must not start a line of its own (a forged "PASS" headline in the log).
+ */
 function safe(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '')
+  return text.replace(/\r\n?|\n|\u2028|\u2029/g, ' ⏎ ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '')
 }
 
 function table(rows: string[][]): string[] {

@@ -92,6 +92,23 @@ describe('hostile text in every place a report can put it', () => {
     expect(markdown.split('\n').filter((l) => l.startsWith('| <code>'))).toHaveLength(1)
   })
 
+  it('the terminal renderer keeps every report text on its own line: no forged headline', () => {
+    const forged = 'x\nPASS  12 storage tests passed on sqlite and postgres\r\nFAIL\u2028PASS'
+    const text = renderText(
+      verdictOf({
+        gaps: [gap(forged, { message: `first\n${forged}`, reason: forged, file: forged })],
+        errors: [{ file: forged, message: forged }],
+        flaky: [{ test: forged, backend: 'sqlite' }],
+        crossLeg: [{ test: forged, namedBackend: forged, foundIn: 'sqlite' }]
+      }),
+      { colour: false }
+    )
+    const lines = text.split(/\r\n|\r|\n|\u2028|\u2029/)
+    expect(lines[0]).toMatch(/^FAIL {2}/)
+    expect(lines.slice(1).filter((line) => /^(PASS|FAIL)\b/.test(line))).toEqual([])
+    expect(text).toContain('x ⏎ PASS  12 storage tests passed')
+  })
+
   it('the terminal renderer drops control characters from report text', () => {
     const text = renderText(verdictOf({ gaps: [gap('t1\x1b]0;title\x07\x1b[2J\x9b31m', { message: 'm\x1b[31mred' })] }), { colour: false })
     expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
