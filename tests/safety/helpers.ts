@@ -43,8 +43,8 @@ let emptyConfig: string | undefined
  */
 async function defaultsConfig(): Promise<string> {
   if (emptyConfig === undefined) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'dbc-safety-config-'))
-    emptyConfig = path.join(dir, 'defaults.yml')
+    // One fixed file for every run and worker (same content; an empty read also means defaults).
+    emptyConfig = path.join(tmpdir(), 'dbc-safety-defaults.yml')
     await writeFile(emptyConfig, '# no settings: every default applies\n{}\n')
   }
   return emptyConfig
