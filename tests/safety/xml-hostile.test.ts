@@ -4,7 +4,7 @@
 // refusal ends in exit 2 with a failure verdict. Reads are confined to the workspace by Node's
 // permission model, so an attempt to open a file outside would fail loudly, not pass unseen.
 import { spawnSync } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -57,7 +57,6 @@ async function run(sqlite: string | Buffer, postgres: string | Buffer = PASSING_
 }
 
 async function writeFileDeep(file: string, content: string | Buffer): Promise<void> {
-  const { mkdir } = await import('node:fs/promises')
   await mkdir(path.dirname(file), { recursive: true })
   await writeFile(file, content)
 }
