@@ -1,0 +1,33 @@
+// The streamed JSON verdict is the same text as the one-string rendering, whatever the gaps hold.
+import { describe, expect, it } from 'vitest'
+import type { Gap, Verdict } from '../../src/core/model.js'
+import { renderJson, renderJsonPieces } from '../../src/render/json.js'
+
+function verdict(gaps: Gap[]): Verdict {
+  return { conclusion: gaps.length === 0 ? 'success' : 'failure', title: 't', backends: [], tests: 3, gaps, exemptions: [], flaky: [], crossLeg: [], unassigned: 0, errors: [] }
+}
+
+const gap = (test: string, extra: Partial<Gap> = {}): Gap => ({ test, backend: 'postgres', kind: 'failed', reason: 'failed on postgres', others: { sqlite: 'passed' }, ...extra })
+
+describe('renderJsonPieces', () => {
+  it('joins to exactly renderJson, for no gap, one gap and many', () => {
+    const cases = [
+      verdict([]),
+      verdict([gap('a › b')]),
+      verdict([gap('x ##[error]y', { message: 'line 1\n##[warning]line 2', file: 'f.py', line: 3 }), gap('🐘 "quoted" \\ back'), gap('c', { kind: 'missing' })])
+    ]
+    for (const v of cases) {
+      const pieces = [...renderJsonPieces(v)]
+      expect(pieces.join('')).toBe(renderJson(v))
+      expect(JSON.parse(pieces.join('')).gaps).toHaveLength(v.gaps.length)
+      // One piece per gap plus the head and the tail: never the whole document at once.
+      if (v.gaps.length > 1) expect(pieces.length).toBe(v.gaps.length + 2)
+    }
+  })
+
+  it('never leaves a "##[" workflow command in the text', () => {
+    const text = [...renderJsonPieces(verdict([gap('##[error]a'), gap('b', { message: '##[set-output name=x]' })]))].join('')
+    expect(text).not.toContain('##[')
+    expect(JSON.parse(text).gaps[0].test).toBe('##[error]a')
+  })
+})
