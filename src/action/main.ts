@@ -13,6 +13,7 @@ import { verdictTitle } from '../core/title.js'
 import { loadConfig } from '../io/config-file.js'
 import { evaluateWorkspace, redactorFor } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
+import { defuseWorkflowCommands } from '../render/escape.js'
 import { renderJson } from '../render/json.js'
 import { JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
 import { artifactLimits, fetchRunArtifacts } from './artifacts.js'
@@ -61,9 +62,10 @@ export async function run(): Promise<void> {
 
   const choice = chooseSha(context.eventName, payload, context.sha, publishing.sha)
   core.info(`Commit: ${choice.sha} (${choice.why}${publishing.shaRejected ? '; the sha input is not a full commit SHA' : ''})`)
-  core.info(redact(verdict.title))
-  for (const gap of verdict.gaps.slice(0, 200)) core.info(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
-  for (const error of verdict.errors) core.error(redact(error.message))
+  // Report text in the log could otherwise be read by the runner as a workflow command.
+  logInfo(redact(verdict.title))
+  for (const gap of verdict.gaps.slice(0, 200)) logInfo(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
+  for (const error of verdict.errors) core.error(defuseWorkflowCommands(redact(error.message)))
 
   const links: LinkContext = { serverUrl: context.serverUrl, repository: `${context.repo.owner}/${context.repo.repo}`, sha: choice.sha }
   const runUrl = `${context.serverUrl}/${links.repository}/actions/runs/${context.runId}`
@@ -140,8 +142,9 @@ async function evaluate(
   // Fork pull requests: the reports come from the triggering run's artifacts.
   const client = githubClient(inputs.token, env)
   const root = await mkdtemp(path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'dual-backend-artifacts-'))
-  const fetched = await fetchRunArtifacts(client, github.context.repo, runId, config.backends, root, core.info, artifactLimits(env))
-  for (const [backend, names] of fetched.used) core.info(`${backend}: artifacts ${names.join(', ')}`)
+  // Artifact names are chosen by the triggering run, which a fork controls.
+  const fetched = await fetchRunArtifacts(client, github.context.repo, runId, config.backends, root, logInfo, artifactLimits(env))
+  for (const [backend, names] of fetched.used) logInfo(`${backend}: artifacts ${names.join(', ')}`)
   for (const [backend, patterns] of fetched.unmatched) core.info(`${backend}: no artifact matched ${patterns.join(', ')}`)
   const fromArtifacts: Config = {
     ...config,
@@ -280,4 +283,9 @@ async function writeJson(verdict: Verdict, env: NodeJS.ProcessEnv): Promise<stri
   const file = path.join(dir, `dual-backend-coverage-${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}.json`)
   await writeFile(file, renderJson(verdict))
   return file
+}
+
+/** A log line holding text from reports or artifacts: never a workflow command. */
+function logInfo(text: string): void {
+  core.info(defuseWorkflowCommands(text))
 }

@@ -129,3 +129,27 @@ describe('Markdown injection', () => {
     expect(run.output.title).not.toMatch(/<script/)
   })
 })
+
+describe('workflow-command injection through the log', () => {
+  it('test names that hold ::commands:: and ##[commands] are logged as text, never run by the runner', async () => {
+    emulator = await startGitHubEmulator()
+    const result = await runGate({
+      emulator,
+      event: pushEvent(),
+      files: reports(passing(['common']), [
+        { name: 'common' },
+        { name: 'a\n::error title=pwned::forged annotation', status: 'failed', message: 'm' },
+        { name: 'b ##[set-output name=conclusion;]success', status: 'failed', message: 'm' },
+        { name: 'c\n::add-mask::common', status: 'failed', message: 'm' }
+      ])
+    })
+    expect(result.exitCode).toBe(1)
+    // The runner would have turned these into an error annotation, an output and a mask.
+    expect(result.log.filter((line) => line.command !== 'info' && /pwned|common|conclusion/.test(line.message))).toEqual([])
+    expect(result.stdout.split('\n').filter((line) => /^\s*::(error title=pwned|add-mask::common)/.test(line))).toEqual([])
+    expect(result.stdout).not.toContain('##[set-output')
+    expect(result.outputs.conclusion).toBe('failure')
+    // The names are still there to read.
+    expect(result.stdout).toMatch(/forged annotation/)
+  })
+})
