@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRedactor, truncateSafely } from '../../src/core/redact.js'
+import { createRedactor, createUnguardedRedactor, truncateSafely } from '../../src/core/redact.js'
 
 describe('redaction', () => {
   const redact = createRedactor(['postgres://svc:Env-Only-Pa55@10.0.0.5/app', 'plain-token-value-123'])
@@ -40,5 +41,32 @@ describe('redaction', () => {
     const { text: cut, truncated } = truncateSafely(text, text.length - 5)
     expect(truncated).toBe(true)
     expect(cut).not.toContain('secr')
+  })
+})
+
+describe('the guarded redactor (each rule runs only when its literal is present)', () => {
+  const configured = ['postgres://svc:Env-Only-Pa55@10.0.0.5/app', 'plain-token-value-123']
+  const guarded = createRedactor(configured, { publicWords: ['postgres', 'sqlite'] })
+  const reference = createUnguardedRedactor(configured, { publicWords: ['postgres', 'sqlite'] })
+  // Pieces of every rule, cut and glued at random: near misses as well as matches.
+  const pieces = [
+    'postgres://user:pass@host/db', 'redis://:p@ss@h', 'https://', '://', '@', ':', '=', ' ', '\n', '\t', '"', "'", ';', '&',
+    'password', 'PassWord', 'passwd', 'PWD', 'secret', 'Token', 'api_key', 'API-KEY', 'apikey', 'Bearer', 'BASIC', 'basic',
+    'bearer', 'abcdefgh0123', 'ghp_', 'gho_', 'gh', 'github_pat_', 'AKIA', 'AKIAABCDEFGHIJKLMNOP', 'xoxb-', 'xox', '-----BEGIN ',
+    '-----BEGIN RSA PRIVATE KEY-----', 'MIIE', '-----END RSA PRIVATE KEY-----', 'Env-Only-Pa55', 'Env-Only-\n  Pa55',
+    'plain-token-value-123', 'ı', 'ſ', 'K', 'test_x[case-1]', ' › ', 'tests/storage/test_bulk_0.py', 'A'.repeat(31), '0123456789'
+  ]
+  it('gives exactly the unguarded result on random mixes of rule fragments', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 6 })), { maxLength: 14 }), (parts) => {
+        const text = parts.join('')
+        expect(guarded(text)).toBe(reference(text))
+      }),
+      { numRuns: 20_000 }
+    )
+  })
+
+  it('gives exactly the unguarded result on every piece pair', () => {
+    for (const a of pieces) for (const b of pieces) for (const text of [a + b, `${a} ${b}`, `${a}=${b}`]) expect(guarded(text)).toBe(reference(text))
   })
 })
