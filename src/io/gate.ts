@@ -47,9 +47,19 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
  */
 export function redactNames(verdict: Verdict, redact: Redactor): Verdict {
   const mask = redact
+  // Consecutive gaps mostly share their file: redact each run of equal paths once.
+  let lastFile: string | undefined
+  let lastMasked: string | undefined
   for (const gap of verdict.gaps) {
     gap.test = mask(gap.test)
-    if (gap.file !== undefined) gap.file = mask(gap.file)
+    const file = gap.file
+    if (file !== undefined) {
+      if (file !== lastFile) {
+        lastFile = file
+        lastMasked = mask(file)
+      }
+      gap.file = lastMasked
+    }
   }
   for (const flaky of verdict.flaky) flaky.test = mask(flaky.test)
   for (const copy of verdict.crossLeg) {
