@@ -53,8 +53,34 @@ export function* renderJsonPieces(verdict: Verdict): Generator<string> {
   yield `${shell.slice(0, at)}\n  "gaps": [\n`
   const last = verdict.gaps.length - 1
   for (let i = 0; i <= last; i++) {
-    const item = JSON.stringify(gapObject(verdict.gaps[i] as Gap), null, 2)
-    yield `    ${neutralise(item).replace(/\n/g, '\n    ')}${i < last ? ',\n' : '\n'}`
+    const gap = verdict.gaps[i] as Gap
+    const item = gapText(gap) ?? `    ${JSON.stringify(gapObject(gap), null, 2).replace(/\n/g, '\n    ')}`
+    yield `${neutralise(item)}${i < last ? ',\n' : '\n'}`
   }
   yield `  ],\n${shell.slice(at + marker.length)}`
+}
+
+/**
+ * JSON.stringify(gapObject(gap), null, 2), indented four more spaces, written out directly: the
+ * same text (tests/core/json.test.ts) at a third of the cost for 100,000 gaps. Anything but the
+ * plain field types a Gap has (strings, a number, an object of strings) takes the generic path.
+ */
+function gapText(gap: Gap): string | undefined {
+  const { test, backend, kind, message, file, line, reason, others } = gap
+  if (typeof test !== 'string' || typeof backend !== 'string' || typeof kind !== 'string' || typeof reason !== 'string') return undefined
+  if ((message !== undefined && typeof message !== 'string') || (file !== undefined && typeof file !== 'string')) return undefined
+  if ((line !== undefined && typeof line !== 'number') || typeof others !== 'object' || others === null) return undefined
+  if (Object.getPrototypeOf(others) !== Object.prototype) return undefined
+  let text = `    {\n      "test": ${JSON.stringify(test)},\n      "backend": ${JSON.stringify(backend)},\n      "kind": ${JSON.stringify(kind)},\n`
+  if (message !== undefined) text += `      "message": ${JSON.stringify(message)},\n`
+  if (file !== undefined) text += `      "file": ${JSON.stringify(file)},\n`
+  if (line !== undefined) text += `      "line": ${JSON.stringify(line)},\n`
+  text += `      "reason": ${JSON.stringify(reason)},\n      "others": `
+  let entries = ''
+  for (const name of Object.keys(others)) {
+    const status: unknown = others[name]
+    if (typeof status !== 'string') return undefined
+    entries += `${entries.length === 0 ? '' : ',\n'}        ${JSON.stringify(name)}: ${JSON.stringify(status)}`
+  }
+  return `${text}${entries.length === 0 ? '{}' : `{\n${entries}\n      }`}\n    }`
 }
