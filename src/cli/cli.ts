@@ -63,7 +63,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_ERROR
   }
   try {
-    const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '=') })
+    const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd })
     const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now })
     // JSON goes out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1 name)
     // plus its UTF-8 copy nearly doubled the peak memory at 1M testcases.
@@ -91,24 +91,37 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Writes text pieces to a file (or `out`), about 1 MB at a time. */
 function writePieces(pieces: Iterable<string>, out: ((text: string) => void) | undefined, file: string | undefined): void {
-  const fd = file === undefined ? undefined : openSync(file, 'w')
-  let batch = ''
-  const flush = () => {
-    if (batch.length === 0) return
-    if (fd === undefined) out?.(batch)
-    else {
-      const bytes = Buffer.from(batch, 'utf8')
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
+  if (file === undefined) {
+    let batch = ''
+    for (const piece of pieces) {
+      batch += piece
+      if (batch.length >= 1 << 20 && out !== undefined) {
+        out(batch)
+        batch = ''
+      }
     }
-    batch = ''
+    if (batch.length > 0) out?.(batch)
+    return
+  }
+  // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
+  // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
+  const fd = openSync(file, 'w')
+  const buffer = Buffer.allocUnsafe(1 << 20)
+  let used = 0
+  const writeAll = (bytes: Uint8Array) => {
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
   }
   try {
     for (const piece of pieces) {
-      batch += piece
-      if (batch.length >= 1 << 20) flush()
+      if (used + piece.length * 3 > buffer.length) {
+        writeAll(buffer.subarray(0, used))
+        used = 0
+      }
+      if (piece.length * 3 > buffer.length) writeAll(Buffer.from(piece, 'utf8'))
+      else used += buffer.write(piece, used, 'utf8')
     }
-    flush()
+    writeAll(buffer.subarray(0, used))
   } finally {
-    if (fd !== undefined) closeSync(fd)
+    closeSync(fd)
   }
 }
