@@ -1,5 +1,6 @@
 // Reads the config file (when there is one) and applies backend overrides from flags or inputs.
 import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import yaml from 'js-yaml'
 import { assertRunnable, buildConfig, type Config, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
 
@@ -8,16 +9,20 @@ export interface ConfigSource {
   path?: string
   /** name → globs, replacing the config's `backends` when not empty. */
   backends?: Map<string, string[]>
+  /** Folder a relative config path is read from (default the process's working directory). */
+  cwd?: string
 }
 
 export function loadConfig(source: ConfigSource): Config {
   const explicit = source.path !== undefined && source.path.length > 0
   const path = explicit ? (source.path as string) : DEFAULT_CONFIG_PATH
+  const file = resolve(source.cwd ?? process.cwd(), path)
+  const found = explicit || existsSync(file)
   let document: unknown = {}
-  if (explicit || existsSync(path)) {
+  if (found) {
     let text: string
     try {
-      text = readFileSync(path, 'utf8')
+      text = readFileSync(file, 'utf8')
     } catch (error) {
       throw new ConfigError(`${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
@@ -33,7 +38,7 @@ export function loadConfig(source: ConfigSource): Config {
     }
     document = { ...document, backends: Object.fromEntries(source.backends) }
   }
-  const config = buildConfig(document, explicit || existsSync(path) ? path : 'config')
+  const config = buildConfig(document, found ? path : 'config')
   assertRunnable(config)
   return config
 }
