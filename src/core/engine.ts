@@ -202,33 +202,38 @@ export class CoverageEngine {
     const summaryList = backends.map((name) => summaries.get(name) as BackendSummary)
     const finals: (TestStatus | 'missing')[] = backends.map(() => 'missing')
     const hasExemptions = this.config.exemptions.length > 0
-    for (let index = 0; index < this.ids.size; index++) {
+    const size = this.ids.size
+    // Per backend, tests by final status (STATUS_NAMES order); one pass over the status bytes.
+    const counts = states.map(() => new Float64Array(STATUS_NAMES.length))
+    const bytes = states.map((state) => state.statuses)
+    const width = states.length
+    for (let index = 0; index < size; index++) {
       let allPassed = true
-      for (let b = 0; b < states.length; b++) {
-        const bits = (states[b] as BackendState).status(index)
-        const status = bits === 0 ? 'missing' : finalStatus(bits)
-        finals[b] = status
-        if (status !== 'passed') allPassed = false
-        if (status !== 'missing') {
-          const summary = summaryList[b] as BackendSummary
-          summary.tests += 1
-          summary[status] += 1
-        }
+      for (let b = 0; b < width; b++) {
+        const statuses = bytes[b] as Uint8Array
+        const code = FINAL_CODE[index < statuses.length ? (statuses[index] as number) : 0] as number
+        const count = counts[b] as Float64Array
+        count[code] = (count[code] as number) + 1
+        if (code !== FINAL_PASSED) allPassed = false
       }
       // Passed everywhere and no exemption to match: nothing more to say about this test.
       if (allPassed && !hasExemptions) continue
+      for (let b = 0; b < width; b++) {
+        const statuses = bytes[b] as Uint8Array
+        finals[b] = STATUS_NAMES[FINAL_CODE[index < statuses.length ? (statuses[index] as number) : 0] as number] as TestStatus | 'missing'
+      }
       const id = this.ids.idAt(index)
       const file = this.fileAt(index)
-      const statuses = new Map<string, TestStatus | 'missing'>(backends.map((name, b) => [name, finals[b] as TestStatus | 'missing']))
-      const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]))
+      const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1
       const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined
       if (exemption !== undefined) (exemptionUse[exemptionIndex] as { matched: boolean }).matched = true
       const expired = exemption?.until !== undefined && exemption.until < today
 
-      for (const name of backends) {
-        const status = statuses.get(name) as TestStatus | 'missing'
+      for (let b = 0; b < width; b++) {
+        const status = finals[b] as TestStatus | 'missing'
         if (status === 'passed') continue
-        const state = this.state(name)
+        const name = backends[b] as string
+        const state = states[b] as BackendState
         const detail = state.details.get(index)
         if (status === 'flaky') {
           flaky.push(withMessage({ test: id, backend: name }, detail?.message))
@@ -240,7 +245,7 @@ export class CoverageEngine {
           continue
         }
         if (status === 'missing' && silenced.has(name)) continue
-        const others = othersOf(statuses, name, exemption, expired)
+        const others = othersOf(backends, finals, b, exemption, expired)
         const gap: Gap = {
           test: id,
           backend: name,
@@ -255,6 +260,14 @@ export class CoverageEngine {
         gaps.push(gap)
       }
     }
+    states.forEach((_, b) => {
+      const summary = summaryList[b] as BackendSummary
+      const count = counts[b] as Float64Array
+      for (let code = 1; code < STATUS_NAMES.length; code++) {
+        summary.tests += count[code] as number
+        summary[STATUS_NAMES[code] as TestStatus] += count[code] as number
+      }
+    })
 
     const backendGaps = this.backendGaps([...summaries.values()])
     const allGaps = [...backendGaps, ...sortGaps(gaps)]
@@ -459,15 +472,24 @@ function finalStatus(bits: number): TestStatus {
   return anyFailure ? 'failed' : 'skipped'
 }
 
+/** Final statuses by code: 0 is a test the backend never reported. */
+const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'] as const
+const FINAL_PASSED = 1
+/** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
+const FINAL_CODE = Uint8Array.from({ length: 256 }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))))
+
 function othersOf(
-  statuses: Map<string, TestStatus | 'missing'>,
-  backend: string,
+  backends: readonly string[],
+  finals: readonly (TestStatus | 'missing')[],
+  backend: number,
   exemption: { backends: string[] } | undefined,
   expired: boolean
 ): Record<string, OtherStatus> {
   const others: Record<string, OtherStatus> = {}
-  for (const [name, status] of statuses) {
-    if (name === backend) continue
+  for (let b = 0; b < backends.length; b++) {
+    if (b === backend) continue
+    const name = backends[b] as string
+    const status = finals[b] as TestStatus | 'missing'
     const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped')
     others[name] = excused ? 'exempt' : status
   }
