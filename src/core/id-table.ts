@@ -126,7 +126,10 @@ export class IdTable {
 
   private headId(head: string): number {
     if (head === this.lastHead) return this.lastHeadId
-    let id = this.headIds.get(head)
+    // Reports list classes in the same order on every backend: after the first, the next head
+    // is usually the one numbered after the last (heads[] and headIds map one to one).
+    const next = this.lastHeadId + 1
+    let id = next < this.heads.length && this.heads[next] === head ? next : this.headIds.get(head)
     if (id === undefined) {
       id = this.heads.length
       const copy = flatCopy(head)
