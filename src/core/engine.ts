@@ -539,9 +539,19 @@ function sortGaps(gaps: Gap[]): Gap[] {
   const names = [...new Set(gaps.map((gap) => gap.backend))].sort(COLLATOR.compare)
   const rank = new Map<string, number>()
   names.forEach((name, i) => rank.set(name, i > 0 && COLLATOR.compare(names[i - 1] as string, name) === 0 ? (rank.get(names[i - 1] as string) as number) : i))
-  return gaps.sort(
-    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (rank.get(a.backend) as number) - (rank.get(b.backend) as number) || COLLATOR.compare(a.test, b.test)
-  )
+  // The same order as one stable sort by (kind, backend rank, test id): the gaps are split by
+  // (kind, backend rank), keeping their order, and only each group is sorted, by test id.
+  const groups = new Map<number, Gap[]>()
+  for (const gap of gaps) {
+    const key = KIND_ORDER[gap.kind] * names.length + (rank.get(gap.backend) as number)
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [gap])
+    else group.push(gap)
+  }
+  const byTest = (a: Gap, b: Gap) => COLLATOR.compare(a.test, b.test)
+  const sorted: Gap[] = []
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) for (const gap of (groups.get(key) as Gap[]).sort(byTest)) sorted.push(gap)
+  return sorted
 }
 
 function withMessage<T extends object>(value: T, message: string | undefined): T & { message?: string } {

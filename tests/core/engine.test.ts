@@ -325,3 +325,23 @@ describe('cross-backend rules', () => {
     expect(v.title).toMatch(/^1 unreadable report/)
   })
 })
+
+describe('gap order', () => {
+  it('is kind, then backend, then test id in collator order (the order one stable localeCompare sort gives)', () => {
+    const names = ['b', 'B', 'a', 'é', 'e', 'E', 'z_1', 'z-1', 'Z1', 'test[2]', 'test[10]', 'ünï', 'u', '名前', 'Ωmega', 'a b', 'ab', '_x']
+    const statuses = ['pass', 'fail', 'error', 'skip'] as const
+    const sqlite = names.map((name, i) => [name, statuses[i % 4]] as [string, (typeof statuses)[number]])
+    const postgres = names.filter((_, i) => i % 5 !== 0).map((name, i) => [name, statuses[(i * 3) % 4]] as [string, (typeof statuses)[number]])
+    const v = evaluateReports(configFor({}, ['sqlite', 'postgres', 'Postgres']), [
+      { backends: ['sqlite'], xml: junit(sqlite) },
+      { backends: ['postgres'], xml: junit(postgres) },
+      { backends: ['Postgres'], xml: junit(postgres.slice(3)) }
+    ])
+    const kinds = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky']
+    const expected = [...v.gaps].sort(
+      (a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || a.backend.localeCompare(b.backend) || a.test.localeCompare(b.test)
+    )
+    expect(v.gaps.length).toBeGreaterThan(20)
+    expect(v.gaps.map((g) => `${g.kind} ${g.backend} ${g.test}`)).toEqual(expected.map((g) => `${g.kind} ${g.backend} ${g.test}`))
+  })
+})
