@@ -94,7 +94,13 @@ export class Identifier {
     return { id: head + tail, namedBackend }
   }
 
-  /** The id in two parts, `head + tail`, so a caller that only hashes it need not build it. */
+  /** Returned by every common-case identifyParts() call (no object per testcase). */
+  private readonly parts: IdentityParts = { head: '', tail: '', namedBackend: undefined }
+
+  /**
+   * The id in two parts, `head + tail`, so a caller that only hashes it need not build it.
+   * The object returned may be reused by the next call: read it before calling again.
+   */
   identifyParts(testcase: ParsedTestcase, file: string | undefined): IdentityParts {
     if (this.config.backendInName.length > 0) return whole(identify(testcase, file, this.config))
     const prefix = this.prefixFor(testcase, file)
@@ -106,7 +112,11 @@ export class Identifier {
     if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
       return whole(identify(testcase, file, this.config))
     }
-    return { head: prefix.text, tail: name.trim(), namedBackend: undefined }
+    const parts = this.parts
+    parts.head = prefix.text
+    parts.tail = name.trim()
+    parts.namedBackend = undefined
+    return parts
   }
 
   private prefixFor(testcase: ParsedTestcase, file: string | undefined): IdPrefix {
