@@ -117,6 +117,8 @@ export class JUnitStreamParser {
   private suiteSnapshot: readonly string[] | undefined
   private readonly suiteFiles: (string | undefined)[] = []
   private current: OpenCase | undefined
+  /** The one OpenCase object, filled anew by each <testcase> (finishCase copies what it hands out). */
+  private readonly spare: OpenCase = emptyCase()
   private capture: Capture
   /** Lines before the current document, so errors in a second document name the file's line. */
   private lineOffset = 0
@@ -240,7 +242,7 @@ export class JUnitStreamParser {
     const open = this.current
     if (name === 'testcase') {
       if (open !== undefined) throw this.failAt('a <testcase> inside another <testcase>')
-      this.current = newCase(attributes, depth, this.suitePath.length, this.suiteFiles)
+      this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles)
       return
     }
     if (open === undefined || depth !== open.depth + 1) return
@@ -384,7 +386,12 @@ export class JUnitStreamParser {
   }
 }
 
+function emptyCase(): OpenCase {
+  return { suiteDepth: 0, classname: undefined, name: '', file: undefined, line: undefined, status: 'passed', flaky: false, message: '', output: '', depth: 0 }
+}
+
 function newCase(
+  open: OpenCase,
   attributes: Record<string, string>,
   depth: number,
   suiteDepth: number,
@@ -395,18 +402,17 @@ function newCase(
   const statusAttr = attributes.status?.toLowerCase()
   let file = attributes.file ?? attributes.filepath
   for (let i = suiteFiles.length - 1; file === undefined && i >= 0; i--) file = suiteFiles[i]
-  return {
-    suiteDepth,
-    classname: attributes.classname ?? attributes.class,
-    name: attributes.name ?? '',
-    file: file === '' ? undefined : file,
-    line: line === 0 ? undefined : line,
-    status: statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed',
-    flaky: false,
-    message: '',
-    output: '',
-    depth
-  }
+  open.suiteDepth = suiteDepth
+  open.classname = attributes.classname ?? attributes.class
+  open.name = attributes.name ?? ''
+  open.file = file === '' ? undefined : file
+  open.line = line === 0 ? undefined : line
+  open.status = statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed'
+  open.flaky = false
+  open.message = ''
+  open.output = ''
+  open.depth = depth
+  return open
 }
 
 /** /^\d+$/ without a regular expression per testcase. */
