@@ -129,12 +129,17 @@ export class IdTable {
     // Reports list classes in the same order on every backend: after the first, the next head
     // is usually the one numbered after the last (heads[] and headIds map one to one).
     const next = this.lastHeadId + 1
-    let id = next < this.heads.length && this.heads[next] === head ? next : this.headIds.get(head)
-    if (id === undefined) {
-      id = this.heads.length
+    let id: number | undefined
+    if (next < this.heads.length && this.heads[next] === head) id = next
+    else {
+      // Mostly a new head here: copy it first, so the map hashes one string, not two.
       const copy = flatCopy(head)
-      this.heads.push(copy)
-      this.headIds.set(copy, id)
+      id = this.headIds.get(copy)
+      if (id === undefined) {
+        id = this.heads.length
+        this.heads.push(copy)
+        this.headIds.set(copy, id)
+      }
     }
     this.lastHead = head
     this.lastHeadId = id
