@@ -107,6 +107,7 @@ export class CoverageEngine {
   private readonly oddLines = new Map<number, number>()
   private readonly files: string[] = []
   private readonly fileIds = new Map<string, number>()
+  private lastFileId: { file: string | undefined; id: number } = { file: undefined, id: -1 }
   private readonly states: Map<string, BackendState>
   private readonly crossLeg = new Map<string, CrossLegCopy>()
   private readonly errors: ReportError[] = []
@@ -361,6 +362,8 @@ export class CoverageEngine {
   }
 
   private fileId(file: string): number {
+    // Consecutive tests share their file (the same string from normalizedFile): no lookup then.
+    if (file === this.lastFileId.file) return this.lastFileId.id
     let id = this.fileIds.get(file)
     if (id === undefined) {
       id = this.files.length
@@ -368,6 +371,7 @@ export class CoverageEngine {
       this.files.push(copy)
       this.fileIds.set(copy, id)
     }
+    this.lastFileId = { file, id }
     return id
   }
 
