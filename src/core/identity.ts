@@ -114,7 +114,7 @@ export class Identifier {
     }
     const parts = this.parts
     parts.head = prefix.text
-    parts.tail = name.trim()
+    parts.tail = trimName(name)
     parts.namedBackend = undefined
     return parts
   }
@@ -143,6 +143,13 @@ export interface IdentityParts {
   head: string
   tail: string
   namedBackend: string | undefined
+}
+
+/** name.trim(), skipping the call when both ends are printable ASCII (never white space). */
+function trimName(name: string): string {
+  const first = name.charCodeAt(0)
+  const last = name.charCodeAt(name.length - 1)
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim()
 }
 
 function whole(identity: Identity): IdentityParts {
