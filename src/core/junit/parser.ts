@@ -131,6 +131,8 @@ export class JUnitStreamParser {
   /** The next text piece continues a node drained mid-way (no separator before it). */
   private continued = false
   testcases = 0
+  /** The text and CDATA handler while capturing (one closure per parser). */
+  private readonly appendText = (text: string): void => this.append(text)
 
   constructor(
     private readonly fileName: string,
@@ -218,6 +220,13 @@ export class JUnitStreamParser {
     sax.on('error', (error) => {
       throw error
     })
+    // Give every parser its text and CDATA handler slots now, unset: saxes adds them as fields,
+    // and adding them at the first failure message changed the parser's shape mid-file, which
+    // threw away saxes' optimised code (and again for each file). Unset reads as never set.
+    sax.on('text', this.appendText)
+    sax.on('cdata', this.appendText)
+    sax.off('text')
+    sax.off('cdata')
     this.sax = sax
   }
 
@@ -302,9 +311,8 @@ export class JUnitStreamParser {
       this.sax.off('text')
       this.sax.off('cdata')
     } else {
-      const append = (text: string) => this.append(text)
-      this.sax.on('text', append)
-      this.sax.on('cdata', append)
+      this.sax.on('text', this.appendText)
+      this.sax.on('cdata', this.appendText)
     }
   }
 
