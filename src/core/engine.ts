@@ -204,25 +204,17 @@ export class CoverageEngine {
     const finals: (TestStatus | 'missing')[] = backends.map(() => 'missing')
     const hasExemptions = this.config.exemptions.length > 0
     const size = this.ids.size
-    // Per backend, tests by final status (STATUS_NAMES order); one pass over the status bytes.
+    // Per backend, tests by final status (STATUS_NAMES order), and the tests that did not pass
+    // everywhere: small loops over typed arrays (fast even before the optimiser has run).
     const counts = states.map(() => new Float64Array(STATUS_NAMES.length))
-    const bytes = states.map((state) => state.statuses)
+    const codes = states.map((state) => finalCodes(state.statuses, size))
+    const notPassed = new Uint8Array(size)
+    codes.forEach((list, b) => countCodes(list, counts[b] as Float64Array, notPassed))
     const width = states.length
     for (let index = 0; index < size; index++) {
-      let allPassed = true
-      for (let b = 0; b < width; b++) {
-        const statuses = bytes[b] as Uint8Array
-        const code = FINAL_CODE[index < statuses.length ? (statuses[index] as number) : 0] as number
-        const count = counts[b] as Float64Array
-        count[code] = (count[code] as number) + 1
-        if (code !== FINAL_PASSED) allPassed = false
-      }
       // Passed everywhere and no exemption to match: nothing more to say about this test.
-      if (allPassed && !hasExemptions) continue
-      for (let b = 0; b < width; b++) {
-        const statuses = bytes[b] as Uint8Array
-        finals[b] = STATUS_NAMES[FINAL_CODE[index < statuses.length ? (statuses[index] as number) : 0] as number] as TestStatus | 'missing'
-      }
+      if (notPassed[index] === 0 && !hasExemptions) continue
+      for (let b = 0; b < width; b++) finals[b] = STATUS_NAMES[(codes[b] as Uint8Array)[index] as number] as TestStatus | 'missing'
       const id = this.ids.idAt(index)
       const file = this.fileAt(index)
       const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1
@@ -474,6 +466,23 @@ function finalStatus(bits: number): TestStatus {
   // Skipped last: an earlier run in another shard or attempt decides when there was one.
   if ((bits & ANY_PASS) !== 0) return anyFailure ? 'flaky' : 'passed'
   return anyFailure ? 'failed' : 'skipped'
+}
+
+/** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
+function finalCodes(statuses: Uint8Array, size: number): Uint8Array {
+  const codes = new Uint8Array(size)
+  const known = Math.min(size, statuses.length)
+  for (let i = 0; i < known; i++) codes[i] = FINAL_CODE[statuses[i] as number] as number
+  return codes
+}
+
+/** Adds each code to `count` and marks the tests that did not pass in `notPassed`. */
+function countCodes(codes: Uint8Array, count: Float64Array, notPassed: Uint8Array): void {
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i] as number
+    count[code] = (count[code] as number) + 1
+    if (code !== FINAL_PASSED) notPassed[i] = 1
+  }
 }
 
 /** Final statuses by code: 0 is a test the backend never reported. */
