@@ -1,6 +1,6 @@
 // The file edge: finds each backend's report files inside the workspace and streams them through
 // the decoder and the XML reader into the engine. Nothing outside the workspace is read.
-import { createReadStream } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { lstat, opendir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import picomatch from 'picomatch'
@@ -155,12 +155,23 @@ export async function streamReport(
   if (!info.isFile()) throw new ReportParseError(displayName, undefined, undefined, 'not a regular file')
   const parser = new JUnitStreamParser(displayName, onTestcase)
   const decoder = new ReportDecoder()
-  const stream = createReadStream(absolutePath, { highWaterMark: READ_CHUNK })
+  // Plain blocking reads, a fresh buffer per chunk (the decoder may keep a view of the last one):
+  // the same chunks as a read stream, without its thread-pool round trip and promise per chunk
+  // (at 2 x 100k testcases, about 7% of the run was waiting and stream glue).
+  let fd: number | undefined
   try {
-    for await (const chunk of stream) parser.write(decoder.push(chunk as Buffer))
+    fd = openSync(absolutePath, 'r')
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK)
+      const read = readSync(fd, chunk, 0, READ_CHUNK, null)
+      if (read === 0) break
+      parser.write(decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read)))
+    }
+    closeSync(fd)
+    fd = undefined
     parser.write(decoder.end())
   } catch (error) {
-    stream.destroy()
+    if (fd !== undefined) closeSync(fd)
     if (error instanceof InvalidEncodingError) {
       // Feed the valid part first so the error names the line and column of the bad bytes.
       parser.write(error.validPrefix)
