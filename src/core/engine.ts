@@ -113,6 +113,7 @@ export class CoverageEngine {
   private readonly errors: ReportError[] = []
   private unassigned = 0
   private readonly unscopedCache = new Map<string, boolean>()
+  private lastState: BackendState | undefined
 
   constructor(
     private readonly config: Config,
@@ -324,11 +325,15 @@ export class CoverageEngine {
   }
 
   private state(name: string): BackendState {
+    // Testcases come a file (one backend) at a time: the last state is nearly always the one.
+    const last = this.lastState
+    if (last !== undefined && last.name === name) return last
     let state = this.states.get(name)
     if (state === undefined) {
       state = new BackendState(name)
       this.states.set(name, state)
     }
+    this.lastState = state
     return state
   }
 
