@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, createReadStream, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync, writeSync } from 'node:fs';
 import { TextDecoder, parseArgs } from 'node:util';
-import { realpath as realpath$1, stat as stat$1 } from 'node:fs/promises';
-import path from 'node:path';
+import path, { resolve } from 'node:path';
+import { realpath as realpath$1, stat as stat$1, lstat, opendir } from 'node:fs/promises';
 import * as nativeFs from 'fs';
 import { statSync, stat, realpathSync, realpath, readdirSync, readdir } from 'fs';
-import { sep, basename, dirname, resolve, normalize, relative, posix, isAbsolute } from 'path';
+import { sep, basename, dirname, resolve as resolve$1, normalize, relative, posix, isAbsolute } from 'path';
 import { fileURLToPath } from 'url';
 import { createRequire } from 'module';
 
@@ -5720,7 +5720,8 @@ function buildConfig(document, source = 'config') {
     if (typeof minTests !== 'number' || !Number.isInteger(minTests) || minTests < 0) {
         throw at('min-tests', 'must be a whole number, 0 or more');
     }
-    const redactEnv = stringList(document['redact-env'] ?? DEFAULT_REDACT_ENV, 'redact-env', at);
+    // Listed variables add to the defaults: a config naming its own secret must not unmask DATABASE_URL.
+    const redactEnv = [...new Set([...DEFAULT_REDACT_ENV, ...stringList(document['redact-env'] ?? [], 'redact-env', at)])];
     return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv };
 }
 /** Checks that run once the backends are final (after CLI flags or action inputs override them). */
@@ -5790,11 +5791,13 @@ function isRecord(value) {
 function loadConfig(source) {
     const explicit = source.path !== undefined && source.path.length > 0;
     const path = explicit ? source.path : DEFAULT_CONFIG_PATH;
+    const file = resolve(source.cwd ?? process.cwd(), path);
+    const found = explicit || existsSync(file);
     let document = {};
-    if (explicit || existsSync(path)) {
+    if (found) {
         let text;
         try {
-            text = readFileSync(path, 'utf8');
+            text = readFileSync(file, 'utf8');
         }
         catch (error) {
             throw new ConfigError(`${path}: cannot read the config file (${error.code ?? error.message})`);
@@ -5812,7 +5815,7 @@ function loadConfig(source) {
         }
         document = { ...document, backends: Object.fromEntries(source.backends) };
     }
-    const config = buildConfig(document, explicit || existsSync(path) ? path : 'config');
+    const config = buildConfig(document, found ? path : 'config');
     assertRunnable(config);
     return config;
 }
@@ -5832,6 +5835,267 @@ function parseBackendLines(lines, separator) {
         backends.set(name, [...(backends.get(name) ?? []), glob]);
     }
     return backends;
+}
+
+// The engine's id table: test id → dense index, for millions of ids.
+//
+// A Map<string, number> plus an array of the id strings costs about 250 bytes and two long-lived
+// heap objects per id; at 1M ids that is most of the run's memory and garbage-collector time.
+// Here the ids live as UTF-8 bytes in blocks of at most 4 MB, never copied as they grow (each id
+// starts on a 4-byte boundary, so hashing and comparing go a word at a time), found through an
+// open-addressing hash table of typed arrays: about 115 bytes per id and nothing for the
+// collector to trace. The string of an id is rebuilt only when asked for (gaps and exemptions).
+//
+// An id is stored as its head (everything up to its last " › ", shared by the tests of a class:
+// kept once, as a number) and the UTF-8 bytes of the rest, which is what makes ids short.
+//
+// UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
+// with a lone surrogate (which UTF-8 cannot hold), or longer than a block, is kept in an ordinary
+// Map instead.
+const EMPTY = -1;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** The first block's size; each next one doubles, up to MAX_BLOCK. */
+const FIRST_BLOCK = 1 << 16;
+const MAX_BLOCK = 1 << 22;
+/** starts[] holds block * BLOCK_SHIFT + byte offset. */
+const BLOCK_SHIFT = 2 ** 32;
+/** Buffer#utf8Write skips write()'s argument parsing (a measurable cost per id); write() where absent. */
+const utf8Write = Buffer.prototype.utf8Write ??
+    function (text, offset) {
+        return this.write(text, offset, 'utf8');
+    };
+/** The separator of id parts (identity.ts's ID_SEPARATOR). */
+const SEPARATOR = ' › ';
+/** A copy of `text` that shares no memory with it (see flatCopy in engine.ts). */
+function flatCopy$1(text) {
+    return text.length === 0 ? text : (' ' + text).slice(1);
+}
+const isWellFormed = typeof String.prototype.isWellFormed === 'function'
+    ? (text) => text.isWellFormed()
+    : (text) => !/\p{Surrogate}/u.test(text);
+class IdTable {
+    /** UTF-8 bytes of the ids, each padded with zeros to whole words; `blockWords` view the same memory. */
+    blocks = [];
+    blockWords = [];
+    /** Bytes in use in the last block (always a multiple of 4). */
+    used = 0;
+    /** Where each id's bytes are (block * BLOCK_SHIFT + offset), and its UTF-8 length. */
+    starts = new Float64Array(1 << 12);
+    lengths = new Uint32Array(1 << 12);
+    hashes = new Int32Array(1 << 12);
+    /** Open addressing, linear probing, at most half full: id index or EMPTY. */
+    slots = new Int32Array(1 << 13).fill(EMPTY);
+    mask = (1 << 13) - 1;
+    count = 0;
+    /** The id being looked up, zero-padded to whole words. */
+    scratch = Buffer.from(new ArrayBuffer(1 << 12));
+    scratchWords = new Int32Array(this.scratch.buffer);
+    /** Ids that are not well-formed UTF-16 (lone surrogates) or longer than a block: rare, kept as strings. */
+    oddIds = new Map();
+    oddStrings = new Map();
+    /** Heads of ids (all but their last part), numbered. */
+    heads = [];
+    headIds = new Map();
+    lastHead;
+    lastHeadId = 0;
+    /** The last prefix found well-formed: callers pass the same prefix for a whole class. */
+    wellFormedPrefix;
+    get size() {
+        return this.count;
+    }
+    /**
+     * The index of the id `prefix + rest`, adding it when it is new (new ids get the next index,
+     * 0, 1, 2, ...). Taking the id in two parts spares building it: the parts are encoded one after
+     * the other. `expected` is the index it probably has (reports list tests in the same order on
+     * every backend): checked first, it spares the hash for the second and later backends.
+     */
+    intern(prefix, rest = '', expected = -1) {
+        if (prefix !== this.wellFormedPrefix) {
+            if (isWellFormed(prefix))
+                this.wellFormedPrefix = prefix;
+        }
+        if (prefix !== this.wellFormedPrefix || !isWellFormed(rest)) {
+            // A surrogate pair split across the two parts is still a well-formed id.
+            const id = prefix + rest;
+            if (!isWellFormed(id))
+                return this.internOdd(id);
+            return this.intern(id, '', expected);
+        }
+        // Split the id at its last separator, wherever the caller's parts meet, so one id always
+        // gives the same head and tail. The parts usually are that split already: a prefix ending in
+        // the separator and a name without "›" (a separator overlapping the name would need one).
+        let head = prefix;
+        let tail = rest;
+        if (!((head.length === 0 || head.endsWith(SEPARATOR)) && !tail.includes('›'))) {
+            const id = head + tail;
+            const at = id.lastIndexOf(SEPARATOR);
+            head = at < 0 ? '' : id.slice(0, at + SEPARATOR.length);
+            tail = at < 0 ? id : id.slice(at + SEPARATOR.length);
+        }
+        const needed = tail.length * 3 + 8;
+        if (this.scratch.length < needed)
+            this.growScratch(needed);
+        const length = 4 + utf8Write.call(this.scratch, tail, 4);
+        if (length + 4 > MAX_BLOCK)
+            return this.internOdd(head + tail);
+        this.scratchWords[0] = this.headId(head);
+        return this.find(length, expected);
+    }
+    /** The id string of an index. */
+    idAt(index) {
+        if (this.oddStrings.size > 0) {
+            const odd = this.oddStrings.get(index);
+            if (odd !== undefined)
+                return odd;
+        }
+        const start = this.starts[index];
+        const block = Math.floor(start / BLOCK_SHIFT);
+        const offset = start - block * BLOCK_SHIFT;
+        const head = this.heads[this.blockWords[block][offset / 4]];
+        return head + this.blocks[block].toString('utf8', offset + 4, offset + this.lengths[index]);
+    }
+    headId(head) {
+        if (head === this.lastHead)
+            return this.lastHeadId;
+        // Reports list classes in the same order on every backend: after the first, the next head
+        // is usually the one numbered after the last (heads[] and headIds map one to one).
+        const next = this.lastHeadId + 1;
+        let id;
+        if (next < this.heads.length && this.heads[next] === head)
+            id = next;
+        else {
+            // Mostly a new head here: copy it first, so the map hashes one string, not two.
+            const copy = flatCopy$1(head);
+            id = this.headIds.get(copy);
+            if (id === undefined) {
+                id = this.heads.length;
+                this.heads.push(copy);
+                this.headIds.set(copy, id);
+            }
+        }
+        this.lastHead = head;
+        this.lastHeadId = id;
+        return id;
+    }
+    find(length, expected) {
+        const scratch = this.scratch;
+        // Pad the last word with zeros: stored ids are padded the same way, so words compare whole.
+        scratch[length] = 0;
+        scratch[length + 1] = 0;
+        scratch[length + 2] = 0;
+        const wordCount = (length + 3) >>> 2;
+        if (expected >= 0 && expected < this.count && this.equals(expected, length, wordCount)) {
+            if (this.oddStrings.size === 0 || !this.oddStrings.has(expected))
+                return expected;
+        }
+        const words = this.scratchWords;
+        let hash = FNV_OFFSET ^ length;
+        for (let i = 0; i < wordCount; i++)
+            hash = Math.imul(hash ^ words[i], FNV_PRIME);
+        hash ^= hash >>> 15;
+        const hashes = this.hashes;
+        let slot = hash & this.mask;
+        for (;;) {
+            const index = this.slots[slot];
+            if (index === EMPTY)
+                break;
+            if (hashes[index] === hash && this.equals(index, length, wordCount))
+                return index;
+            slot = (slot + 1) & this.mask;
+        }
+        return this.add(hash, slot, length, wordCount);
+    }
+    equals(index, length, wordCount) {
+        if (this.lengths[index] !== length)
+            return false;
+        const start = this.starts[index];
+        const block = Math.floor(start / BLOCK_SHIFT);
+        const first = (start - block * BLOCK_SHIFT) / 4;
+        const words = this.blockWords[block];
+        const scratch = this.scratchWords;
+        for (let i = 0; i < wordCount; i++)
+            if (words[first + i] !== scratch[i])
+                return false;
+        return true;
+    }
+    add(hash, slot, length, wordCount) {
+        const index = this.reserve();
+        let block = this.blocks.length - 1;
+        if (block < 0 || this.used + wordCount * 4 > this.blocks[block].length) {
+            const size = Math.min(MAX_BLOCK, FIRST_BLOCK * 2 ** Math.min(this.blocks.length, 10));
+            const bytes = Buffer.from(new ArrayBuffer(Math.max(size, wordCount * 4)));
+            this.blocks.push(bytes);
+            this.blockWords.push(new Int32Array(bytes.buffer));
+            this.used = 0;
+            block += 1;
+        }
+        const first = this.used / 4;
+        const words = this.blockWords[block];
+        const scratch = this.scratchWords;
+        for (let i = 0; i < wordCount; i++)
+            words[first + i] = scratch[i];
+        this.starts[index] = block * BLOCK_SHIFT + this.used;
+        this.lengths[index] = length;
+        this.used += wordCount * 4;
+        this.hashes[index] = hash;
+        this.slots[slot] = index;
+        if (this.count * 2 > this.slots.length)
+            this.rehash();
+        return index;
+    }
+    /** Takes the next index (with no bytes so far). */
+    reserve() {
+        const index = this.count++;
+        if (index >= this.starts.length) {
+            const starts = new Float64Array(this.starts.length * 2);
+            starts.set(this.starts);
+            this.starts = starts;
+            const lengths = new Uint32Array(this.lengths.length * 2);
+            lengths.set(this.lengths);
+            this.lengths = lengths;
+            const hashes = new Int32Array(this.hashes.length * 2);
+            hashes.set(this.hashes);
+            this.hashes = hashes;
+        }
+        this.starts[index] = 0;
+        this.lengths[index] = 0;
+        return index;
+    }
+    internOdd(id) {
+        let index = this.oddIds.get(id);
+        if (index === undefined) {
+            index = this.reserve();
+            // Never found through the hash table: no slot points to it.
+            this.hashes[index] = 0;
+            this.oddIds.set(id, index);
+            this.oddStrings.set(index, id);
+        }
+        return index;
+    }
+    rehash() {
+        const size = this.slots.length * 2;
+        const slots = new Int32Array(size).fill(EMPTY);
+        const mask = size - 1;
+        const odd = this.oddStrings;
+        for (let index = 0; index < this.count; index++) {
+            if (odd.size > 0 && odd.has(index))
+                continue;
+            let slot = this.hashes[index] & mask;
+            while (slots[slot] !== EMPTY)
+                slot = (slot + 1) & mask;
+            slots[slot] = index;
+        }
+        this.slots = slots;
+        this.mask = mask;
+    }
+    growScratch(bytes) {
+        let size = this.scratch.length;
+        while (size < bytes)
+            size *= 2;
+        this.scratch = Buffer.from(new ArrayBuffer(size));
+        this.scratchWords = new Int32Array(this.scratch.buffer);
+    }
 }
 
 const ID_SEPARATOR = ' › ';
@@ -5907,6 +6171,146 @@ function identify(testcase, file, config) {
     const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named);
     return { id: parts.join(ID_SEPARATOR), namedBackend: canonical };
 }
+/**
+ * identify() for a stream of testcases, with the same results: the part of an id that depends on
+ * the file, the suites and the classname is worked out once per group of testcases sharing them
+ * (consecutive in every real report), so a testcase costs a few string comparisons and one
+ * concatenation. Reports that name backends in test names (backend-in-name) take identify().
+ */
+class Identifier {
+    config;
+    recent = [];
+    /**
+     * Every prefix built, per suite path (the parser shares one array among a suite's testcases):
+     * classes that alternate beyond the recent few would otherwise rebuild a deep suite path's
+     * prefix for every testcase (64 nested suites, 10 classes: 0.25 MB/s).
+     */
+    bySuitePath = new WeakMap();
+    constructor(config) {
+        this.config = config;
+    }
+    identify(testcase, file) {
+        const { head, tail, namedBackend } = this.identifyParts(testcase, file);
+        return { id: head + tail, namedBackend };
+    }
+    /** Returned by every common-case identifyParts() call (no object per testcase). */
+    parts = { head: '', tail: '', namedBackend: undefined };
+    /**
+     * The id in two parts, `head + tail`, so a caller that only hashes it need not build it.
+     * The object returned may be reused by the next call: read it before calling again.
+     */
+    identifyParts(testcase, file) {
+        if (this.config.backendInName.length > 0)
+            return whole(identify(testcase, file, this.config));
+        const prefix = this.prefixFor(testcase, file);
+        const name = testcase.name;
+        // The rules that look at the test name: a suite the name starts with is left out, and so is a
+        // classname the name repeats. Rare; identify() handles them.
+        for (const spaced of prefix.suitesSpaced)
+            if (name.startsWith(spaced))
+                return whole(identify(testcase, file, this.config));
+        const classname = testcase.classname;
+        if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
+            return whole(identify(testcase, file, this.config));
+        }
+        const parts = this.parts;
+        parts.head = prefix.text;
+        parts.tail = trimName(name);
+        parts.namedBackend = undefined;
+        return parts;
+    }
+    prefixFor(testcase, file) {
+        const recent = this.recent;
+        for (let i = 0; i < recent.length; i++) {
+            const prefix = recent[i];
+            if (prefix.file === file && prefix.classname === testcase.classname && sameList(prefix.suitePath, testcase.suitePath)) {
+                if (i > 0) {
+                    recent.splice(i, 1);
+                    recent.unshift(prefix);
+                }
+                return prefix;
+            }
+        }
+        let known = this.bySuitePath.get(testcase.suitePath);
+        if (known === undefined) {
+            known = new Map();
+            this.bySuitePath.set(testcase.suitePath, known);
+        }
+        const key = `${file ?? ''}\u0000${file === undefined ? 0 : 1}${testcase.classname ?? '\u0000'}`;
+        let prefix = known.get(key);
+        if (prefix === undefined) {
+            prefix = buildPrefix(testcase.suitePath, testcase.classname, file);
+            if (known.size >= KNOWN_PREFIXES_PER_SUITE)
+                known.clear();
+            known.set(key, prefix);
+        }
+        recent.unshift(prefix);
+        if (recent.length > RECENT_PREFIXES)
+            recent.pop();
+        return prefix;
+    }
+}
+/** name.trim(), skipping the call when both ends are printable ASCII (never white space). */
+function trimName(name) {
+    const first = name.charCodeAt(0);
+    const last = name.charCodeAt(name.length - 1);
+    return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim();
+}
+function whole(identity) {
+    return { head: identity.id, tail: '', namedBackend: identity.namedBackend };
+}
+/**
+ * Prefixes kept, most recently used first: testcases of one class come together, and a few more
+ * cover classes whose tests alternate. Kept only briefly, so they may share memory with the report.
+ */
+const RECENT_PREFIXES = 8;
+/** Bound on the prefixes remembered per suite path (one per file and classname pair). */
+const KNOWN_PREFIXES_PER_SUITE = 4096;
+/** The name-independent half of identify(): same rules, same order. */
+function buildPrefix(suitePath, classname, file) {
+    const parts = [];
+    if (file !== undefined)
+        parts.push(file);
+    const suitesSpaced = [];
+    for (const suite of suitePath) {
+        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
+            continue;
+        if (classname !== undefined && coversSuite(classname, suite))
+            continue;
+        if (file !== undefined && sameFile(file, suite))
+            continue;
+        suitesSpaced.push(`${suite} `);
+        const trimmed = suite.trim();
+        if (trimmed.length > 0 && !parts.includes(trimmed))
+            parts.push(trimmed);
+    }
+    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile(file, classname));
+    if (classTested) {
+        const trimmed = classname.trim();
+        if (trimmed.length > 0 && !parts.includes(trimmed))
+            parts.push(trimmed);
+    }
+    return {
+        file,
+        classname,
+        suitePath,
+        suitesSpaced,
+        classTested,
+        classSpaced: `${classname ?? ''} `,
+        spacedClass: ` ${classname ?? ''}`,
+        text: parts.map((part) => part + ID_SEPARATOR).join('')
+    };
+}
+function sameList(a, b) {
+    if (a === b)
+        return true;
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
 function stripBackend(text, patterns) {
     for (const pattern of patterns) {
         const match = pattern.exec(text);
@@ -5955,10 +6359,23 @@ const KNOWN_TOKENS = [
     /\bxox[abpr]-[A-Za-z0-9-]{10,}/g
 ];
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+/**
+ * Guards: a literal (or a much cheaper pattern) that every match of a rule contains, so a text
+ * without it is left alone by that rule. PRIVATE_KEY needs "-----BEGIN ", URL_USERINFO "://",
+ * KEY_VALUE a "=" or ":" and one of its key words, BEARER its word and a blank after it
+ * (non-Unicode /i never folds a non-ASCII letter to an ASCII one), each token its fixed prefix.
+ */
+const KEY_WORD = /password|passwd|pwd|secret|token|api[_-]?key/i;
+const BEARER_WORD = /b(?:earer|asic)\s/i;
+const TOKEN_LITERALS = ['gh', 'github_pat_', 'AKIA', 'xox'];
 /** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
 const MIN_SECRET_LENGTH = 4;
-function createRedactor(secretValues = []) {
-    const secrets = expandSecrets(secretValues);
+function createRedactor(secretValues = [], options = {}) {
+    return buildRedactor(secretValues, options);
+}
+function buildRedactor(secretValues, options, guarded) {
+    const publicWords = new Set((options.publicWords ?? []).map((word) => word.toLowerCase()));
+    const secrets = expandSecrets(secretValues).filter((secret) => !publicWords.has(secret.toLowerCase()));
     const patterns = secrets.map(secretPattern);
     return (text) => {
         if (text.length === 0)
@@ -5966,12 +6383,22 @@ function createRedactor(secretValues = []) {
         let out = text;
         for (const pattern of patterns)
             out = out.replace(pattern, MASK);
-        out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
-        out = out.replace(URL_USERINFO, (_match, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
-        out = out.replace(KEY_VALUE, (_match, key, separator) => `${key}${separator}${MASK}`);
-        out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
-        for (const token of KNOWN_TOKENS)
-            out = out.replace(token, MASK);
+        // Each built-in rule runs only when the text holds what every match of it holds (see the
+        // guards above): the same result, without nine regular-expression scans of every test id.
+        if (out.includes('-----BEGIN '))
+            out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
+        if (out.includes('://')) {
+            out = out.replace(URL_USERINFO, (_match, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
+        }
+        if (((out.includes('=') || out.includes(':')) && KEY_WORD.test(out))) {
+            out = out.replace(KEY_VALUE, (_match, key, separator) => `${key}${separator}${MASK}`);
+        }
+        if (BEARER_WORD.test(out))
+            out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
+        for (let i = 0; i < KNOWN_TOKENS.length; i++) {
+            if (out.includes(TOKEN_LITERALS[i]))
+                out = out.replace(KNOWN_TOKENS[i], MASK);
+        }
         return out;
     };
 }
@@ -6027,6 +6454,10 @@ function truncateSafely(text, maxChars) {
         cut = cut.slice(0, space);
     else
         cut = cut.slice(0, Math.max(0, maxChars - 64));
+    // Never end on the first half of a surrogate pair (an emoji cut in two shows as U+FFFD).
+    const last = cut.charCodeAt(cut.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        cut = cut.slice(0, -1);
     return { text: cut, truncated: true };
 }
 
@@ -6116,20 +6547,31 @@ class BackendState {
 class CoverageEngine {
     config;
     options;
-    ids = new Map();
-    idList = [];
-    fileOf = [];
-    lineOf = [];
-    interned = new Map();
+    ids = new IdTable();
+    identifier;
+    /** The index the next testcase probably has: reports list tests in the same order on every backend. */
+    expected = -1;
+    /** normalizeFile() of the last file attribute: consecutive testcases share it. */
+    lastFile = { raw: undefined, normalized: undefined };
+    /** Per test: its file as an index into `files` (-1: none) and its line (0: none; see lineAt). */
+    fileOf = new Int32Array(1024);
+    lineOf = new Uint32Array(1024);
+    /** Lines a Uint32Array cannot hold as given (0, huge, fractional): rare. */
+    oddLines = new Map();
+    files = [];
+    fileIds = new Map();
+    lastFileId = { file: undefined, id: -1 };
     states;
     crossLeg = new Map();
     errors = [];
     unassigned = 0;
     unscopedCache = new Map();
+    lastState;
     constructor(config, options) {
         this.config = config;
         this.options = options;
         this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]));
+        this.identifier = new Identifier(config);
     }
     /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
     openFile(path, backends) {
@@ -6149,12 +6591,12 @@ class CoverageEngine {
                 this.state(backend).errors.push(entry);
     }
     addTestcase(file, testcase) {
-        const testFile = normalizeFile(testcase.file, this.options.pathRoots ?? []);
-        const { id, namedBackend } = identify(testcase, testFile, this.config);
+        const testFile = this.normalizedFile(testcase.file);
+        const { head, tail, namedBackend } = this.identifier.identifyParts(testcase, testFile);
         let backend;
         if (namedBackend !== undefined) {
             if (!file.backends.includes(namedBackend)) {
-                this.noteCrossLeg(id, namedBackend, file.backends.join('+'));
+                this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'));
                 return;
             }
             backend = namedBackend;
@@ -6166,9 +6608,9 @@ class CoverageEngine {
             this.unassigned += 1;
             return;
         }
-        if (backend === undefined || !this.inScope(id, testFile))
+        if (backend === undefined || !this.inScope(head, tail, testFile))
             return;
-        const index = this.indexOf(id, testFile, reportedLine(testcase));
+        const index = this.indexOf(head, tail, testFile, reportedLine(testcase));
         const state = this.state(backend);
         let code = CASE_CODE[testcase.status];
         let flags = 0;
@@ -6178,7 +6620,7 @@ class CoverageEngine {
             if (marker !== undefined) {
                 code = SKIPPED;
                 flags |= MARKER_SKIP;
-                detail = { message: marker, markerSkip: true };
+                detail = { message: flatCopy(marker), markerSkip: true };
             }
         }
         if (code === PASSED)
@@ -6188,7 +6630,7 @@ class CoverageEngine {
         if (testcase.flaky)
             flags |= FLAKY_MARK;
         if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
-            detail = { message: this.cleanMessage(testcase.message) };
+            detail = { message: flatCopy(this.cleanMessage(testcase.message)) };
             if (testFile === undefined && code !== SKIPPED)
                 Object.assign(detail, this.locate(testcase.message));
         }
@@ -6212,30 +6654,37 @@ class CoverageEngine {
         }));
         // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
         const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()));
-        for (let index = 0; index < this.idList.length; index++) {
-            const id = this.idList[index];
-            const file = this.fileOf[index];
-            const statuses = new Map();
-            for (const name of backends) {
-                const bits = this.state(name).status(index);
-                const status = bits === 0 ? 'missing' : finalStatus(bits);
-                statuses.set(name, status);
-                if (status !== 'missing') {
-                    const summary = summaries.get(name);
-                    summary.tests += 1;
-                    summary[status] += 1;
-                }
-            }
-            const exemptionIndex = this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file]));
+        const states = backends.map((name) => this.state(name));
+        const summaryList = backends.map((name) => summaries.get(name));
+        const finals = backends.map(() => 'missing');
+        const hasExemptions = this.config.exemptions.length > 0;
+        const size = this.ids.size;
+        // Per backend, tests by final status (STATUS_NAMES order), and the tests that did not pass
+        // everywhere: small loops over typed arrays (fast even before the optimiser has run).
+        const counts = states.map(() => new Float64Array(STATUS_NAMES.length));
+        const codes = states.map((state) => finalCodes(state.statuses, size));
+        const notPassed = new Uint8Array(size);
+        codes.forEach((list, b) => countCodes(list, counts[b], notPassed));
+        const width = states.length;
+        for (let index = 0; index < size; index++) {
+            // Passed everywhere and no exemption to match: nothing more to say about this test.
+            if (notPassed[index] === 0 && !hasExemptions)
+                continue;
+            for (let b = 0; b < width; b++)
+                finals[b] = STATUS_NAMES[codes[b][index]];
+            const id = this.ids.idAt(index);
+            const file = this.fileAt(index);
+            const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1;
             const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined;
             if (exemption !== undefined)
                 exemptionUse[exemptionIndex].matched = true;
             const expired = exemption?.until !== undefined && exemption.until < today;
-            for (const name of backends) {
-                const status = statuses.get(name);
+            for (let b = 0; b < width; b++) {
+                const status = finals[b];
                 if (status === 'passed')
                     continue;
-                const state = this.state(name);
+                const name = backends[b];
+                const state = states[b];
                 const detail = state.details.get(index);
                 if (status === 'flaky') {
                     flaky.push(withMessage({ test: id, backend: name }, detail?.message));
@@ -6249,7 +6698,7 @@ class CoverageEngine {
                 }
                 if (status === 'missing' && silenced.has(name))
                     continue;
-                const others = othersOf(statuses, name, exemption, expired);
+                const others = othersOf(backends, finals, b, exemption, expired);
                 const gap = {
                     test: id,
                     backend: name,
@@ -6259,7 +6708,7 @@ class CoverageEngine {
                 };
                 if (detail?.message !== undefined)
                     gap.message = detail.message;
-                const line = file !== undefined ? this.lineOf[index] : detail?.line;
+                const line = file !== undefined ? this.lineAt(index) : detail?.line;
                 if (file !== undefined || detail?.file !== undefined)
                     gap.file = file ?? detail?.file;
                 if (line !== undefined)
@@ -6267,8 +6716,16 @@ class CoverageEngine {
                 gaps.push(gap);
             }
         }
+        states.forEach((_, b) => {
+            const summary = summaryList[b];
+            const count = counts[b];
+            for (let code = 1; code < STATUS_NAMES.length; code++) {
+                summary.tests += count[code];
+                summary[STATUS_NAMES[code]] += count[code];
+            }
+        });
         const backendGaps = this.backendGaps([...summaries.values()]);
-        const allGaps = [...backendGaps, ...gaps.sort(compareGaps)];
+        const allGaps = [...backendGaps, ...sortGaps(gaps)];
         const exemptions = this.config.exemptions.map((exemption, i) => {
             const use = exemptionUse[i];
             const expired = exemption.until !== undefined && exemption.until < today;
@@ -6284,13 +6741,12 @@ class CoverageEngine {
                 report.until = exemption.until;
             return report;
         });
-        const summaryList = [...summaries.values()];
         const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure';
         const verdict = {
             conclusion,
             title: '',
             backends: summaryList,
-            tests: this.idList.length,
+            tests: this.ids.size,
             gaps: allGaps,
             exemptions,
             flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
@@ -6331,36 +6787,79 @@ class CoverageEngine {
         return gaps;
     }
     state(name) {
+        // Testcases come a file (one backend) at a time: the last state is nearly always the one.
+        const last = this.lastState;
+        if (last !== undefined && last.name === name)
+            return last;
         let state = this.states.get(name);
         if (state === undefined) {
             state = new BackendState(name);
             this.states.set(name, state);
         }
+        this.lastState = state;
         return state;
     }
-    indexOf(id, file, line) {
-        let index = this.ids.get(id);
-        if (index === undefined) {
-            index = this.idList.length;
-            this.ids.set(id, index);
-            this.idList.push(id);
-            this.fileOf.push(file === undefined ? undefined : this.intern(file));
-            this.lineOf.push(line);
+    indexOf(head, tail, file, line) {
+        const known = this.ids.size;
+        const index = this.ids.intern(head, tail, this.expected);
+        if (index === known) {
+            if (index >= this.fileOf.length) {
+                const fileOf = new Int32Array(this.fileOf.length * 2);
+                fileOf.set(this.fileOf);
+                this.fileOf = fileOf;
+                const lineOf = new Uint32Array(this.lineOf.length * 2);
+                lineOf.set(this.lineOf);
+                this.lineOf = lineOf;
+            }
+            this.fileOf[index] = file === undefined ? -1 : this.fileId(file);
+            if (line === undefined)
+                this.lineOf[index] = 0;
+            else if (Number.isInteger(line) && line >= 1 && line <= 0xffffffff)
+                this.lineOf[index] = line;
+            else
+                this.oddLines.set(index, line);
         }
+        this.expected = index + 1;
         return index;
     }
-    intern(text) {
-        let interned = this.interned.get(text);
-        if (interned === undefined) {
-            interned = text;
-            this.interned.set(text, text);
+    fileId(file) {
+        // Consecutive tests share their file (the same string from normalizedFile): no lookup then.
+        if (file === this.lastFileId.file)
+            return this.lastFileId.id;
+        let id = this.fileIds.get(file);
+        if (id === undefined) {
+            id = this.files.length;
+            const copy = flatCopy(file);
+            this.files.push(copy);
+            this.fileIds.set(copy, id);
         }
-        return interned;
+        this.lastFileId = { file, id };
+        return id;
     }
-    inScope(id, file) {
+    fileAt(index) {
+        const id = this.fileOf[index];
+        return id < 0 ? undefined : this.files[id];
+    }
+    lineAt(index) {
+        const line = this.lineOf[index];
+        if (line !== 0)
+            return line;
+        return this.oddLines.size === 0 ? undefined : this.oddLines.get(index);
+    }
+    normalizedFile(file) {
+        const last = this.lastFile;
+        if (file !== last.raw) {
+            // Copied: the attribute may be a slice of a whole chunk of the report.
+            const raw = file === undefined ? undefined : flatCopy(file);
+            this.lastFile = { raw, normalized: normalizeFile(raw, this.options.pathRoots ?? []) };
+        }
+        return this.lastFile.normalized;
+    }
+    inScope(head, tail, file) {
         const { include, exclude } = this.config;
         if (include.length === 0 && exclude.length === 0)
             return true;
+        const id = head + tail;
         const key = file === undefined ? id : `${file}\0${id}`;
         let scoped = this.unscopedCache.get(key);
         if (scoped === undefined) {
@@ -6397,7 +6896,7 @@ class CoverageEngine {
             const path = match[1];
             if (LIBRARY_FRAME.test(path))
                 continue;
-            return { file: normalizeFile(path, this.options.pathRoots ?? []), line: Number(match[2]) };
+            return { file: normalizeFile(flatCopy(path), this.options.pathRoots ?? []), line: Number(match[2]) };
         }
         return {};
     }
@@ -6407,6 +6906,15 @@ class CoverageEngine {
             this.crossLeg.set(key, { test: id, namedBackend, foundIn });
     }
 }
+/**
+ * A copy of `text` that shares no memory with it. Strings cut from a report (attribute values,
+ * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
+ * verdict is copied first.
+ */
+function flatCopy(text) {
+    return text.length === 0 ? text : (' ' + text).slice(1);
+}
+const COLLATOR = new Intl.Collator();
 /** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
 function reportedLine(testcase) {
     if (testcase.line === undefined)
@@ -6427,11 +6935,35 @@ function finalStatus(bits) {
         return anyFailure ? 'flaky' : 'passed';
     return anyFailure ? 'failed' : 'skipped';
 }
-function othersOf(statuses, backend, exemption, expired) {
+/** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
+function finalCodes(statuses, size) {
+    const codes = new Uint8Array(size);
+    const known = Math.min(size, statuses.length);
+    for (let i = 0; i < known; i++)
+        codes[i] = FINAL_CODE[statuses[i]];
+    return codes;
+}
+/** Adds each code to `count` and marks the tests that did not pass in `notPassed`. */
+function countCodes(codes, count, notPassed) {
+    for (let i = 0; i < codes.length; i++) {
+        const code = codes[i];
+        count[code] = count[code] + 1;
+        if (code !== FINAL_PASSED)
+            notPassed[i] = 1;
+    }
+}
+/** Final statuses by code: 0 is a test the backend never reported. */
+const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
+const FINAL_PASSED = 1;
+/** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
+const FINAL_CODE = Uint8Array.from({ length: 256 }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
+function othersOf(backends, finals, backend, exemption, expired) {
     const others = {};
-    for (const [name, status] of statuses) {
-        if (name === backend)
+    for (let b = 0; b < backends.length; b++) {
+        if (b === backend)
             continue;
+        const name = backends[b];
+        const status = finals[b];
         const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped');
         others[name] = excused ? 'exempt' : status;
     }
@@ -6461,8 +6993,33 @@ function testReason(status, backend, others, detail, until, expired) {
     }
 }
 const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
-function compareGaps(a, b) {
-    return KIND_ORDER$1[a.kind] - KIND_ORDER$1[b.kind] || a.backend.localeCompare(b.backend) || a.test.localeCompare(b.test);
+/**
+ * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
+ * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
+ * names get ranks once (equal ranks where the collator finds them equal), so a comparison calls
+ * the collator for the test ids only.
+ */
+function sortGaps(gaps) {
+    const names = [...new Set(gaps.map((gap) => gap.backend))].sort(COLLATOR.compare);
+    const rank = new Map();
+    names.forEach((name, i) => rank.set(name, i > 0 && COLLATOR.compare(names[i - 1], name) === 0 ? rank.get(names[i - 1]) : i));
+    // The same order as one stable sort by (kind, backend rank, test id): the gaps are split by
+    // (kind, backend rank), keeping their order, and only each group is sorted, by test id.
+    const groups = new Map();
+    for (const gap of gaps) {
+        const key = KIND_ORDER$1[gap.kind] * names.length + rank.get(gap.backend);
+        const group = groups.get(key);
+        if (group === undefined)
+            groups.set(key, [gap]);
+        else
+            group.push(gap);
+    }
+    const byTest = (a, b) => COLLATOR.compare(a.test, b.test);
+    const sorted = [];
+    for (const key of [...groups.keys()].sort((a, b) => a - b))
+        for (const gap of groups.get(key).sort(byTest))
+            sorted.push(gap);
+    return sorted;
 }
 function withMessage(value, message) {
     return message === undefined ? value : { ...value, message };
@@ -6489,7 +7046,7 @@ function isRootDirectory(path) {
 function normalizePath(path, options) {
 	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
 	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
-	if (resolvePaths) path = resolve(path);
+	if (resolvePaths) path = resolve$1(path);
 	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
 	if (path === ".") return "";
 	const needsSeperator = path[path.length - 1] !== pathSeparator;
@@ -7288,7 +7845,7 @@ const defaultOptions = {
 function getOptions(options) {
 	const opts = Object.assign({}, options);
 	for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
-	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve$1(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
 	opts.ignore = ensureStringArray(opts.ignore);
 	opts.fs && (opts.fs = {
 		readdir: opts.fs.readdir || readdir,
@@ -7323,18 +7880,39 @@ async function glob(globInput, options) {
 class InvalidEncodingError extends Error {
     byteOffset;
     validPrefix;
-    constructor(byteOffset, validPrefix) {
-        super(`invalid UTF-8 byte sequence at byte ${byteOffset}`);
+    encoding;
+    constructor(byteOffset, validPrefix, 
+    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
+    encoding = 'UTF-8') {
+        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
         this.byteOffset = byteOffset;
         this.validPrefix = validPrefix;
+        this.encoding = encoding;
         this.name = 'InvalidEncodingError';
     }
 }
 const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g;
-const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
-/** An escape sequence cut at the end of a chunk: hold it back until the next chunk. */
-const TRAILING_PARTIAL_ESCAPE = /\x1b[[\]]?[0-?;]*$/;
+// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+/**
+ * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
+ * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
+ * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
+ * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
+ */
+const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
+/** Held back only within this many final characters (a longer tail is not one being cut). */
+const MAX_PARTIAL = 256;
+/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
+function partialEscapeStart(text) {
+    const from = Math.max(0, text.length - MAX_PARTIAL);
+    const tail = text.slice(from);
+    if (!tail.includes('\x1b') && !tail.includes('&'))
+        return -1;
+    const match = TRAILING_PARTIAL.exec(tail);
+    return match === null ? -1 : from + match.index;
+}
 /** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
 const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
 function cleanControlCharacters(text) {
@@ -7371,13 +7949,30 @@ function latin1(bytes) {
         text += String.fromCharCode(byte);
     return text;
 }
+/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
+const SNIFF_BYTES = 200;
 /** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
 class ReportDecoder {
     decoder;
     held = '';
     bytesSeen = 0;
-    push(bytes) {
-        this.decoder ??= new TextDecoder(sniffEncoding(bytes), { fatal: true });
+    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
+    head;
+    encoding = 'utf-8';
+    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
+    tail = new Uint8Array(0);
+    push(chunk) {
+        let bytes = chunk;
+        if (this.decoder === undefined) {
+            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
+            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
+                this.head = bytes;
+                return '';
+            }
+            this.head = undefined;
+            this.start(bytes);
+        }
         let text;
         try {
             text = this.decoder.decode(bytes, { stream: true });
@@ -7386,17 +7981,32 @@ class ReportDecoder {
             throw this.locateInvalid(bytes);
         }
         this.bytesSeen += bytes.length;
+        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
+        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
         return this.clean(text, false);
     }
+    start(head) {
+        this.encoding = sniffEncoding(head);
+        this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    }
     end() {
-        if (this.decoder === undefined)
-            return '';
+        if (this.decoder === undefined) {
+            if (this.head === undefined)
+                return '';
+            // A file shorter than the sniffing window: decide with what there is.
+            const head = this.head;
+            this.head = undefined;
+            this.start(head);
+            return this.push(head) + this.end();
+        }
         let text;
         try {
             text = this.decoder.decode();
         }
         catch {
-            throw new InvalidEncodingError(this.bytesSeen, '');
+            // A sequence cut by the end of the file: name the byte where it starts.
+            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
+            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
         }
         return this.clean(text, true);
     }
@@ -7404,26 +8014,50 @@ class ReportDecoder {
         let joined = this.held + text;
         this.held = '';
         if (!final) {
-            const partial = TRAILING_PARTIAL_ESCAPE.exec(joined);
-            if (partial !== null && partial[0].length < 32) {
-                this.held = partial[0];
-                joined = joined.slice(0, partial.index);
+            const partial = partialEscapeStart(joined);
+            if (partial >= 0) {
+                this.held = joined.slice(partial);
+                joined = joined.slice(0, partial);
             }
         }
         return cleanControlCharacters(joined);
     }
-    /** Finds the first invalid byte of a chunk so the error can name a line and column. */
+    label() {
+        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
+    }
+    /**
+     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
+     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
+     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
+     */
     locateInvalid(bytes) {
-        const offset = firstInvalidUtf8(bytes);
+        if (this.encoding !== 'utf-8')
+            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
+        const pending = incompleteTail(this.tail);
+        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+        const offset = firstInvalidUtf8(combined);
         let prefix = '';
         try {
-            prefix = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
         }
         catch {
             prefix = '';
         }
-        return new InvalidEncodingError(this.bytesSeen + offset, this.clean(prefix, true));
+        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
     }
+}
+/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
+function incompleteTail(tail) {
+    for (let k = tail.length - 1; k >= 0; k--) {
+        const byte = tail[k];
+        if ((byte & 0xc0) === 0x80)
+            continue;
+        if (byte < 0xc0)
+            return tail.subarray(tail.length);
+        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
+    }
+    return tail.subarray(tail.length);
 }
 /** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
 function firstInvalidUtf8(bytes) {
@@ -7443,7 +8077,11 @@ function firstInvalidUtf8(bytes) {
             return i;
         if (need > 0 && i + need >= bytes.length)
             return i;
-        for (let k = 1; k <= need; k++) {
+        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
+        const second = bytes[i + 1];
+        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
+            return i;
+        for (let k = 2; k <= need; k++) {
             if ((bytes[i + k] & 0xc0) !== 0x80)
                 return i;
         }
@@ -9901,6 +10539,18 @@ const SAXES_COMMENT = 17;
 const SAXES_CDATA = 20;
 /** Text a capture may hold inside saxes before we take it out (keeps one huge text node bounded). */
 const DRAIN_CHARS = 1 << 16;
+/** saxes 6 states from <!DOCTYPE up to the end of its internal subset. */
+const SAXES_DOCTYPE_FIRST = 2;
+const SAXES_DOCTYPE_LAST = 12;
+/**
+ * Markup saxes must hold whole (an attribute value, a name, a processing instruction): past this
+ * many characters the report is refused, so a 1 GB attribute costs one read chunk, not gigabytes.
+ * Real names and message attributes stay far below it.
+ */
+const MAX_MARKUP_CHARS = 8 * 1024 * 1024;
+/** Attributes on one element (each is held until the tag closes). */
+const MAX_ATTRIBUTES = 10_000;
+const DOCTYPE_REFUSED = 'a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)';
 /** Thrown from inside saxes when a document's root element closes, to start the next document. */
 class DocumentEnd {
 }
@@ -9918,8 +10568,12 @@ class JUnitStreamParser {
     depth = 0;
     rootSeen = false;
     suitePath = [];
+    /** A frozen copy of suitePath, shared by the testcases until a suite opens or closes. */
+    suiteSnapshot;
     suiteFiles = [];
     current;
+    /** The one OpenCase object, filled anew by each <testcase> (finishCase copies what it hands out). */
+    spare = emptyCase();
     capture;
     /** Lines before the current document, so errors in a second document name the file's line. */
     lineOffset = 0;
@@ -9932,6 +10586,8 @@ class JUnitStreamParser {
     /** The next text piece continues a node drained mid-way (no separator before it). */
     continued = false;
     testcases = 0;
+    /** The text and CDATA handler while capturing (one closure per parser). */
+    appendText = (text) => this.append(text);
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
         this.onTestcase = onTestcase;
@@ -10004,6 +10660,7 @@ class JUnitStreamParser {
         this.rootSeen = false;
         this.depth = 0;
         this.suitePath.length = 0;
+        this.suiteSnapshot = undefined;
         this.suiteFiles.length = 0;
         this.current = undefined;
         this.capture = undefined;
@@ -10011,13 +10668,20 @@ class JUnitStreamParser {
         this.documentEnd = 0;
         const sax = new saxesExports.SaxesParser({ xmlns: false, position: true, fileName: this.fileName });
         sax.on('doctype', () => {
-            throw this.failAt('a DOCTYPE is not allowed in a JUnit report (entities and DTDs are refused, never expanded)');
+            throw this.failAt(DOCTYPE_REFUSED);
         });
         sax.on('opentag', (tag) => this.openTag(tag));
         sax.on('closetag', (tag) => this.closeTag(tag));
         sax.on('error', (error) => {
             throw error;
         });
+        // Give every parser its text and CDATA handler slots now, unset: saxes adds them as fields,
+        // and adding them at the first failure message changed the parser's shape mid-file, which
+        // threw away saxes' optimised code (and again for each file). Unset reads as never set.
+        sax.on('text', this.appendText);
+        sax.on('cdata', this.appendText);
+        sax.off('text');
+        sax.off('cdata');
         this.sax = sax;
     }
     openTag(tag) {
@@ -10036,6 +10700,7 @@ class JUnitStreamParser {
             if (this.suitePath.length >= MAX_SUITE_DEPTH)
                 throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`);
             this.suitePath.push(attributes.name ?? '');
+            this.suiteSnapshot = undefined;
             this.suiteFiles.push(attributes.file ?? attributes.filepath);
             return;
         }
@@ -10043,7 +10708,7 @@ class JUnitStreamParser {
         if (name === 'testcase') {
             if (open !== undefined)
                 throw this.failAt('a <testcase> inside another <testcase>');
-            this.current = newCase(attributes, depth, this.suitePath.length, this.suiteFiles);
+            this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles);
             return;
         }
         if (open === undefined || depth !== open.depth + 1)
@@ -10071,13 +10736,15 @@ class JUnitStreamParser {
         const open = this.current;
         if (tag.name === 'testsuite') {
             this.suitePath.pop();
+            this.suiteSnapshot = undefined;
             this.suiteFiles.pop();
         }
         else if (open !== undefined) {
             if (depth === open.depth) {
                 this.current = undefined;
                 this.testcases += 1;
-                this.onTestcase(finishCase(open, this.suitePath.slice(), this.document));
+                this.suiteSnapshot ??= Object.freeze(this.suitePath.slice());
+                this.onTestcase(finishCase(open, this.suiteSnapshot, this.document));
             }
             else if (depth === open.depth + 1) {
                 this.setCapture(undefined);
@@ -10092,7 +10759,7 @@ class JUnitStreamParser {
     beginMessage(open, attributes) {
         const message = attributes.message;
         if (message !== undefined && message.length > 0 && open.message.length < this.limits.messageChars) {
-            open.message += (open.message.length > 0 ? '\n' : '') + message.slice(0, this.limits.messageChars);
+            open.message += (open.message.length > 0 ? '\n' : '') + sliceWhole$1(message, this.limits.messageChars);
         }
         this.setCapture('message');
     }
@@ -10107,9 +10774,8 @@ class JUnitStreamParser {
             this.sax.off('cdata');
         }
         else {
-            const append = (text) => this.append(text);
-            this.sax.on('text', append);
-            this.sax.on('cdata', append);
+            this.sax.on('text', this.appendText);
+            this.sax.on('cdata', this.appendText);
         }
     }
     /**
@@ -10121,16 +10787,35 @@ class JUnitStreamParser {
      */
     drain() {
         const sax = this.sax;
-        if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS)
+        const state = sax.state;
+        // A DOCTYPE still open after a whole chunk: refuse now rather than gather it to its end.
+        if (state >= SAXES_DOCTYPE_FIRST && state <= SAXES_DOCTYPE_LAST)
+            throw this.failAt(DOCTYPE_REFUSED);
+        if (typeof sax.text !== 'string' || sax.text.length < DRAIN_CHARS) {
+            this.boundMarkup(sax);
             return;
-        const content = sax.state === SAXES_TEXT || sax.state === SAXES_CDATA;
-        if (!content && sax.state !== SAXES_COMMENT)
+        }
+        const content = state === SAXES_TEXT || state === SAXES_CDATA;
+        if (!content && state !== SAXES_COMMENT) {
+            this.boundMarkup(sax);
             return;
+        }
         const text = sax.text;
         sax.text = '';
         if (content && this.capture !== undefined && this.current !== undefined) {
             this.append(text);
             this.continued = true;
+        }
+    }
+    /** Refuses markup saxes would otherwise gather without limit (see MAX_MARKUP_CHARS). */
+    boundMarkup(sax) {
+        for (const held of [sax.text, sax.name, sax.piTarget, sax.entity]) {
+            if (typeof held === 'string' && held.length > MAX_MARKUP_CHARS) {
+                throw this.failAt(`an attribute value, name or processing instruction is longer than ${MAX_MARKUP_CHARS} characters (refused to keep memory bounded)`);
+            }
+        }
+        if (Array.isArray(sax.attribList) && sax.attribList.length > MAX_ATTRIBUTES) {
+            throw this.failAt(`an element has more than ${MAX_ATTRIBUTES} attributes (refused to keep memory bounded)`);
         }
     }
     append(text) {
@@ -10144,12 +10829,12 @@ class JUnitStreamParser {
             if (room <= 0)
                 return;
             const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
-            open.message += separator + text.slice(0, room);
+            open.message += separator + sliceWhole$1(text, room);
         }
         else if (this.capture === 'output') {
             const room = this.limits.outputChars - open.output.length;
             if (room > 0)
-                open.output += text.slice(0, room);
+                open.output += sliceWhole$1(text, room);
         }
     }
     /** An error at the reader's current position, for problems found outside the XML (encoding). */
@@ -10171,25 +10856,38 @@ class JUnitStreamParser {
         return this.failAt(reason);
     }
 }
-function newCase(attributes, depth, suiteDepth, suiteFiles) {
+function emptyCase() {
+    return { suiteDepth: 0, classname: undefined, name: '', file: undefined, line: undefined, status: 'passed', flaky: false, message: '', output: '', depth: 0 };
+}
+function newCase(open, attributes, depth, suiteDepth, suiteFiles) {
     const lineText = attributes.line;
-    const line = lineText !== undefined && /^\d+$/.test(lineText) ? Number(lineText) : undefined;
+    const line = lineText !== undefined && isDigits(lineText) ? Number(lineText) : undefined;
     const statusAttr = attributes.status?.toLowerCase();
     let file = attributes.file ?? attributes.filepath;
     for (let i = suiteFiles.length - 1; file === undefined && i >= 0; i--)
         file = suiteFiles[i];
-    return {
-        suiteDepth,
-        classname: attributes.classname ?? attributes.class,
-        name: attributes.name ?? '',
-        file: file === '' ? undefined : file,
-        line: line === 0 ? undefined : line,
-        status: statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed',
-        flaky: false,
-        message: '',
-        output: '',
-        depth
-    };
+    open.suiteDepth = suiteDepth;
+    open.classname = attributes.classname ?? attributes.class;
+    open.name = attributes.name ?? '';
+    open.file = file === '' ? undefined : file;
+    open.line = line === 0 ? undefined : line;
+    open.status = statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed';
+    open.flaky = false;
+    open.message = '';
+    open.output = '';
+    open.depth = depth;
+    return open;
+}
+/** /^\d+$/ without a regular expression per testcase. */
+function isDigits(text) {
+    if (text.length === 0)
+        return false;
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code < 0x30 || code > 0x39)
+            return false;
+    }
+    return true;
 }
 function finishCase(open, suitePath, document) {
     return {
@@ -10205,11 +10903,94 @@ function finishCase(open, suitePath, document) {
         document
     };
 }
+/** text.slice(0, end) without cutting a surrogate pair in two (a lone half would reach the output). */
+function sliceWhole$1(text, end) {
+    if (text.length <= end)
+        return text;
+    const last = text.charCodeAt(end - 1);
+    return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
+}
 function countNewlines(text) {
     let count = 0;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
         count++;
     return count;
+}
+
+// Names and messages come from reports, which pull requests control: they are untrusted text.
+// These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
+// no @mentions or #references that notify people or link issues.
+const ZERO_WIDTH_SPACE = '\u200b';
+const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
+function escapeHtml(text) {
+    // A message line starting with "::" would be a workflow command once the Markdown is printed to a log.
+    const escaped = text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]).replace(LINE_START_COMMAND, '$1&#58;');
+    return defuseMentions(markupEntities(escaped));
+}
+/**
+ * GitHub runners treat a log line as a workflow command when it starts with "::" after leading
+ * whitespace (::error::, ::set-output::, ::stop-commands::) and wherever "##[" appears (the old
+ * syntax). Report text printed to a CI log must not do either. A line break is what the runner
+ * splits on (\r, \n); JavaScript's multiline ^ also matches after \u2028 and \u2029.
+ */
+const LINE_START_COMMAND = /^([\s\u0085]*):(?=:)/gm;
+const OLD_COMMAND = /##\[/g;
+/** Breaks workflow commands in plain text with a zero-width space (for the terminal renderer). */
+function defuseWorkflowCommands(text) {
+    // Tested first: on a 100 MB report a needless replace would copy it.
+    let out = text;
+    if (out.includes('::'))
+        out = out.replace(LINE_START_COMMAND, `$1:${ZERO_WIDTH_SPACE}`);
+    if (out.includes('##['))
+        out = out.replace(OLD_COMMAND, `#${ZERO_WIDTH_SPACE}#[`);
+    return out;
+}
+/**
+ * GitHub still parses Markdown inside inline HTML such as <code> and <summary>: markup characters
+ * become numeric entities. An underscore inside a word (test_insert_row) starts no emphasis and stays.
+ */
+function markupEntities(text) {
+    return text.replace(/[|`\\*[\]~$]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+/** Line breaks shown as ⏎: a table cell, a link label or a <summary> must stay on one line. */
+function singleLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ⏎ ');
+}
+/** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
+function escapeInline(text) {
+    const oneLine = singleLine(text);
+    const escaped = oneLine
+        .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char])
+        // `$` starts math in GitHub Markdown; the rest are emphasis, code, links, tables, strikethrough.
+        .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`);
+    return defuseMentions(escaped);
+}
+/** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
+function inlineCode(text) {
+    const oneLine = singleLine(text);
+    const escaped = markupEntities(oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]));
+    return `<code>${defuseMentions(escaped)}</code>`;
+}
+/**
+ * @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both.
+ * Our own numeric entities (&#39;) are left whole: a raw "&" in the text is already &amp;.
+ */
+function defuseMentions(text) {
+    return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/((?<!&)#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`);
+}
+/** UTF-8 length, the unit of GitHub's limits. */
+function utf8Length(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** Shortens untrusted text before escaping, so one huge name cannot take a whole budget. */
+function clip(text, maxChars) {
+    return text.length <= maxChars ? text : `${sliceWhole(text, maxChars)}…`;
+}
+/** text.slice(0, end), one unit shorter when `end` would fall inside a surrogate pair (an emoji). */
+function sliceWhole(text, end) {
+    const last = text.charCodeAt(end - 1);
+    return text.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
 }
 
 // The file edge: finds each backend's report files inside the workspace and streams them through
@@ -10220,13 +11001,15 @@ class UnsafePathError extends Error {
         this.name = 'UnsafePathError';
     }
 }
+/** `..` as a path segment, also inside a brace or extglob alternative ({..,x}, @(..)). */
+const PARENT_SEGMENT = /(?:^|[/\\{,(|])\.\.(?=$|[/\\},)|])/;
 /** Refuses patterns that name places outside the workspace before any glob runs. */
 function assertPatternInWorkspace(pattern) {
     const normalised = pattern.replace(/\\/g, '/');
     if (path.isAbsolute(normalised) || /^[A-Za-z]:/.test(normalised)) {
         throw new UnsafePathError(`report glob "${pattern}" is absolute: use a path relative to the workspace`);
     }
-    if (normalised.split('/').includes('..')) {
+    if (normalised.split('/').includes('..') || PARENT_SEGMENT.test(normalised)) {
         throw new UnsafePathError(`report glob "${pattern}" leaves the workspace with "..": reports must be inside it`);
     }
 }
@@ -10234,33 +11017,99 @@ async function findReports(config, workspace) {
     const root = await realpath$1(workspace);
     const files = new Map();
     const refused = [];
+    const refusedReasons = [];
+    // Sets, not list lookups: a pull request may hold tens of thousands of links.
+    const refusedSet = new Set();
     for (const backend of config.backends) {
         backend.reports.forEach(assertPatternInWorkspace);
-        const matches = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
+        const found = await glob(backend.reports, { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
+        // tinyglobby leaves symbolic links out when it does not follow them: find the ones the globs
+        // name, so a link is either read (it stays inside) or refused out loud, never silently dropped.
+        const links = new Set(await matchingLinks(backend.reports, root));
+        const matches = [...new Set([...found, ...links])];
         for (const match of matches.sort()) {
             const resolved = await realpath$1(path.join(root, match)).catch(() => undefined);
             if (resolved === undefined || !isInside(root, resolved)) {
-                refused.push(match);
+                if (!refusedSet.has(match)) {
+                    refusedSet.add(match);
+                    refused.push(match);
+                    refusedReasons.push(resolved === undefined ? 'it is a broken symbolic link' : 'it resolves outside the workspace (symbolic link)');
+                }
                 continue;
             }
+            if (links.has(match) && (await stat$1(resolved).catch(() => undefined))?.isFile() !== true)
+                continue;
             const list = files.get(match) ?? [];
             if (!list.includes(backend.name))
                 list.push(backend.name);
             files.set(match, list);
         }
     }
-    return { files, refused };
+    return { files, refused, refusedReasons };
+}
+/** Entries a directory walk for links may visit per pattern: bounded time on a huge workspace. */
+const MAX_LINK_WALK = 200_000;
+/**
+ * Symbolic links (to files or directories) whose workspace-relative path one of the patterns
+ * matches. Never follows a link: the walk starts at the pattern's static base (only when that
+ * base really lies inside the workspace) and descends through real directories only.
+ */
+async function matchingLinks(patterns, root) {
+    const links = new Set();
+    for (const raw of patterns) {
+        if (raw.startsWith('!'))
+            continue;
+        const pattern = raw.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+        const scan = picomatch.scan(pattern);
+        if (!scan.isGlob) {
+            const info = await lstat(path.join(root, pattern)).catch(() => undefined);
+            if (info?.isSymbolicLink() === true)
+                links.add(pattern);
+            continue;
+        }
+        const base = scan.base;
+        const realBase = await realpath$1(path.join(root, base)).catch(() => undefined);
+        if (realBase === undefined || realBase !== path.join(root, base).replace(/\/+$/, ''))
+            continue;
+        const isMatch = picomatch(pattern, { dot: true });
+        const pending = [base];
+        let visited = 0;
+        while (pending.length > 0 && visited < MAX_LINK_WALK) {
+            const relative = pending.pop();
+            const dir = await opendir(path.join(root, relative)).catch(() => undefined);
+            if (dir === undefined)
+                continue;
+            for await (const entry of dir) {
+                visited += 1;
+                const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+                if (entry.isSymbolicLink()) {
+                    if (isMatch(child))
+                        links.add(child);
+                }
+                else if (entry.isDirectory()) {
+                    pending.push(child);
+                }
+            }
+        }
+    }
+    return [...links];
 }
 function isInside(root, candidate) {
     const relative = path.relative(root, candidate);
     return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
-const READ_CHUNK = 1 << 20;
+/**
+ * 64 KiB reads: the decoded text stays a young-generation string the collector frees cheaply.
+ * 1 MiB reads made 2 MB strings that go straight to the old generation and pile up between full
+ * collections (measured on 2 x 1M testcases: peak RSS about 600 MB -> 490 MB, and less CPU).
+ */
+const READ_CHUNK = 1 << 16;
 /** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
 async function readReports(engine, reports, workspace) {
-    for (const match of reports.refused) {
-        engine.fileError(match, { file: match, message: `${match}: refused: it resolves outside the workspace (symbolic link)` });
-    }
+    reports.refused.forEach((match, i) => {
+        const reason = reports.refusedReasons?.[i] ?? 'it resolves outside the workspace (symbolic link)';
+        engine.fileError(match, { file: match, message: defuseWorkflowCommands(`${match}: refused: ${reason}; reports must be regular files inside the workspace`) });
+    });
     for (const [file, backends] of reports.files) {
         const handle = engine.openFile(file, backends);
         try {
@@ -10278,18 +11127,30 @@ async function streamReport(absolutePath, displayName, onTestcase) {
         throw new ReportParseError(displayName, undefined, undefined, 'not a regular file');
     const parser = new JUnitStreamParser(displayName, onTestcase);
     const decoder = new ReportDecoder();
-    const stream = createReadStream(absolutePath, { highWaterMark: READ_CHUNK });
+    // Plain blocking reads, a fresh buffer per chunk (the decoder may keep a view of the last one):
+    // the same chunks as a read stream, without its thread-pool round trip and promise per chunk
+    // (at 2 x 100k testcases, about 7% of the run was waiting and stream glue).
+    let fd;
     try {
-        for await (const chunk of stream)
-            parser.write(decoder.push(chunk));
+        fd = openSync(absolutePath, 'r');
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(READ_CHUNK);
+            const read = readSync(fd, chunk, 0, READ_CHUNK, null);
+            if (read === 0)
+                break;
+            parser.write(decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read)));
+        }
+        closeSync(fd);
+        fd = undefined;
         parser.write(decoder.end());
     }
     catch (error) {
-        stream.destroy();
+        if (fd !== undefined)
+            closeSync(fd);
         if (error instanceof InvalidEncodingError) {
             // Feed the valid part first so the error names the line and column of the bad bytes.
             parser.write(error.validPrefix);
-            throw parser.errorHere(`invalid UTF-8 (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`);
+            throw parser.errorHere(`invalid ${error.encoding} (byte offset ${error.byteOffset}); reports must be UTF-8 or UTF-16 with a byte-order mark`);
         }
         throw error;
     }
@@ -10297,6 +11158,11 @@ async function streamReport(absolutePath, displayName, onTestcase) {
     return parser.testcases;
 }
 function toReportError(file, error) {
+    const located = locate(file, error);
+    // The CLI prints this message as it is: a report named "##[error]x.xml" must not become a workflow command.
+    return { ...located, message: defuseWorkflowCommands(located.message) };
+}
+function locate(file, error) {
     if (error instanceof ReportParseError) {
         const result = { file, message: error.message };
         if (error.line !== undefined)
@@ -10309,9 +11175,59 @@ function toReportError(file, error) {
     return { file, message: `${file}: could not read the report${code === undefined ? '' : ` (${code})`}: ${error.message}` };
 }
 
+// Runners write test file paths relative to the folder they ran in: vitest run inside
+// examples/storage reports `src/pg-store.ts`. Links and annotations need paths from the
+// repository root, so a relative path that names no file in the workspace is looked up by its
+// suffix among the workspace's files, and replaced when exactly one file ends with it.
+/** Distinct paths looked up at most: a verdict with a million gaps still costs one bounded pass. */
+const MAX_LOOKUPS = 1_000;
+async function resolveSourcePaths(verdict, workspace) {
+    const checked = new Set();
+    for (const gap of verdict.gaps) {
+        const file = gap.file;
+        if (file === undefined || checked.has(file) || !isPlainRelative(file))
+            continue;
+        if (checked.size >= MAX_LOOKUPS)
+            break;
+        checked.add(file);
+    }
+    // The lookups run side by side (one at a time, 1,000 of them took 0.1 s); the order stays.
+    const lookups = [...checked];
+    const found = await Promise.all(lookups.map((file) => isFile(path.join(workspace, file))));
+    const unresolved = new Set(lookups.filter((_, i) => !found[i]));
+    if (unresolved.size === 0)
+        return;
+    const patterns = [...new Set([...unresolved].map((file) => `**/${escapePath(path.posix.basename(file))}`))];
+    const candidates = await glob(patterns, {
+        cwd: workspace,
+        ignore: ['**/node_modules/**', '**/.git/**'],
+        onlyFiles: true,
+        followSymbolicLinks: false,
+        expandDirectories: false
+    });
+    const resolved = new Map();
+    for (const file of unresolved) {
+        const matches = candidates.filter((candidate) => candidate.endsWith(`/${file}`));
+        if (matches.length === 1)
+            resolved.set(file, matches[0]);
+    }
+    for (const gap of verdict.gaps) {
+        const replacement = gap.file === undefined ? undefined : resolved.get(gap.file);
+        if (replacement !== undefined)
+            gap.file = replacement;
+    }
+}
+function isPlainRelative(file) {
+    return !path.isAbsolute(file) && !/^[A-Za-z]:/.test(file) && !/^[a-z][a-z0-9+.-]*:/i.test(file) && !file.split('/').includes('..');
+}
+async function isFile(candidate) {
+    return (await stat$1(candidate).catch(() => undefined))?.isFile() ?? false;
+}
+
 function redactorFor(config, env, extra = []) {
     const values = config.redactEnv.map((name) => env[name]).filter((v) => v !== undefined && v.length > 0);
-    return createRedactor([...values, ...extra]);
+    // Backend names and their aliases are public words, never masked on their own (see RedactorOptions).
+    return createRedactor([...values, ...extra], { publicWords: [...config.aliases.keys()] });
 }
 async function evaluateWorkspace(options) {
     const { config, workspace } = options;
@@ -10324,11 +11240,49 @@ async function evaluateWorkspace(options) {
         engine.setJobResult(backend, result);
     const reports = await findReports(config, workspace);
     await readReports(engine, reports, workspace);
-    return engine.verdict();
+    const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets));
+    await resolveSourcePaths(verdict, workspace);
+    return verdict;
+}
+/**
+ * The engine redacts messages; test ids and file paths come from report names, and pytest puts
+ * parameter values (a DSN, a token) into test names. Mask them here, where both the CLI and the
+ * action get their verdict, so no renderer ever sees them. Ids stay distinct per backend the
+ * same way, since every backend's ids go through the same redactor.
+ */
+function redactNames(verdict, redact) {
+    const mask = redact;
+    // Consecutive gaps mostly share their file: redact each run of equal paths once.
+    let lastFile;
+    let lastMasked;
+    for (const gap of verdict.gaps) {
+        gap.test = mask(gap.test);
+        const file = gap.file;
+        if (file !== undefined) {
+            if (file !== lastFile) {
+                lastFile = file;
+                lastMasked = mask(file);
+            }
+            gap.file = lastMasked;
+        }
+    }
+    for (const flaky of verdict.flaky)
+        flaky.test = mask(flaky.test);
+    for (const copy of verdict.crossLeg) {
+        copy.test = mask(copy.test);
+        // An unknown backend word is taken as written from the report (backend-in-name's capture).
+        copy.namedBackend = mask(copy.namedBackend);
+    }
+    for (const exemption of verdict.exemptions)
+        exemption.excused = exemption.excused.map(mask);
+    for (const error of verdict.errors)
+        if (error.file !== undefined)
+            error.file = mask(error.file);
+    return verdict;
 }
 
-function renderJson(verdict) {
-    const gaps = verdict.gaps.map((gap) => ({
+function gapObject(gap) {
+    return {
         test: gap.test,
         backend: gap.backend,
         kind: gap.kind,
@@ -10337,7 +11291,14 @@ function renderJson(verdict) {
         ...(gap.line === undefined ? {} : { line: gap.line }),
         reason: gap.reason,
         others: gap.others
-    }));
+    };
+}
+/** "##[" anywhere in a log line is an old-style workflow command: write its "#" as \u0023 (same data). */
+function neutralise(json) {
+    return json.includes('##[') ? json.replace(/##\[/g, '#\\u0023[') : json;
+}
+function renderJson(verdict) {
+    const gaps = verdict.gaps.map(gapObject);
     const document = {
         conclusion: verdict.conclusion,
         title: verdict.title,
@@ -10350,54 +11311,80 @@ function renderJson(verdict) {
         unassigned: verdict.unassigned,
         errors: verdict.errors
     };
-    return `${JSON.stringify(document, null, 2)}\n`;
-}
-
-// Names and messages come from reports, which pull requests control: they are untrusted text.
-// These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
-// no @mentions or #references that notify people or link issues.
-const ZERO_WIDTH_SPACE = '\u200b';
-const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Text inside HTML (for <pre> and <summary>): entities plus mention and reference breaking. */
-function escapeHtml(text) {
-    return defuseMentions(markupEntities(text.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char])));
+    return `${neutralise(JSON.stringify(document, null, 2))}\n`;
 }
 /**
- * GitHub still parses Markdown inside inline HTML such as <code> and <summary>: markup characters
- * become numeric entities. An underscore inside a word (test_insert_row) starts no emphasis and stays.
+ * renderJson()'s exact text in pieces, one gap at a time, so a verdict with 100,000 gaps is never
+ * held as one string (at 2 x 1M testcases: peak RSS 585 MB -> 307 MB). No "##[" can span two
+ * pieces: they meet at JSON punctuation and indentation only.
  */
-function markupEntities(text) {
-    return text.replace(/[|`\\*[\]~$]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-/** Inline Markdown text (also safe in a table cell): one line, every markup character escaped. */
-function escapeInline(text) {
-    const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ');
-    const escaped = oneLine
-        .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char])
-        // `$` starts math in GitHub Markdown; the rest are emphasis, code, links, tables, strikethrough.
-        .replace(/[\\`*_[\]|~$]/g, (char) => `\\${char}`);
-    return defuseMentions(escaped);
-}
-/** Shows text as code in a table cell. Backticks cannot be escaped inside code spans, so use <code>. */
-function inlineCode(text) {
-    const oneLine = text.replace(/\r\n?|\n/g, ' ⏎ ');
-    const escaped = markupEntities(oneLine.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]));
-    return `<code>${defuseMentions(escaped)}</code>`;
+function* renderJsonPieces(verdict) {
+    const shell = renderJson({ ...verdict, gaps: [] });
+    const marker = '\n  "gaps": [],\n';
+    const at = shell.indexOf(marker);
+    if (verdict.gaps.length === 0 || at < 0) {
+        yield verdict.gaps.length === 0 ? shell : renderJson(verdict);
+        return;
+    }
+    yield `${shell.slice(0, at)}\n  "gaps": [\n`;
+    const last = verdict.gaps.length - 1;
+    const memo = new JsonMemo();
+    for (let i = 0; i <= last; i++) {
+        const gap = verdict.gaps[i];
+        const item = gapText(gap, memo) ?? `    ${JSON.stringify(gapObject(gap), null, 2).replace(/\n/g, '\n    ')}`;
+        yield `${neutralise(item)}${i < last ? ',\n' : '\n'}`;
+    }
+    yield `  ],\n${shell.slice(at + marker.length)}`;
 }
 /**
- * @user and @org/team notify people; #123 and GH-123 link issues. A zero-width space stops both.
- * Our own numeric entities (&#39;) are left whole: a raw "&" in the text is already &amp;.
+ * JSON.stringify(gapObject(gap), null, 2), indented four more spaces, written out directly: the
+ * same text (tests/core/json.test.ts) at a third of the cost for 100,000 gaps. Anything but the
+ * plain field types a Gap has (strings, a number, an object of strings) takes the generic path.
  */
-function defuseMentions(text) {
-    return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZERO_WIDTH_SPACE}`).replace(/((?<!&)#|\\#|GH-)(?=\d)/gi, `$1${ZERO_WIDTH_SPACE}`);
+function gapText(gap, memo) {
+    const { test, backend, kind, message, file, line, reason, others } = gap;
+    if (typeof test !== 'string' || typeof backend !== 'string' || typeof kind !== 'string' || typeof reason !== 'string')
+        return undefined;
+    if ((message !== undefined && typeof message !== 'string') || (file !== undefined && typeof file !== 'string'))
+        return undefined;
+    if ((line !== undefined && typeof line !== 'number') || typeof others !== 'object' || others === null)
+        return undefined;
+    if (Object.getPrototypeOf(others) !== Object.prototype)
+        return undefined;
+    let text = `    {\n      "test": ${JSON.stringify(test)},\n      "backend": ${memo.backend(backend)},\n      "kind": ${memo.kind(kind)},\n`;
+    if (message !== undefined)
+        text += `      "message": ${JSON.stringify(message)},\n`;
+    if (file !== undefined)
+        text += `      "file": ${memo.file(file)},\n`;
+    if (line !== undefined)
+        text += `      "line": ${JSON.stringify(line)},\n`;
+    text += `      "reason": ${memo.reason(reason)},\n      "others": `;
+    let entries = '';
+    for (const name of Object.keys(others)) {
+        const status = others[name];
+        if (typeof status !== 'string')
+            return undefined;
+        entries += `${entries.length === 0 ? '' : ',\n'}        ${JSON.stringify(name)}: ${JSON.stringify(status)}`;
+    }
+    return `${text}${entries.length === 0 ? '{}' : `{\n${entries}\n      }`}\n    }`;
 }
-/** UTF-8 length, the unit of GitHub's limits. */
-function utf8Length(text) {
-    return Buffer.byteLength(text, 'utf8');
+/** JSON.stringify of the last value of each field that repeats from gap to gap (sorted gaps share them). */
+class JsonMemo {
+    backend = lastValue();
+    kind = lastValue();
+    file = lastValue();
+    reason = lastValue();
 }
-/** Shortens untrusted text before escaping, so one huge name cannot take a whole budget. */
-function clip(text, maxChars) {
-    return text.length <= maxChars ? text : `${text.slice(0, maxChars)}…`;
+function lastValue() {
+    let last;
+    let json = '';
+    return (value) => {
+        if (value !== last) {
+            last = value;
+            json = JSON.stringify(value);
+        }
+        return json;
+    };
 }
 
 /** Characters of a test id or reason shown in a table cell. */
@@ -10437,33 +11424,35 @@ function renderMarkdown(verdict, options) {
     if (wanted.has('title'))
         budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`);
     const omitted = [];
-    const section = (part, title, header, rows, noun) => {
-        if (rows.length === 0 || !wanted.has(part))
+    // Rows are built one at a time and only while they fit: a verdict with a million gaps costs
+    // the rows that are shown, not a million strings that would be thrown away.
+    const section = (part, title, header, items, row, noun) => {
+        if (items.length === 0 || !wanted.has(part))
             return;
         if (!budget.tryAdd(`### ${title}\n\n${header}`, TAIL_RESERVE + 200)) {
-            omitted.push(`${rows.length} ${noun}`);
+            omitted.push(`${items.length} ${noun}`);
             return;
         }
         let shown = 0;
-        for (const row of rows) {
-            if (!budget.tryAdd(row, TAIL_RESERVE))
+        for (const item of items) {
+            if (!budget.tryAdd(row(item), TAIL_RESERVE))
                 break;
             shown += 1;
         }
         budget.tryAdd('\n');
-        if (shown < rows.length)
-            omitted.push(`${rows.length - shown} more ${noun}`);
+        if (shown < items.length)
+            omitted.push(`${items.length - shown} more ${noun}`);
     };
-    section('errors', 'Unreadable reports', '| Report | Where | Problem |\n| --- | --- | --- |\n', verdict.errors.map((e) => `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`), 'unreadable reports');
-    section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps.map((gap) => gapRow(gap, options.links)), 'gaps');
-    section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined).map(messageBlock), 'messages');
-    section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends.map((b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`), 'backends');
-    section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky.map((f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`), 'flaky tests');
+    section('errors', 'Unreadable reports', '| Report | Where | Problem |\n| --- | --- | --- |\n', verdict.errors, (e) => `| ${e.file === undefined ? '' : inlineCode(clip(e.file, CELL_CHARS))} | ${e.line === undefined ? '' : `line ${e.line}, column ${e.column ?? 0}`} | ${escapeInline(clip(e.message, CELL_CHARS * 2))} |\n`, 'unreadable reports');
+    section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps, (gap) => gapRow(gap, options.links), 'gaps');
+    section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages');
+    section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends, (b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`, 'backends');
+    section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
-    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used.map((e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`), 'exemptions');
+    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
     const attention = verdict.exemptions.filter((e) => e.state !== 'used');
-    section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention.map((e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`), 'exemptions');
-    section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg.map((c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`), 'copies');
+    section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention, (e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`, 'exemptions');
+    section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg, (c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`, 'copies');
     if (verdict.unassigned > 0 && wanted.has('copies')) {
         budget.tryAdd(`> ${verdict.unassigned} tests in reports shared by several backends name no backend, so they were not counted for any (see \`backend-in-name\`).\n\n`, TAIL_RESERVE);
     }
@@ -10501,18 +11490,18 @@ function location(gap, links) {
     const path = gap.file.replace(/^\.\//, '').split('/').map(encodeURIComponent).join('/');
     const anchor = gap.line === undefined ? '' : `#L${gap.line}`;
     const url = `${links.serverUrl}/${links.repository}/blob/${encodeURIComponent(links.sha)}/${path}${anchor}`;
-    return `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`;
+    return `<a href="${escapeHtml(url)}">${escapeHtml(singleLine(label))}</a>`;
 }
 function isRepoRelative(file) {
     return !file.startsWith('/') && !/^[A-Za-z]:/.test(file) && !file.split('/').includes('..') && !/^[a-z]+:/i.test(file);
 }
 function messageBlock(gap) {
-    const summary = `${escapeHtml(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS))} on ${escapeHtml(gap.backend)}`;
+    const summary = `${escapeHtml(singleLine(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS)))} on ${escapeHtml(gap.backend)}`;
     return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`;
 }
 function firstLine(text) {
     const line = text.split('\n', 1)[0] ?? '';
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+    return line.length > 200 ? `${sliceWhole(line, 200)}…` : line;
 }
 
 const KIND_ORDER = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky'];
@@ -10558,7 +11547,7 @@ function renderText(verdict, options) {
     }
     if (verdict.unassigned > 0)
         lines.push(`${verdict.unassigned} test(s) in shared reports name no backend: not counted`);
-    return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+    return `${defuseWorkflowCommands(lines.join('\n')).replace(/\n+$/, '')}\n`;
 }
 function gapLines(gap) {
     const where = gap.file === undefined ? '' : `  (${safe(gap.file)}${gap.line === undefined ? '' : `:${gap.line}`})`;
@@ -10570,9 +11559,12 @@ function gapLines(gap) {
     }
     return out;
 }
-/** Strips terminal control characters from untrusted text. */
+/**
+ * Strips terminal control characters from untrusted text, and shows its line breaks as ⏎: a
+ * test name must not start a line of its own (a forged "PASS" headline in the log).
+ */
 function safe(text) {
-    return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+    return text.replace(/\r\n?|\n|\u2028|\u2029/g, ' ⏎ ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
 }
 function table(rows) {
     const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
@@ -10624,17 +11616,18 @@ async function runCli(argv, io) {
         return EXIT_ERROR;
     }
     try {
-        const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '=') });
+        const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd });
         const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now });
-        const rendered = format === 'json'
-            ? renderJson(verdict)
-            : format === 'markdown'
-                ? renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })
-                : renderText(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined });
-        if (values.output !== undefined)
-            writeFileSync(values.output, rendered);
-        else
-            io.stdout(rendered);
+        // JSON goes out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1 name)
+        // plus its UTF-8 copy nearly doubled the peak memory at 1M testcases.
+        const pieces = format === 'json'
+            ? renderJsonPieces(verdict)
+            : [
+                format === 'markdown'
+                    ? renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })
+                    : renderText(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
+            ];
+        writePieces(pieces, values.output === undefined ? io.stdout : undefined, values.output);
         for (const error of verdict.errors)
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         if (verdict.errors.length > 0)
@@ -10649,6 +11642,47 @@ async function runCli(argv, io) {
             io.stderr(`dual-backend-coverage: internal error: ${error.message}\n`);
         }
         return EXIT_ERROR;
+    }
+}
+/** Writes text pieces to a file (or `out`), about 1 MB at a time. */
+function writePieces(pieces, out, file) {
+    if (file === undefined) {
+        let batch = '';
+        for (const piece of pieces) {
+            batch += piece;
+            if (batch.length >= 1 << 20 && out !== undefined) {
+                out(batch);
+                batch = '';
+            }
+        }
+        if (batch.length > 0)
+            out?.(batch);
+        return;
+    }
+    // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
+    // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
+    const fd = openSync(file, 'w');
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    let used = 0;
+    const writeAll = (bytes) => {
+        for (let done = 0; done < bytes.length;)
+            done += writeSync(fd, bytes, done);
+    };
+    try {
+        for (const piece of pieces) {
+            if (used + piece.length * 3 > buffer.length) {
+                writeAll(buffer.subarray(0, used));
+                used = 0;
+            }
+            if (piece.length * 3 > buffer.length)
+                writeAll(Buffer.from(piece, 'utf8'));
+            else
+                used += buffer.write(piece, used, 'utf8');
+        }
+        writeAll(buffer.subarray(0, used));
+    }
+    finally {
+        closeSync(fd);
     }
 }
 
