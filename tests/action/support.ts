@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import type { GitHubEmulator, RecordedRequest } from '../helpers/github-emulator.js'
 import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.js'
+import { htmlProblems, tableProblems } from '../safety/markdown-checks.js'
 
 /** Looks like an installation token (ghs_ + 36 chars), so the redactor's known-token rule applies too. */
 export const TOKEN = 'ghs_0123456789abcdefghijABCDEFGHIJ012345'
@@ -111,49 +112,14 @@ export function allRequestText(emulator: GitHubEmulator): string {
   return emulator.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)} ${r.rawBody}`).join('\n')
 }
 
-/** Checks that a Markdown document's tables are intact: every row in a table has the header's cell count. */
+/** Every table keeps its cell count in every row (shared with the safety suite's checks). */
 export function assertTablesIntact(markdown: string): void {
-  const lines = markdown.split('\n')
-  let columns: number | undefined
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string
-    if (!line.startsWith('|')) {
-      columns = undefined
-      continue
-    }
-    expect(line.endsWith('|'), `table row ${i + 1} is closed: ${line}`).toBe(true)
-    const cells = countCells(line)
-    if (columns === undefined) {
-      columns = cells
-      const separator = lines[i + 1] ?? ''
-      expect(separator, `line ${i + 2} is a table separator`).toMatch(/^\|( ?-+:? ?\|)+$/)
-      expect(countCells(separator)).toBe(columns)
-    } else {
-      expect(cells, `row ${i + 1} has ${columns} cells: ${line}`).toBe(columns)
-    }
-  }
+  expect(tableProblems(markdown)).toEqual([])
 }
 
-function countCells(row: string): number {
-  // Unescaped pipes only; escapes are `\|` in text and `&#124;` in <code>.
-  let count = 0
-  for (let i = 0; i < row.length; i++) {
-    if (row[i] === '\\') {
-      i++
-      continue
-    }
-    if (row[i] === '|') count++
-  }
-  return count - 1
-}
-
-/** Each <details>/<pre>/<code> opened in the document is closed. */
+/** HTML is ours only and balanced: <details>, <summary>, <pre>, <code>, <a> open and close in order. */
 export function assertHtmlBalanced(markdown: string): void {
-  for (const tag of ['details', 'summary', 'pre', 'code', 'a']) {
-    const open = markdown.match(new RegExp(`<${tag}[ >]`, 'g'))?.length ?? 0
-    const close = markdown.match(new RegExp(`</${tag}>`, 'g'))?.length ?? 0
-    expect(close, `<${tag}> balanced`).toBe(open)
-  }
+  expect(htmlProblems(markdown)).toEqual([])
 }
 
 /** A Node stack frame ("    at fn (file.js:1:2)") or a bare "Error: ..." dump in the log. */
