@@ -10,44 +10,84 @@ export interface TextOptions {
 
 const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky']
 
+/** The whole report as one string: renderTextPieces joined. */
 export function renderText(verdict: Verdict, options: TextOptions): string {
+  let text = ''
+  for (const piece of renderTextPieces(verdict, options)) text += piece
+  return text
+}
+
+/** Pieces of about this many UTF-16 code units (a piece holds whole lines, so one long line is one piece). */
+const PIECE_LENGTH = 1 << 16
+
+/**
+ * renderText()'s exact text in pieces of whole lines, so a verdict with 1,000,000 gaps is never held
+ * as one string. Each piece is defused on its own: a piece starts at a line start and ends with a
+ * "\n", so no "##[" or line-start "::" spans two pieces (a run of blank lines before "::" is
+ * matched from the later line start instead, with the same output). The report's trailing blank
+ * lines are held back until it is known whether more text follows them. `pieceLength` is for tests
+ * (small pieces put cuts everywhere).
+ */
+export function* renderTextPieces(verdict: Verdict, options: TextOptions, pieceLength = PIECE_LENGTH): Generator<string> {
+  let batch = ''
+  let emitted = false
+  for (const line of textLines(verdict, options)) {
+    batch += `${line}\n`
+    if (batch.length < pieceLength) continue
+    // Cut after the first "\n" of the batch's trailing run of line breaks: they may end the report.
+    let end = batch.length
+    while (end > 0 && batch.charCodeAt(end - 1) === 10) end--
+    if (end === 0) continue
+    yield defuseWorkflowCommands(batch.slice(0, end + 1))
+    batch = batch.slice(end + 1)
+    emitted = true
+  }
+  const rest = defuseWorkflowCommands(batch).replace(/\n+$/, '')
+  if (rest.length > 0 || !emitted) yield `${rest}\n`
+}
+
+/** The report's lines, before workflow commands are defused (each may hold a line break of its own). */
+function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
   const paint = (code: string, text: string) => (options.colour ? `\x1b[${code}m${text}\x1b[0m` : text)
-  const lines: string[] = []
   const ok = verdict.conclusion === 'success'
-  lines.push(paint(ok ? '1;32' : '1;31', `${ok ? 'PASS' : 'FAIL'}  ${safe(verdict.title)}`), '')
+  yield paint(ok ? '1;32' : '1;31', `${ok ? 'PASS' : 'FAIL'}  ${safe(verdict.title)}`)
+  yield ''
 
   const header = ['backend', 'files', 'tests', 'passed', 'failed', 'errored', 'skipped', 'flaky']
   const rows = verdict.backends.map((b) => [safe(b.name), b.files, b.tests, b.passed, b.failed, b.errored, b.skipped, b.flaky].map(String))
-  lines.push(...table([header, ...rows]), '')
+  yield* table([header, ...rows])
+  yield ''
 
   if (verdict.errors.length > 0) {
-    lines.push(paint('1;31', `Unreadable reports (${verdict.errors.length})`))
-    for (const error of verdict.errors) lines.push(`  ${safe(error.message)}`)
-    lines.push('')
+    yield paint('1;31', `Unreadable reports (${verdict.errors.length})`)
+    for (const error of verdict.errors) yield `  ${safe(error.message)}`
+    yield ''
   }
+  // Counted first, then walked once per kind: no per-kind copy of a million gaps.
+  const counts = new Map<GapKind, number>()
+  for (const gap of verdict.gaps) counts.set(gap.kind, (counts.get(gap.kind) ?? 0) + 1)
   for (const kind of KIND_ORDER) {
-    const gaps = verdict.gaps.filter((g) => g.kind === kind)
-    if (gaps.length === 0) continue
-    lines.push(paint('1;33', `${kind} (${gaps.length})`))
-    for (const gap of gaps) lines.push(...gapLines(gap))
-    lines.push('')
+    const count = counts.get(kind) ?? 0
+    if (count === 0) continue
+    yield paint('1;33', `${kind} (${count})`)
+    for (const gap of verdict.gaps) if (gap.kind === kind) yield* gapLines(gap)
+    yield ''
   }
   if (verdict.flaky.length > 0) {
-    lines.push(paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`))
-    for (const f of verdict.flaky) lines.push(`  ${safe(f.test)}  [${safe(f.backend)}]`)
-    lines.push('')
+    yield paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`)
+    for (const f of verdict.flaky) yield `  ${safe(f.test)}  [${safe(f.backend)}]`
+    yield ''
   }
   const review = verdict.exemptions.filter((e) => e.state !== 'used')
   for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-    lines.push(`exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`)
+    yield `exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`
   }
-  for (const e of review) lines.push(paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`))
+  for (const e of review) yield paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`)
   if (verdict.crossLeg.length > 0) {
-    lines.push(`${verdict.crossLeg.length} test(s) name one backend but sit in another backend's reports: not counted for either`)
-    for (const c of verdict.crossLeg.slice(0, 20)) lines.push(`  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`)
+    yield `${verdict.crossLeg.length} test(s) name one backend but sit in another backend's reports: not counted for either`
+    for (const c of verdict.crossLeg.slice(0, 20)) yield `  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`
   }
-  if (verdict.unassigned > 0) lines.push(`${verdict.unassigned} test(s) in shared reports name no backend: not counted`)
-  return `${defuseWorkflowCommands(lines.join('\n')).replace(/\n+$/, '')}\n`
+  if (verdict.unassigned > 0) yield `${verdict.unassigned} test(s) in shared reports name no backend: not counted`
 }
 
 function gapLines(gap: Gap): string[] {
