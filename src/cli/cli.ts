@@ -16,6 +16,11 @@ export const EXIT_ERROR = 2
 
 export interface CliIo {
   stdout: (text: string) => void
+  /**
+   * Resolves when what was given to stdout has left the process. A pipe takes writes
+   * asynchronously: without waiting, a report of a million gaps would queue up in memory whole.
+   */
+  stdoutDrained?: () => Promise<void>
   stderr: (text: string) => void
   isTty: boolean
   cwd: string
@@ -74,7 +79,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         : format === 'markdown'
           ? [renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })]
           : renderTextPieces(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
-    writePieces(pieces, values.output === undefined ? io.stdout : undefined, values.output)
+    if (values.output === undefined) await writeOut(pieces, io)
+    else writeFilePieces(pieces, values.output)
     for (const error of verdict.errors) io.stderr(`dual-backend-coverage: ${error.message}\n`)
     if (verdict.errors.length > 0) return EXIT_ERROR
     return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS
@@ -88,20 +94,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Writes text pieces to a file (or `out`), about 1 MB at a time. */
-function writePieces(pieces: Iterable<string>, out: ((text: string) => void) | undefined, file: string | undefined): void {
-  if (file === undefined) {
-    let batch = ''
-    for (const piece of pieces) {
-      batch += piece
-      if (batch.length >= 1 << 20 && out !== undefined) {
-        out(batch)
-        batch = ''
-      }
+/** Writes text pieces to stdout about 1 MB at a time, waiting for each batch to leave. */
+async function writeOut(pieces: Iterable<string>, io: CliIo): Promise<void> {
+  let batch = ''
+  for (const piece of pieces) {
+    batch += piece
+    if (batch.length >= 1 << 20) {
+      io.stdout(batch)
+      batch = ''
+      await io.stdoutDrained?.()
     }
-    if (batch.length > 0) out?.(batch)
-    return
   }
+  if (batch.length > 0) io.stdout(batch)
+}
+
+/** Writes text pieces to a file. */
+function writeFilePieces(pieces: Iterable<string>, file: string): void {
   // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
   // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
   const fd = openSync(file, 'w')
