@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { once } from 'node:events';
 import { existsSync, readFileSync, openSync, readSync, closeSync, writeSync } from 'node:fs';
 import { TextDecoder, parseArgs } from 'node:util';
 import path, { resolve } from 'node:path';
@@ -11505,49 +11506,86 @@ function firstLine(text) {
 }
 
 const KIND_ORDER = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky'];
-function renderText(verdict, options) {
+/** Pieces of about this many UTF-16 code units (a piece holds whole lines, so one long line is one piece). */
+const PIECE_LENGTH = 1 << 16;
+/**
+ * renderText()'s exact text in pieces of whole lines, so a verdict with 1,000,000 gaps is never held
+ * as one string. Each piece is defused on its own: a piece starts at a line start and ends with a
+ * "\n", so no "##[" or line-start "::" spans two pieces (a run of blank lines before "::" is
+ * matched from the later line start instead, with the same output). The report's trailing blank
+ * lines are held back until it is known whether more text follows them. `pieceLength` is for tests
+ * (small pieces put cuts everywhere).
+ */
+function* renderTextPieces(verdict, options, pieceLength = PIECE_LENGTH) {
+    let batch = '';
+    let emitted = false;
+    for (const line of textLines(verdict, options)) {
+        batch += `${line}\n`;
+        if (batch.length < pieceLength)
+            continue;
+        // Cut after the first "\n" of the batch's trailing run of line breaks: they may end the report.
+        let end = batch.length;
+        while (end > 0 && batch.charCodeAt(end - 1) === 10)
+            end--;
+        if (end === 0)
+            continue;
+        yield defuseWorkflowCommands(batch.slice(0, end + 1));
+        batch = batch.slice(end + 1);
+        emitted = true;
+    }
+    const rest = defuseWorkflowCommands(batch).replace(/\n+$/, '');
+    if (rest.length > 0 || !emitted)
+        yield `${rest}\n`;
+}
+/** The report's lines, before workflow commands are defused (each may hold a line break of its own). */
+function* textLines(verdict, options) {
     const paint = (code, text) => (options.colour ? `\x1b[${code}m${text}\x1b[0m` : text);
-    const lines = [];
     const ok = verdict.conclusion === 'success';
-    lines.push(paint(ok ? '1;32' : '1;31', `${ok ? 'PASS' : 'FAIL'}  ${safe(verdict.title)}`), '');
+    yield paint(ok ? '1;32' : '1;31', `${ok ? 'PASS' : 'FAIL'}  ${safe(verdict.title)}`);
+    yield '';
     const header = ['backend', 'files', 'tests', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
     const rows = verdict.backends.map((b) => [safe(b.name), b.files, b.tests, b.passed, b.failed, b.errored, b.skipped, b.flaky].map(String));
-    lines.push(...table([header, ...rows]), '');
+    yield* table([header, ...rows]);
+    yield '';
     if (verdict.errors.length > 0) {
-        lines.push(paint('1;31', `Unreadable reports (${verdict.errors.length})`));
+        yield paint('1;31', `Unreadable reports (${verdict.errors.length})`);
         for (const error of verdict.errors)
-            lines.push(`  ${safe(error.message)}`);
-        lines.push('');
+            yield `  ${safe(error.message)}`;
+        yield '';
     }
+    // Counted first, then walked once per kind: no per-kind copy of a million gaps.
+    const counts = new Map();
+    for (const gap of verdict.gaps)
+        counts.set(gap.kind, (counts.get(gap.kind) ?? 0) + 1);
     for (const kind of KIND_ORDER) {
-        const gaps = verdict.gaps.filter((g) => g.kind === kind);
-        if (gaps.length === 0)
+        const count = counts.get(kind) ?? 0;
+        if (count === 0)
             continue;
-        lines.push(paint('1;33', `${kind} (${gaps.length})`));
-        for (const gap of gaps)
-            lines.push(...gapLines(gap));
-        lines.push('');
+        yield paint('1;33', `${kind} (${count})`);
+        for (const gap of verdict.gaps)
+            if (gap.kind === kind)
+                yield* gapLines(gap);
+        yield '';
     }
     if (verdict.flaky.length > 0) {
-        lines.push(paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`));
+        yield paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`);
         for (const f of verdict.flaky)
-            lines.push(`  ${safe(f.test)}  [${safe(f.backend)}]`);
-        lines.push('');
+            yield `  ${safe(f.test)}  [${safe(f.backend)}]`;
+        yield '';
     }
     const review = verdict.exemptions.filter((e) => e.state !== 'used');
     for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-        lines.push(`exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`);
+        yield `exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`;
     }
     for (const e of review)
-        lines.push(paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`));
+        yield paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`);
     if (verdict.crossLeg.length > 0) {
-        lines.push(`${verdict.crossLeg.length} test(s) name one backend but sit in another backend's reports: not counted for either`);
+        yield `${verdict.crossLeg.length} test(s) name one backend but sit in another backend's reports: not counted for either`;
         for (const c of verdict.crossLeg.slice(0, 20))
-            lines.push(`  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`);
+            yield `  ${safe(c.test)}  [names ${safe(c.namedBackend)}, found in ${safe(c.foundIn)}]`;
     }
     if (verdict.unassigned > 0)
-        lines.push(`${verdict.unassigned} test(s) in shared reports name no backend: not counted`);
-    return `${defuseWorkflowCommands(lines.join('\n')).replace(/\n+$/, '')}\n`;
+        yield `${verdict.unassigned} test(s) in shared reports name no backend: not counted`;
 }
 function gapLines(gap) {
     const where = gap.file === undefined ? '' : `  (${safe(gap.file)}${gap.line === undefined ? '' : `:${gap.line}`})`;
@@ -11618,16 +11656,18 @@ async function runCli(argv, io) {
     try {
         const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd });
         const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now });
-        // JSON goes out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1 name)
-        // plus its UTF-8 copy nearly doubled the peak memory at 1M testcases.
+        // JSON and text go out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1
+        // name) plus its UTF-8 copy nearly doubled the peak memory at 1M testcases. Markdown is
+        // already cut to its 1 MiB budget.
         const pieces = format === 'json'
             ? renderJsonPieces(verdict)
-            : [
-                format === 'markdown'
-                    ? renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })
-                    : renderText(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
-            ];
-        writePieces(pieces, values.output === undefined ? io.stdout : undefined, values.output);
+            : format === 'markdown'
+                ? [renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })]
+                : renderTextPieces(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined });
+        if (values.output === undefined)
+            await writeOut(pieces, io);
+        else
+            writeFilePieces(pieces, values.output);
         for (const error of verdict.errors)
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         if (verdict.errors.length > 0)
@@ -11644,21 +11684,22 @@ async function runCli(argv, io) {
         return EXIT_ERROR;
     }
 }
-/** Writes text pieces to a file (or `out`), about 1 MB at a time. */
-function writePieces(pieces, out, file) {
-    if (file === undefined) {
-        let batch = '';
-        for (const piece of pieces) {
-            batch += piece;
-            if (batch.length >= 1 << 20 && out !== undefined) {
-                out(batch);
-                batch = '';
-            }
+/** Writes text pieces to stdout about 1 MB at a time, waiting for each batch to leave. */
+async function writeOut(pieces, io) {
+    let batch = '';
+    for (const piece of pieces) {
+        batch += piece;
+        if (batch.length >= 1 << 20) {
+            io.stdout(batch);
+            batch = '';
+            await io.stdoutDrained?.();
         }
-        if (batch.length > 0)
-            out?.(batch);
-        return;
     }
+    if (batch.length > 0)
+        io.stdout(batch);
+}
+/** Writes text pieces to a file. */
+function writeFilePieces(pieces, file) {
     // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
     // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
     const fd = openSync(file, 'w');
@@ -11689,6 +11730,7 @@ function writePieces(pieces, out, file) {
 // The CLI entry point (bundled to dist/cli.js).
 const code = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
+    stdoutDrained: () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => undefined) : Promise.resolve()),
     stderr: (text) => process.stderr.write(text),
     isTty: process.stdout.isTTY === true,
     cwd: process.cwd(),
