@@ -3,12 +3,11 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Gap, Verdict } from '../../src/core/model.js'
 import { renderJson, renderJsonPieces } from '../../src/render/json.js'
+import { gapOf, verdictOf } from '../helpers/verdicts.js'
 
-function verdict(gaps: Gap[]): Verdict {
-  return { conclusion: gaps.length === 0 ? 'success' : 'failure', title: 't', backends: [], tests: 3, gaps, exemptions: [], flaky: [], crossLeg: [], unassigned: 0, errors: [] }
-}
 
-const gap = (test: string, extra: Partial<Gap> = {}): Gap => ({ test, backend: 'postgres', kind: 'failed', reason: 'failed on postgres', others: { sqlite: 'passed' }, ...extra })
+const verdict = (gaps: Gap[]): Verdict => verdictOf({ gaps, conclusion: gaps.length === 0 ? 'success' : 'failure' })
+const gap = (test: string, extra: Partial<Gap> = {}): Gap => gapOf(test, { kind: 'failed', reason: 'failed on postgres', ...extra })
 
 describe('renderJsonPieces', () => {
   it('joins to exactly renderJson, for no gap, one gap and many', () => {

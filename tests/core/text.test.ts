@@ -7,6 +7,7 @@ import type { ExemptionReport, Gap, GapKind, Verdict } from '../../src/core/mode
 import { WHOLE_BACKEND } from '../../src/core/model.js'
 import { defuseWorkflowCommands } from '../../src/render/escape.js'
 import { renderText, renderTextPieces, type TextOptions } from '../../src/render/text.js'
+import { gapOf, verdictOf } from '../helpers/verdicts.js'
 
 /**
  * renderText as it was before it was streamed (commit 4f87708), kept verbatim as the oracle: every
@@ -65,26 +66,8 @@ function renderTextWhole(verdict: Verdict, options: TextOptions): string {
   return `${defuseWorkflowCommands(lines.join('\n')).replace(/\n+$/, '')}\n`
 }
 
-function verdictOf(parts: Partial<Verdict> = {}): Verdict {
-  return {
-    conclusion: 'failure',
-    title: 'gaps',
-    backends: [
-      { name: 'sqlite', files: 1, tests: 1, passed: 0, failed: 1, errored: 0, skipped: 0, flaky: 0 },
-      { name: 'postgres', files: 1, tests: 1, passed: 1, failed: 0, errored: 0, skipped: 0, flaky: 0 }
-    ],
-    tests: 1,
-    gaps: [],
-    exemptions: [],
-    flaky: [],
-    crossLeg: [],
-    unassigned: 0,
-    errors: [],
-    ...parts
-  }
-}
 
-const gap = (test: string, extra: Partial<Gap> = {}): Gap => ({ test, backend: 'postgres', kind: 'missing', reason: 'never ran on postgres', others: { sqlite: 'passed' }, ...extra })
+const gap = gapOf
 
 const COLOURS: TextOptions[] = [{ colour: false }, { colour: true }]
 

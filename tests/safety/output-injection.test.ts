@@ -8,26 +8,9 @@ import { clip, truncateUtf8 } from '../../src/render/escape.js'
 import { renderJson } from '../../src/render/json.js'
 import { CHECK_SUMMARY_LIMIT, JOB_SUMMARY_LIMIT, renderMarkdown } from '../../src/render/markdown.js'
 import { renderText } from '../../src/render/text.js'
+import { verdictOf } from '../helpers/verdicts.js'
 import { markdownProblems, visibleText } from './markdown-checks.js'
 
-function verdictOf(parts: Partial<Verdict> = {}): Verdict {
-  return {
-    conclusion: 'failure',
-    title: 'gaps',
-    backends: [
-      { name: 'sqlite', files: 1, tests: 1, passed: 0, failed: 1, errored: 0, skipped: 0, flaky: 0 },
-      { name: 'postgres', files: 1, tests: 1, passed: 1, failed: 0, errored: 0, skipped: 0, flaky: 0 }
-    ],
-    tests: 1,
-    gaps: [],
-    exemptions: [],
-    flaky: [],
-    crossLeg: [],
-    unassigned: 0,
-    errors: [],
-    ...parts
-  }
-}
 
 function gap(test: string, extra: Partial<Gap> = {}): Gap {
   return { test, backend: 'sqlite', kind: 'failed', reason: 'failed on sqlite (passed on postgres)', others: { postgres: 'passed' }, ...extra }
