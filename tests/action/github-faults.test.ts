@@ -1,8 +1,7 @@
 // GitHub answering badly: a read-only token (fork pull requests, missing permissions), rate limits,
 // outages. The step never ends green without a posted verdict, and it says why in plain words.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { forkPullRequestEvent, pullRequestEvent, pushEvent } from '../helpers/events.js'
-import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
 import {
   apiRequests,
   assertNoStackTrace,
@@ -13,14 +12,10 @@ import {
   passing,
   readJson,
   reports,
-  runGate
+  runGate,
+  startEmulator
 } from './support.js'
 
-let emulator: GitHubEmulator | undefined
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
 
 const STATUSES = /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]{40}$/
 const GREEN_TITLE = `${BASE_TESTS.length} storage tests passed on sqlite and postgres`
@@ -28,7 +23,7 @@ const failingPostgres = () => BASE_TESTS.map((name) => (name === 'update_row' ? 
 
 describe('read-only token (403 "Resource not accessible by integration")', () => {
   it('fork pull request: the step fails, explains the workflow_run recipe, and still writes the summary', async () => {
-    emulator = await startGitHubEmulator({ profile: 'read-only-fork' })
+    const emulator = await startEmulator({ profile: 'read-only-fork' })
     const result = await runGate({ emulator, event: forkPullRequestEvent(), files: reports(passing(), passing()) })
 
     expect(result.exitCode).toBe(1)
@@ -60,7 +55,7 @@ describe('read-only token (403 "Resource not accessible by integration")', () =>
   })
 
   it('same-repository pull request without `checks: write`: the message names the permission to add', async () => {
-    emulator = await startGitHubEmulator({ profile: 'read-only-fork' })
+    const emulator = await startEmulator({ profile: 'read-only-fork' })
     const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(passing(), failingPostgres()) })
 
     expect(result.exitCode).toBe(1)
@@ -79,7 +74,7 @@ describe('read-only token (403 "Resource not accessible by integration")', () =>
   })
 
   it('publish: status without `statuses: write`: the message names that permission', async () => {
-    emulator = await startGitHubEmulator({ profile: 'read-only-fork' })
+    const emulator = await startEmulator({ profile: 'read-only-fork' })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { publish: 'status' } })
 
     expect(result.exitCode).toBe(1)
@@ -102,7 +97,7 @@ describe('rate limits', () => {
   ])('$variant with retry-after: 2, then success: one check run, the wait is honoured, the step follows the verdict', async ({ variant, green }) => {
     // 2 s rather than 1: the throttling plugin spaces writes 1 s apart anyway, so only a longer
     // retry-after tells "waited for the header" from "waited for the write spacing".
-    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: variant, failures: 1, retryAfterSeconds: 2 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: variant, failures: 1, retryAfterSeconds: 2 })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), green ? passing() : failingPostgres()) })
     const elapsed = Date.now() - started
@@ -130,7 +125,7 @@ describe('rate limits', () => {
   })
 
   it('rate limited on every attempt: gives up after 3 attempts and fails loudly, the summary still written', async () => {
-    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-403', failures: Infinity, retryAfterSeconds: 1 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-403', failures: Infinity, retryAfterSeconds: 1 })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
     expect(result.exitCode).toBe(1)
@@ -146,7 +141,7 @@ describe('rate limits', () => {
   })
 
   it('primary rate limit (x-ratelimit-remaining: 0, reset in 1 s): waits for the reset, then posts once', async () => {
-    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'primary', failures: 1 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'primary', failures: 1 })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
     expect(result.exitCode).toBe(0)
@@ -163,7 +158,7 @@ describe('rate limits', () => {
   })
 
   it('a retry-after of an hour: gives up at once rather than hold the job, and fails loudly', async () => {
-    emulator = await startGitHubEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600 })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
@@ -180,7 +175,7 @@ describe('rate limits', () => {
 
 describe('server errors', () => {
   it('5xx until the retries run out: non-zero exit, the API failure and the attempt count in the message, bounded time', async () => {
-    emulator = await startGitHubEmulator({ profile: 'server-error', failures: Infinity, serverErrorStatuses: [502, 503, 500] })
+    const emulator = await startEmulator({ profile: 'server-error', failures: Infinity, serverErrorStatuses: [502, 503, 500] })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
     const elapsed = Date.now() - started
@@ -203,7 +198,7 @@ describe('server errors', () => {
   })
 
   it('annotations chunk failing after the check run was created: the step fails, says the check run is posted, check-url set', async () => {
-    emulator = await startGitHubEmulator({ profile: 'server-error', failures: Infinity, failOnly: { method: 'PATCH', path: /\/check-runs\/\d+$/ } })
+    const emulator = await startEmulator({ profile: 'server-error', failures: Infinity, failOnly: { method: 'PATCH', path: /\/check-runs\/\d+$/ } })
     const names = Array.from({ length: 60 }, (_, i) => `only_on_sqlite_${i}`)
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing([...BASE_TESTS, ...names]), passing()), inputs: { 'max-annotations': 60 } })
 
@@ -224,7 +219,7 @@ describe('server errors', () => {
   })
 
   it('a brief outage (two 5xx) then success: one check run, the step follows the verdict', async () => {
-    emulator = await startGitHubEmulator({ profile: 'server-error', failures: 2 })
+    const emulator = await startEmulator({ profile: 'server-error', failures: 2 })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), failingPostgres()) })
 
     expect(result.exitCode).toBe(1)

@@ -1,7 +1,6 @@
 // Many gaps (annotation chunks, the 65,535-byte summary cut) and hostile test names (Markdown injection).
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pushEvent } from '../helpers/events.js'
-import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
 import {
   apiRequests,
   assertHtmlBalanced,
@@ -11,20 +10,16 @@ import {
   passing,
   readJson,
   reports,
-  runGate
+  runGate,
+  startEmulator
 } from './support.js'
 
-let emulator: GitHubEmulator | undefined
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
 
 const CHECK_SUMMARY_LIMIT = 65_535
 
 describe('200 gaps', () => {
   it('annotations go in chunks of 50 up to max-annotations; the summary is cut at a row boundary', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     // Long names, so 200 gap rows cannot fit in 65,535 bytes.
     const names = Array.from({ length: 200 }, (_, i) => `test_${String(i).padStart(3, '0')}_${'x'.repeat(330)}`)
     const result = await runGate({
@@ -79,7 +74,7 @@ describe('200 gaps', () => {
   })
 
   it('max-annotations 0 posts no annotations and no PATCH', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({
       emulator,
       event: pushEvent(),
@@ -98,7 +93,7 @@ describe('Markdown injection', () => {
   const HOSTILE_MESSAGE = 'boom </pre></details><script>alert(2)</script> @octocat fixes #123 | cell 🐘'
 
   it('a hostile test name and message are inert in the check run and the job summary', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({
       emulator,
       event: pushEvent(),
@@ -132,7 +127,7 @@ describe('Markdown injection', () => {
 
 describe('workflow-command injection through the log', () => {
   it('test names that hold ::commands:: and ##[commands] are logged as text, never run by the runner', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({
       emulator,
       event: pushEvent(),

@@ -1,16 +1,10 @@
 // Nothing secret leaves: a database password planted in report text and in the environment never
 // reaches GitHub (any request body), the job summary, the outputs, the JSON verdict or the log.
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pullRequestEvent } from '../helpers/events.js'
-import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
-import { allRequestText, BASE_TESTS, type Case, readJson, reports, runGate, TOKEN } from './support.js'
+import { allRequestText, BASE_TESTS, type Case, readJson, reports, runGate, TOKEN, startEmulator } from './support.js'
 
-let emulator: GitHubEmulator | undefined
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
 
 /** In a variable listed under redact-env in the config. */
 const PASSWORD = 'S3cretPassw0rd'
@@ -49,7 +43,7 @@ function postgresCases(): Case[] {
 
 describe('secrets in reports and in the environment', () => {
   it('the passwords are absent from every request, the summary, GITHUB_OUTPUT, the JSON verdict and the log', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({
       emulator,
       event: pullRequestEvent(),
@@ -102,7 +96,7 @@ describe('secrets in reports and in the environment', () => {
   })
 
   it('a CI password equal to a backend name (postgres://postgres:postgres@..., PGPASSWORD=postgres) does not hide the backend', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const dsn = 'postgres://postgres:postgres@localhost:5432/app_test'
     const failing = BASE_TESTS.map((name): Case =>
       name === 'update_row' ? { name, status: 'failed', message: `could not query ${dsn}: relation "postgres_items" does not exist` } : { name }

@@ -1,7 +1,6 @@
 // Which commit gets the verdict, the three publish modes, and re-run attempts.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fakeSha, mergeGroupEvent, pullRequestEvent, pushEvent, type GitHubEvent } from '../helpers/events.js'
-import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
 import {
   apiRequests,
   BASE_TESTS,
@@ -12,14 +11,10 @@ import {
   readJson,
   reports,
   runGate,
-  TOKEN
+  TOKEN,
+  startEmulator
 } from './support.js'
 
-let emulator: GitHubEmulator | undefined
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
 
 const RUN_URL = 'https://github.com/octo-org/storage/actions/runs/1234567890'
 const failingPostgres = () => BASE_TESTS.map((name) => (name === 'update_row' ? { name, status: 'failed' as const, message: 'expected 1 row, got 0' } : { name }))
@@ -65,7 +60,7 @@ describe('the commit the check is posted on', () => {
   ]
 
   it.each(CASES)('$title', async (c) => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const event = c.event()
     const result = await runGate({
       emulator,
@@ -91,7 +86,7 @@ describe('the commit the check is posted on', () => {
   })
 
   it('a sha input that is not a full commit SHA fails the step with a message naming the input', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const event = pullRequestEvent()
     const result = await runGate({ emulator, event, files: reports(passing(), passing()), inputs: { sha: 'main' } })
 
@@ -108,7 +103,7 @@ describe('the commit the check is posted on', () => {
 
 describe('publish modes', () => {
   it('publish: status, red verdict: one failure commit status, description within 140 characters, no check run', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     // A long unknown key makes a long "Could not evaluate: ..." title.
     const longKey = `flakey-${'x'.repeat(150)}`
     const files = { ...reports(passing(), passing()), '.github/dual-backend.yml': `${longKey}: warn\n` }
@@ -130,7 +125,7 @@ describe('publish modes', () => {
   })
 
   it('publish: status, green verdict: a success commit status on the PR head', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const event = pullRequestEvent()
     const result = await runGate({ emulator, event, files: reports(passing(), passing()), inputs: { publish: 'status' } })
 
@@ -145,7 +140,7 @@ describe('publish modes', () => {
   })
 
   it('publish: none: no request at all, yet the summary and every output are written and the step follows the verdict', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(passing(), failingPostgres()), inputs: { publish: 'none' } })
 
     expect(emulator.requests).toEqual([])
@@ -157,7 +152,7 @@ describe('publish modes', () => {
   })
 
   it('publish: check-run with an empty token: the step fails saying so, the verdict still in the summary', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { token: '' } })
 
     expect(emulator.requests).toEqual([])
@@ -170,7 +165,7 @@ describe('publish modes', () => {
   })
 
   it('publish: none with no token: green and quiet', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { publish: 'none', token: '' } })
 
     expect(emulator.requests).toEqual([])
@@ -182,7 +177,7 @@ describe('publish modes', () => {
 
 describe('re-runs', () => {
   it('GITHUB_RUN_ATTEMPT=2 creates a new check run with external_id <run id>-2; the latest is the one GitHub shows', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const event = pullRequestEvent()
     const head = (event.payload.pull_request as { head: { sha: string } }).head.sha
     const first = await runGate({ emulator, event, files: reports(passing(), failingPostgres()), runAttempt: 1 })

@@ -4,8 +4,8 @@
  * what the emulator received.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { expect } from 'vitest'
-import type { GitHubEmulator, RecordedRequest } from '../helpers/github-emulator.js'
+import { expect, onTestFinished } from 'vitest'
+import { startGitHubEmulator, type EmulatorOptions, type GitHubEmulator, type RecordedRequest } from '../helpers/github-emulator.js'
 import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.js'
 import { htmlProblems, tableProblems } from '../safety/markdown-checks.js'
 
@@ -140,4 +140,11 @@ export function errorMessages(result: ActionResult): string[] {
 /** The `Commit: <sha> (<why>)` line the action logs. */
 export function commitLine(result: ActionResult): string | undefined {
   return result.log.find((l) => l.command === 'info' && l.message.startsWith('Commit: '))?.message
+}
+
+/** An emulator for the running test, closed when the test finishes. */
+export async function startEmulator(options?: EmulatorOptions): Promise<GitHubEmulator> {
+  const emulator = await startGitHubEmulator(options)
+  onTestFinished(() => emulator.close())
+  return emulator
 }

@@ -1,7 +1,6 @@
 // The verdict end to end: bundled dist/index.js, reports in the workspace, the emulator as GitHub.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pullRequestEvent, pushEvent } from '../helpers/events.js'
-import { startGitHubEmulator, type GitHubEmulator } from '../helpers/github-emulator.js'
 import {
   apiRequests,
   assertTablesIntact,
@@ -12,20 +11,16 @@ import {
   passing,
   readJson,
   reports,
-  runGate
+  runGate,
+  startEmulator
 } from './support.js'
 
-let emulator: GitHubEmulator | undefined
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
 
 const ID = (name: string) => `storage › tests.storage › ${name}`
 
 describe('all green', () => {
   it('posts one completed success check run on the PR head and sets every output', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const event = pullRequestEvent()
     const result = await runGate({ emulator, event, files: reports(passing(), passing()) })
 
@@ -157,7 +152,7 @@ const GAP_SCENARIOS: GapScenario[] = [
 
 describe('each gap kind fails the gate', () => {
   it.each(GAP_SCENARIOS)('$title', async (scenario) => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const files = reports(scenario.sqlite, scenario.postgres)
     if (scenario.config !== undefined) files['.github/dual-backend.yml'] = scenario.config
     const result = await runGate({ emulator, event: pushEvent(), files, inputs: scenario.inputs })
@@ -189,7 +184,7 @@ describe('each gap kind fails the gate', () => {
   })
 
   it('flaky under flaky: warn passes, and lists the flaky test', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const files = reports(passing(), replacing('update_row', { name: 'update_row', status: 'flaky', message: 'deadlock detected' }))
     files['.github/dual-backend.yml'] = 'flaky: warn\n'
     const result = await runGate({ emulator, event: pushEvent(), files })
@@ -211,7 +206,7 @@ describe('each gap kind fails the gate', () => {
 
 describe('problems that stop the evaluation still post a failure', () => {
   it('a truncated report: failure check run naming file:line:column', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const full = junit(passing())
     const truncated = full.slice(0, full.indexOf('name="update_row"') + 8)
     const lines = truncated.split('\n')
@@ -238,7 +233,7 @@ describe('problems that stop the evaluation still post a failure', () => {
   })
 
   it('an unknown config key: failure check run saying which key, never neutral', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const files = { ...reports(passing(), passing()), '.github/dual-backend.yml': 'flakey: warn\n' }
     const result = await runGate({ emulator, event: pushEvent(), files })
 
@@ -254,7 +249,7 @@ describe('problems that stop the evaluation still post a failure', () => {
   })
 
   it('an invalid action input: still posts a failure check run with the token', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()), inputs: { 'max-annotations': 'lots' } })
 
     expect(result.exitCode).toBe(1)
@@ -269,7 +264,7 @@ describe('problems that stop the evaluation still post a failure', () => {
 
 describe('apostrophes in reasons', () => {
   it("an apostrophe in a gap reason renders as an apostrophe, not a broken &#39; entity", async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const result = await runGate({
       emulator,
       event: pushEvent(),

@@ -7,14 +7,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fakeSha, workflowRunEvent } from '../helpers/events.js'
-import { rawZip, startGitHubEmulator, zipFiles, type GitHubEmulator } from '../helpers/github-emulator.js'
-import { apiRequests, BASE_TESTS, commitLine, errorMessages, junit, passing, readJson, runGate } from './support.js'
+import { rawZip, zipFiles } from '../helpers/github-emulator.js'
+import { apiRequests, BASE_TESTS, commitLine, errorMessages, junit, passing, readJson, runGate, startEmulator } from './support.js'
 
-let emulator: GitHubEmulator | undefined
 const cleanup: string[] = []
 afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
   for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true })
 })
 
@@ -43,7 +40,7 @@ const runTree = (workspace: string) => path.dirname(workspace)
 
 describe('workflow_run from a fork (pull_requests: [])', () => {
   it('lists (two pages), takes the newest artifact per name, follows the 302 without the token, posts on workflow_run.head_sha', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const t0 = Date.parse('2024-05-01T12:00:00Z')
     // Attempt 1 failed on postgres; attempt 2 re-uploaded the same name and passed: the newest wins.
     await emulator.addArtifact({ name: 'junit-postgres-16', runId: RUN_ID, createdAt: new Date(t0), files: { 'junit.xml': junit(failingPostgres()) } })
@@ -93,7 +90,7 @@ describe('workflow_run from a fork (pull_requests: [])', () => {
   })
 
   it('maps artifacts by the config patterns, and names the pattern when a backend has no artifact', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     await emulator.addArtifact({ name: 'reports-lite', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
     // Contains "postgres" but the config says postgres artifacts are named pg-*: not used.
     await emulator.addArtifact({ name: 'junit-postgres', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
@@ -113,7 +110,7 @@ describe('workflow_run from a fork (pull_requests: [])', () => {
   })
 
   it('an artifacts key naming an unknown backend fails with the key in the message', async () => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const config = "artifacts:\n  sqlite: 'junit-sqlite*'\n  mysql: 'junit-mysql*'\n"
     const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': config } })
 
@@ -137,7 +134,7 @@ describe('hostile artifacts', () => {
     const outside = await mkdtemp(path.join(tmpdir(), 'dbc-outside-'))
     cleanup.push(outside)
     const name = entry === 'ABSOLUTE' ? path.join(outside, 'abs-evil.xml') : entry
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     await emulator.addArtifact({
       name: 'junit-sqlite',
       runId: RUN_ID,
@@ -208,7 +205,7 @@ describe('hostile artifacts', () => {
       downloaded: true
     }
   ])('size limits: $title', async ({ env, files, message, downloaded }) => {
-    emulator = await startGitHubEmulator()
+    const emulator = await startEmulator()
     const zip = await zipFiles(files)
     const bomb = await emulator.addArtifact({ name: 'junit-sqlite', runId: RUN_ID, zip })
     await emulator.addArtifact({ name: 'junit-postgres', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
@@ -226,7 +223,7 @@ describe('hostile artifacts', () => {
   })
 
   it('the artifact API failing after retries is a failure verdict naming the API and the attempts', async () => {
-    emulator = await startGitHubEmulator({ profile: 'server-error', failures: 4, serverErrorStatuses: [503] })
+    const emulator = await startEmulator({ profile: 'server-error', failures: 4, serverErrorStatuses: [503] })
     const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': ARTIFACT_CONFIG } })
 
     expect(result.exitCode).toBe(1)
@@ -242,7 +239,7 @@ describe('hostile artifacts', () => {
 
 describe('permissions of the workflow_run job', () => {
   it('without `actions: read` the artifacts cannot be listed: a failure check run that names the permission', async () => {
-    emulator = await startGitHubEmulator({ missingPermissions: ['actions'] })
+    const emulator = await startEmulator({ missingPermissions: ['actions'] })
     await emulator.addArtifact({ name: 'junit-sqlite', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
     const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': ARTIFACT_CONFIG } })
 
@@ -259,7 +256,7 @@ describe('permissions of the workflow_run job', () => {
   })
 
   it('without `checks: write` the verdict cannot be posted: the step fails naming the permission', async () => {
-    emulator = await startGitHubEmulator({ missingPermissions: ['checks'] })
+    const emulator = await startEmulator({ missingPermissions: ['checks'] })
     await emulator.addArtifact({ name: 'junit-sqlite', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
     await emulator.addArtifact({ name: 'junit-postgres', runId: RUN_ID, files: { 'junit.xml': junit(passing()) } })
     const result = await runGate({ emulator, event: forkRun(), files: { '.github/dual-backend.yml': ARTIFACT_CONFIG } })
