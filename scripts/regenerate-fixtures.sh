@@ -5,7 +5,7 @@
 # so runner exit codes are ignored; only a missing report is an error.
 #
 # Usage: scripts/regenerate-fixtures.sh [runner...]
-#   runners: pytest js go rust php java   (default: all)
+#   runners: pytest js go rust php java cpp   (default: all)
 #   nextest is hand-built (cargo-nextest cannot be installed offline) and is not regenerated.
 # Env: NO_INSTALL=1 to never apt-get/npm-install missing tools (just skip that runner).
 set -uo pipefail
@@ -171,11 +171,35 @@ run_java() {
   check "$FIX/surefire-flaky/postgres.xml"
 }
 
+run_cpp() {
+  log "googletest, Catch2 v2, ctest --output-junit (Debian libgtest-dev, catch2, cmake)"
+  need cmake cmake || { skip "cpp: cmake not installed"; return; }
+  if [ ! -e /usr/lib/x86_64-linux-gnu/libgtest.a ] || [ ! -e /usr/include/catch2/catch.hpp ]; then
+    apt_install libgtest-dev catch2 g++ || { skip "cpp: libgtest-dev/catch2 missing"; return; }
+  fi
+  mkdir -p "$FIX/googletest" "$FIX/catch2" "$FIX/ctest"
+  for b in "${BACKENDS[@]}"; do
+    local build; build="$(mktemp -d /tmp/dbc-cpp-$b.XXXXXX)"
+    # The CMakeLists registers pragma_foreign_keys as a ctest test for sqlite only.
+    TEST_BACKEND=$b cmake -S "$SUITES/cpp" -B "$build" >/dev/null && cmake --build "$build" -j2 >/dev/null || { FAILED+=("cpp build $b"); continue; }
+    local filter='*' tags='[storage]'
+    # Not defined for postgres: pragma_foreign_keys (both), json_column (Catch2 v2 has no SKIP()).
+    if [ "$b" = postgres ]; then filter='-*pragma*'; tags='[storage]~[json]~[pragma]'; fi
+    TEST_BACKEND=$b "$build/storage_gtest" --gtest_filter="$filter" --gtest_output="xml:$FIX/googletest/$b.xml" >/dev/null 2>&1
+    check "$FIX/googletest/$b.xml"
+    TEST_BACKEND=$b "$build/storage_catch2" "$tags" -r junit -o "$FIX/catch2/$b.xml" >/dev/null 2>&1
+    check "$FIX/catch2/$b.xml"
+    (cd "$build" && TEST_BACKEND=$b ctest --output-junit "$FIX/ctest/$b.xml" >/dev/null 2>&1)
+    check "$FIX/ctest/$b.xml"
+    rm -rf "$build"
+  done
+}
+
 RUNNERS=("$@")
-[ ${#RUNNERS[@]} -eq 0 ] && RUNNERS=(pytest js go rust php java)
+[ ${#RUNNERS[@]} -eq 0 ] && RUNNERS=(pytest js go rust php java cpp)
 for r in "${RUNNERS[@]}"; do
   case "$r" in
-    pytest|js|go|rust|php|java) "run_$r" ;;
+    pytest|js|go|rust|php|java|cpp) "run_$r" ;;
     nextest) skip "nextest: fixture is hand-built (see tests/fixtures/dialects/README.md)" ;;
     *) echo "unknown runner: $r"; exit 2 ;;
   esac

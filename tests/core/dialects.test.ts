@@ -66,6 +66,12 @@ const CASES: Case[] = [
   { dialect: 'rust-libtest', ...perFile('rust-libtest'), expected: { search: 'failed', pragma: 'missing', json: 'missing', upsert: 'skipped' } },
   { dialect: 'nextest', ...perFile('nextest'), expected: { search: 'failed', pragma: 'missing', json: 'missing', upsert: 'none' } },
   { dialect: 'phpunit', ...perFile('phpunit'), expected: { search: 'failed', pragma: 'missing', json: 'skipped', upsert: 'skipped', pool: 'errored' } },
+  // googletest does not capture stdout (the marker cannot be seen); an exception is a failure.
+  { dialect: 'googletest', ...perFile('googletest'), expected: { search: 'failed', pragma: 'missing', json: 'skipped', upsert: 'none', pool: 'failed' } },
+  // Catch2 v2 has no SKIP() and leaves out a test case that made no assertion (upsert returns early).
+  { dialect: 'catch2', ...perFile('catch2'), expected: { search: 'failed', pragma: 'missing', json: 'missing', upsert: 'missing', pool: 'errored' } },
+  // ctest --output-junit: one ctest test per googletest test, SKIP_REGULAR_EXPRESSION makes a skip, stdout is kept.
+  { dialect: 'ctest', ...perFile('ctest'), expected: { search: 'failed', pragma: 'missing', json: 'skipped', upsert: 'skipped', pool: 'failed' } },
   {
     dialect: 'surefire',
     sqlite: `${FIXTURES}/surefire/sqlite/*.xml`,
