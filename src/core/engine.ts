@@ -112,6 +112,8 @@ export class CoverageEngine {
   private readonly crossLeg = new Map<string, CrossLegCopy>()
   private readonly errors: ReportError[] = []
   private unassigned = 0
+  /** Failed or errored testcases that pairing set aside (see keepUnpairedFailure). */
+  private readonly unpaired = new Map<string, Gap>()
   private readonly unscopedCache = new Map<string, boolean>()
   private lastState: BackendState | undefined
 
@@ -147,6 +149,7 @@ export class CoverageEngine {
     if (namedBackend !== undefined) {
       if (!file.backends.includes(namedBackend)) {
         this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'))
+        this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names ${namedBackend}, but it ran in a report of ${file.backends.join('+')}`)
         return
       }
       backend = namedBackend
@@ -154,6 +157,7 @@ export class CoverageEngine {
       backend = file.backends[0]
     } else {
       this.unassigned += 1
+      this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`)
       return
     }
     if (backend === undefined || !this.inScope(head, tail, testFile)) return
@@ -264,7 +268,7 @@ export class CoverageEngine {
     })
 
     const backendGaps = this.backendGaps([...summaries.values()])
-    const allGaps = [...backendGaps, ...sortGaps(gaps)]
+    const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])]
     const exemptions: ExemptionReport[] = this.config.exemptions.map((exemption, i) => {
       const use = exemptionUse[i] as { matched: boolean; excused: Set<string> }
       const expired = exemption.until !== undefined && exemption.until < today
@@ -437,6 +441,49 @@ export class CoverageEngine {
       return { file: normalizeFile(flatCopy(path), this.options.pathRoots ?? []), line: Number(match[2]) }
     }
     return {}
+  }
+
+  /**
+   * Pairing may set a testcase aside (it names another backend, or no backend in a shared report),
+   * but a failure never disappears with it: it becomes a gap of its own, on the report's backends.
+   */
+  private keepUnpairedFailure(
+    file: ReportFile,
+    testcase: ParsedTestcase,
+    head: string,
+    tail: string,
+    testFile: string | undefined,
+    why: string
+  ): void {
+    if (testcase.status !== 'failed' && testcase.status !== 'errored') return
+    if (!this.inScope(head, tail, testFile)) return
+    const test = head + tail
+    const backend = file.backends.join('+')
+    const key = `${test}\0${backend}\0${file.path}\0${testcase.status}`
+    if (this.unpaired.has(key)) return
+    const kind = testcase.status
+    const gap: Gap = {
+      test,
+      backend,
+      kind,
+      reason: `${kind} in ${file.path}, not paired with another backend: ${why}`,
+      others: {}
+    }
+    if (testcase.message !== undefined) {
+      const message = flatCopy(this.cleanMessage(testcase.message))
+      if (message !== '') gap.message = message
+    }
+    const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '')
+    if (located.file !== undefined) gap.file = located.file
+    if (located.line !== undefined) gap.line = located.line
+    // Bounded like the cross-leg list; past the bound one gap per kind and report still fails the gate.
+    if (this.unpaired.size >= 10_000) {
+      const overflow = `${backend}\0${file.path}\0${kind}`
+      if (this.unpaired.has(overflow)) return
+      this.unpaired.set(overflow, { ...gap, test: `${test} (and more: over 10,000 unpaired failures)` })
+      return
+    }
+    this.unpaired.set(key, gap)
   }
 
   private noteCrossLeg(id: string, namedBackend: string, foundIn: string): void {
