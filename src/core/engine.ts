@@ -33,7 +33,14 @@ const ANY_FAILURE = 1 << 3
 const ANY_PASS = 1 << 4
 const FLAKY_MARK = 1 << 5
 const MARKER_SKIP = 1 << 6
+const ANY_ERRORED = 1 << 7
+const ANY_SKIPPED = 1 << 8
+/** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
+const COLLISION = 1 << 9
+const STATUS_BITS = 10
 
+/** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
+const SEVERITY = [0, 1, 3, 4, 2]
 const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED } as const
 
 /** Lines and characters of a message shown with a gap. */
@@ -41,6 +48,8 @@ const GAP_MESSAGE_LINES = 12
 const GAP_MESSAGE_CHARS = 2_000
 
 interface Detail {
+  /** SEVERITY of the testcase the message came from: the worst result's message is kept. */
+  severity?: number
   message?: string
   markerSkip?: boolean
   /** Where the failure happened, read from the message when the report gave no file. */
@@ -54,7 +63,12 @@ const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\
 
 class BackendState {
   files = 0
-  statuses = new Uint8Array(1024)
+  statuses = new Uint16Array(1024)
+  /** Per test: how many testcases carried its id, and where the last one stood (file serial and suite). */
+  seen = new Uint32Array(1024)
+  seenAt = new Float64Array(1024)
+  /** Tests whose id several distinct testcases share: the report files they came from (first few). */
+  readonly collisions = new Map<number, Set<string>>()
   readonly details = new Map<number, Detail>()
   readonly errors: ReportError[] = []
   jobResult: string | undefined
@@ -63,12 +77,45 @@ class BackendState {
 
   mark(index: number, code: number, flags: number): void {
     if (index >= this.statuses.length) {
-      const grown = new Uint8Array(Math.max(index + 1, this.statuses.length * 2))
+      const length = Math.max(index + 1, this.statuses.length * 2)
+      const grown = new Uint16Array(length)
       grown.set(this.statuses)
       this.statuses = grown
+      const seen = new Uint32Array(length)
+      seen.set(this.seen)
+      this.seen = seen
+      const seenAt = new Float64Array(length)
+      seenAt.set(this.seenAt)
+      this.seenAt = seenAt
     }
     const previous = this.statuses[index] as number
     this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags
+  }
+
+  /**
+   * Counts one more testcase with this id and tells whether it collides with an earlier one: a
+   * runner's own rerun repeats a failed testcase inside the same suite element of the same file;
+   * any other repeat is a second test that shares the id. Independent of the order of files and
+   * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
+   */
+  occurrence(index: number, where: number, path: string, previousPath: (where: number) => string | undefined): boolean {
+    if (index >= this.statuses.length) this.mark(index, 0, 0)
+    const count = (this.seen[index] as number) + 1
+    this.seen[index] = count
+    const before = this.seenAt[index] as number
+    this.seenAt[index] = where
+    let files = this.collisions.get(index)
+    // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
+    const afterPass = ((this.statuses[index] as number) & ANY_PASS) !== 0
+    if (files === undefined && (count === 1 || (before === where && !afterPass))) return false
+    if (files === undefined) {
+      files = new Set()
+      const earlier = previousPath(before)
+      if (earlier !== undefined) files.add(earlier)
+      this.collisions.set(index, files)
+    }
+    if (files.size < 5) files.add(path)
+    return true
   }
 
   hasTests(): boolean {
@@ -91,6 +138,8 @@ export interface EngineOptions {
 export interface ReportFile {
   readonly path: string
   readonly backends: readonly string[]
+  /** Order in which the engine opened the file: with a testcase's suite, where a repeat came from. */
+  readonly serial: number
 }
 
 export class CoverageEngine {
@@ -114,6 +163,8 @@ export class CoverageEngine {
   private unassigned = 0
   /** Failed or errored testcases that pairing set aside (see keepUnpairedFailure). */
   private readonly unpaired = new Map<string, Gap>()
+  /** Report paths by ReportFile.serial. */
+  private readonly reportPaths: string[] = []
   private readonly unscopedCache = new Map<string, boolean>()
   private lastState: BackendState | undefined
 
@@ -128,7 +179,8 @@ export class CoverageEngine {
   /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
   openFile(path: string, backends: readonly string[]): ReportFile {
     for (const backend of backends) this.state(backend).files += 1
-    return { path, backends }
+    this.reportPaths.push(path)
+    return { path, backends, serial: this.reportPaths.length - 1 }
   }
 
   /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
@@ -182,9 +234,19 @@ export class CoverageEngine {
       detail = { message: flatCopy(this.cleanMessage(testcase.message)) }
       if (testFile === undefined && code !== SKIPPED) Object.assign(detail, this.locate(testcase.message))
     }
+    if (testcase.status === 'errored') flags |= ANY_ERRORED
+    if (code === SKIPPED) flags |= ANY_SKIPPED
+    if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
+      flags |= COLLISION
+    }
     state.mark(index, code, flags)
-    // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
-    if (detail !== undefined && (code !== PASSED || !state.details.has(index))) state.details.set(index, detail)
+    // The worst result's message is kept (a later pass keeps the failure that explains a flaky test);
+    // among equals the first stays.
+    if (detail !== undefined) {
+      detail.severity = SEVERITY[code] as number
+      const kept = state.details.get(index)
+      if (kept === undefined || (kept.severity ?? 0) < detail.severity) state.details.set(index, detail)
+    }
   }
 
   verdict(): Verdict {
@@ -248,7 +310,7 @@ export class CoverageEngine {
           test: id,
           backend: name,
           kind: status,
-          reason: testReason(status, name, others, detail, exemption?.until, expired),
+          reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
           others
         }
         if (detail?.message !== undefined) gap.message = detail.message
@@ -510,18 +572,17 @@ function reportedLine(testcase: ParsedTestcase): number | undefined {
 }
 
 function finalStatus(bits: number): TestStatus {
-  const last = bits & LAST_MASK
   const anyFailure = (bits & ANY_FAILURE) !== 0
-  if (last === FAILED) return 'failed'
-  if (last === ERRORED) return 'errored'
-  if (last === PASSED) return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed'
-  // Skipped last: an earlier run in another shard or attempt decides when there was one.
-  if ((bits & ANY_PASS) !== 0) return anyFailure ? 'flaky' : 'passed'
-  return anyFailure ? 'failed' : 'skipped'
+  const worstFailure: TestStatus = (bits & ANY_ERRORED) !== 0 ? 'errored' : 'failed'
+  // Different testcases that share an id: the worst result counts, whatever their order.
+  if ((bits & COLLISION) !== 0) return anyFailure ? worstFailure : (bits & ANY_SKIPPED) !== 0 ? 'skipped' : 'passed'
+  // One testcase, or a runner's own reruns of it: a pass after failed attempts is flaky.
+  if ((bits & ANY_PASS) !== 0) return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed'
+  return anyFailure ? worstFailure : 'skipped'
 }
 
 /** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
-function finalCodes(statuses: Uint8Array, size: number): Uint8Array {
+function finalCodes(statuses: Uint16Array, size: number): Uint8Array {
   const codes = new Uint8Array(size)
   const known = Math.min(size, statuses.length)
   for (let i = 0; i < known; i++) codes[i] = FINAL_CODE[statuses[i] as number] as number
@@ -541,7 +602,7 @@ function countCodes(codes: Uint8Array, count: Float64Array, notPassed: Uint8Arra
 const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'] as const
 const FINAL_PASSED = 1
 /** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
-const FINAL_CODE = Uint8Array.from({ length: 256 }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))))
+const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))))
 
 function othersOf(
   backends: readonly string[],
@@ -559,6 +620,15 @@ function othersOf(
     others[name] = excused ? 'exempt' : status
   }
   return others
+}
+
+/** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
+function collisionNote(state: BackendState, index: number): string {
+  const files = state.collisions.get(index)
+  if (files === undefined) return ''
+  const count = state.seen[index] as number
+  const where = [...files].sort().join(', ')
+  return `; ${count} testcases share this id on ${state.name} (${where}), not as one runner's rerun: the worst result counts`
 }
 
 function testReason(

@@ -25,6 +25,11 @@ export interface ParsedTestcase {
   output: string | undefined
   /** Index of the XML document within the file (libtest writes several into one file). */
   document: number
+  /**
+   * Which <testsuite> element of the file holds it (a count of suite elements opened so far; 0: none).
+   * A runner's own reruns (gotestsum --rerun-fails) repeat a testcase inside the same element.
+   */
+  suite: number
 }
 
 export interface ParserLimits {
@@ -115,6 +120,9 @@ export class JUnitStreamParser {
   private readonly suitePath: string[] = []
   /** A frozen copy of suitePath, shared by the testcases until a suite opens or closes. */
   private suiteSnapshot: readonly string[] | undefined
+  /** Ordinals of the open <testsuite> elements, innermost last, and how many were opened in the file. */
+  private readonly suiteOrdinals: number[] = []
+  private suitesOpened = 0
   private readonly suiteFiles: (string | undefined)[] = []
   private current: OpenCase | undefined
   /** The one OpenCase object, filled anew by each <testcase> (finishCase copies what it hands out). */
@@ -205,6 +213,7 @@ export class JUnitStreamParser {
     this.rootSeen = false
     this.depth = 0
     this.suitePath.length = 0
+    this.suiteOrdinals.length = 0
     this.suiteSnapshot = undefined
     this.suiteFiles.length = 0
     this.current = undefined
@@ -244,6 +253,7 @@ export class JUnitStreamParser {
     if (name === 'testsuite') {
       if (this.suitePath.length >= MAX_SUITE_DEPTH) throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`)
       this.suitePath.push(attributes.name ?? '')
+      this.suiteOrdinals.push(++this.suitesOpened)
       this.suiteSnapshot = undefined
       this.suiteFiles.push(attributes.file ?? attributes.filepath)
       return
@@ -275,6 +285,7 @@ export class JUnitStreamParser {
     const open = this.current
     if (tag.name === 'testsuite') {
       this.suitePath.pop()
+      this.suiteOrdinals.pop()
       this.suiteSnapshot = undefined
       this.suiteFiles.pop()
     } else if (open !== undefined) {
@@ -282,7 +293,7 @@ export class JUnitStreamParser {
         this.current = undefined
         this.testcases += 1
         this.suiteSnapshot ??= Object.freeze(this.suitePath.slice())
-        this.onTestcase(finishCase(open, this.suiteSnapshot, this.document))
+        this.onTestcase(finishCase(open, this.suiteSnapshot, this.document, this.suiteOrdinals.at(-1) ?? 0))
       } else if (depth === open.depth + 1) {
         this.setCapture(undefined)
       }
@@ -433,7 +444,7 @@ function isDigits(text: string): boolean {
   return true
 }
 
-function finishCase(open: OpenCase, suitePath: readonly string[], document: number): ParsedTestcase {
+function finishCase(open: OpenCase, suitePath: readonly string[], document: number, suite: number): ParsedTestcase {
   return {
     suitePath,
     classname: open.classname,
@@ -444,7 +455,8 @@ function finishCase(open: OpenCase, suitePath: readonly string[], document: numb
     flaky: open.flaky,
     message: open.message.length > 0 ? open.message : undefined,
     output: open.output.length > 0 ? open.output : undefined,
-    document
+    document,
+    suite
   }
 }
 
