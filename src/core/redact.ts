@@ -8,12 +8,16 @@ const MASK = '***'
 
 /**
  * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
- * The password runs to the last "@" of the authority: an unencoded "@" inside it (p@ss) is common.
+ * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
+ * with any printable character ("#", "?", "/", "+", "=", "%40", an unencoded "@") is masked whole;
+ * the user ends at its first ":". Linear: a bounded scheme, then one run of non-blanks per match.
  */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s/?#'"<>]*)?@/gi
-/** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
-const KEY_VALUE =
-  /\b([a-z_]*?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;&,'"<>]+)/gi
+const URL_TOKEN = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)(\S*)/gi
+/**
+ * The key of password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env
+ * dumps, JSON). The value is scanned by hand (scanValue): its end depends on the form.
+ */
+const KEY = /\b([a-z_]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key)["']?)([ \t]*[=:][ \t]*)/gi
 const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi
 const KNOWN_TOKENS = [
   /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
@@ -28,7 +32,7 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z 
  * KEY_VALUE a "=" or ":" and one of its key words, BEARER its word and a blank after it
  * (non-Unicode /i never folds a non-ASCII letter to an ASCII one), each token its fixed prefix.
  */
-const KEY_WORD = /password|passwd|pwd|secret|token|api[_-]?key/i
+const KEY_WORD = /password|passwd|passphrase|pwd|secret|token|api[_-]?key/i
 const BEARER_WORD = /b(?:earer|asic)\s/i
 const TOKEN_LITERALS = ['gh', 'github_pat_', 'AKIA', 'xox']
 /** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
@@ -64,20 +68,99 @@ function buildRedactor(secretValues: readonly string[], options: RedactorOptions
     // Each built-in rule runs only when the text holds what every match of it holds (see the
     // guards above): the same result, without nine regular-expression scans of every test id.
     if (!guarded || out.includes('-----BEGIN ')) out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`)
-    if (!guarded || out.includes('://')) {
-      out = out.replace(URL_USERINFO, (_match, scheme: string, user: string, password: string | undefined) =>
-        password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`
-      )
-    }
-    if (!guarded || ((out.includes('=') || out.includes(':')) && KEY_WORD.test(out))) {
-      out = out.replace(KEY_VALUE, (_match, key: string, separator: string) => `${key}${separator}${MASK}`)
-    }
+    if (!guarded || out.includes('://')) out = out.replace(URL_TOKEN, maskUrlToken)
+    if (!guarded || ((out.includes('=') || out.includes(':')) && KEY_WORD.test(out))) out = maskKeyValues(out)
     if (!guarded || BEARER_WORD.test(out)) out = out.replace(BEARER, (_match, scheme: string, space: string) => `${scheme}${space}${MASK}`)
     for (let i = 0; i < KNOWN_TOKENS.length; i++) {
       if (!guarded || out.includes(TOKEN_LITERALS[i] as string)) out = out.replace(KNOWN_TOKENS[i] as RegExp, MASK)
     }
     return out
   }
+}
+
+/** The userinfo of a URL token (the text after "scheme://"): up to its last "@", if it is one. */
+function splitUserinfo(rest: string): { user: string; password: string | undefined; at: number } | undefined {
+  const at = rest.lastIndexOf('@')
+  if (at < 0) return undefined
+  const userinfo = rest.slice(0, at)
+  const colon = userinfo.indexOf(':')
+  const user = colon < 0 ? userinfo : userinfo.slice(0, colon)
+  // A user never holds "/", "?" or "#": with one, the "@" is in a path (…/r@v1), not a credential.
+  if (/[/?#]/.test(user)) return undefined
+  return { user, password: colon < 0 ? undefined : userinfo.slice(colon + 1), at }
+}
+
+function maskUrlToken(match: string, scheme: string, rest: string): string {
+  const parts = splitUserinfo(rest)
+  if (parts === undefined || (parts.password === undefined && parts.user.length === 0)) return match
+  const host = rest.slice(parts.at)
+  return parts.password === undefined ? `${scheme}${MASK}${host}` : `${scheme}${parts.user}:${MASK}${host}`
+}
+
+/**
+ * Masks the value after each key. One pass: the key pattern resumes after the value it masked,
+ * and each line is looked at once (whether it holds a ";"), so the whole is linear.
+ */
+function maskKeyValues(text: string): string {
+  const key = new RegExp(KEY.source, KEY.flags)
+  let out = ''
+  let copied = 0
+  let lineStart = 0
+  let lineEnd = -1
+  let lineHasSemicolon = false
+  for (let match = key.exec(text); match !== null; match = key.exec(text)) {
+    const valueStart = match.index + match[0].length
+    if (valueStart > lineEnd) {
+      // The lines between the last one and this are never looked at again.
+      lineStart = text.lastIndexOf('\n', match.index - 1) + 1
+      const next = text.indexOf('\n', match.index)
+      lineEnd = next < 0 ? text.length : next
+      lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';')
+    }
+    const before = match.index > 0 ? text[match.index - 1] : ''
+    const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon)
+    if (valueEnd === valueStart) {
+      key.lastIndex = valueStart
+      continue
+    }
+    out += text.slice(copied, valueStart) + MASK
+    copied = valueEnd
+    key.lastIndex = valueEnd
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+/**
+ * Where a value starting at `start` ends. Quoted ('…' or "…", backslash escapes, a doubled quote
+ * continues it): to the closing quote, or the end of the line when there is none. In a query
+ * string (the key follows "?" or "&"): to "&" or a blank. Otherwise to a blank (libpq), and when
+ * the line holds a ";" (ADO.NET, Npgsql) to the ";" or the end of the line if that is further.
+ */
+function scanValue(text: string, start: number, lineEnd: number, inQuery: boolean, lineHasSemicolon: boolean): number {
+  const first = text[start]
+  if (first === "'" || first === '"') {
+    let i = start + 1
+    while (i < lineEnd) {
+      const char = text[i]
+      if (char === '\\') i += 2
+      else if (char === first) {
+        if (text[i + 1] === first) i += 2
+        else return i + 1
+      } else i++
+    }
+    return Math.min(i, lineEnd)
+  }
+  let blank = start
+  while (blank < lineEnd && !/\s/.test(text[blank] as string) && !(inQuery && text[blank] === '&')) blank++
+  if (inQuery || !lineHasSemicolon) return blank
+  const semicolon = text.indexOf(';', start)
+  const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon
+  return trimEnd(text, start, Math.max(blank, adoEnd))
+}
+
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && /\s/.test(text[end - 1] as string)) end--
+  return end
 }
 
 /** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
@@ -87,13 +170,15 @@ function expandSecrets(values: readonly string[]): string[] {
     const value = raw.trim()
     if (value.length < MIN_SECRET_LENGTH) continue
     out.add(value)
-    try {
-      const url = new URL(value)
-      for (const part of [url.password, safeDecode(url.password)]) {
+    // The password of a URL-valued secret, cut by the same rule as URL_TOKEN (new URL() would stop
+    // it at "#" or "?"), as written, decoded and re-encoded.
+    const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(\S*)/i.exec(value)
+    const password = url === null ? undefined : splitUserinfo(url[1] as string)?.password
+    if (password !== undefined) {
+      const decoded = safeDecode(password)
+      for (const part of [password, decoded, encodeURIComponent(decoded), encodeURIComponent(password)]) {
         if (part.length >= MIN_SECRET_LENGTH) out.add(part)
       }
-    } catch {
-      // not a URL: the value itself is the secret
     }
   }
   // Longest first, so a URL is masked whole before its password alone.
@@ -108,10 +193,30 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Matches the value even when a line break (and indentation) was inserted anywhere inside it. */
+/**
+ * Matches the value even when a line break (and indentation) was inserted anywhere inside it.
+ * Linear: between two characters, "\r?\n" then the indentation taken atomically ((?=(x*))\N);
+ * a blank character of the value may have been swallowed by that indentation.
+ */
 function secretPattern(value: string): RegExp {
-  const chars = [...value].map((char) => char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
-  return new RegExp(chars.join('(?:\\r?\\n[ \\t]*)?'), 'g')
+  const chars = [...value]
+  let source = escapeRegExp(chars[0] as string)
+  let group = 0
+  for (const char of chars.slice(1)) {
+    const literal = escapeRegExp(char)
+    if (char === '\r' || char === '\n') {
+      source += literal
+      continue
+    }
+    group++
+    const wrapped = `\\r?\\n(?=([ \\t]*))(?:\\${group})${char === ' ' || char === '\t' ? '' : literal}`
+    source += `(?:${literal}|${wrapped})`
+  }
+  return new RegExp(source, 'g')
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 }
 
 /**

@@ -13,7 +13,18 @@ describe('redaction', () => {
     ['https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r', 'https://***@github.com/o/r'],
     ['host=db port=5432 user=app password=s3cr3t dbname=x', 'host=db port=5432 user=app password=*** dbname=x'],
     ["host=db password='with spaces' dbname=x", 'host=db password=*** dbname=x'],
-    ['Server=db;User Id=app;Password=Pa55word;Database=x', 'Server=db;User Id=app;Password=***;Database=x'],
+    // Over-masks to the blank: unquoted libpq allows ";" inside a value (password=ab;x=y).
+    ['Server=db;User Id=app;Password=Pa55word;Database=x', 'Server=db;User Id=app;Password=***'],
+    ['Server=db;Password=correct horse battery staple;Database=x', 'Server=db;Password=***;Database=x'],
+    ['Server=db; Password=correct horse battery staple; Database=x', 'Server=db; Password=***; Database=x'],
+    ['postgres://app:Xk9#pQ2vLm@db/x', 'postgres://app:***@db/x'],
+    ['postgresql://u:q8?Zr7@h/db', 'postgresql://u:***@h/db'],
+    ['postgres://u:a/b+c=@h/db', 'postgres://u:***@h/db'],
+    ['postgres://u:p@ss%40x@h/db', 'postgres://u:***@h/db'],
+    ['https://github.com/o/r@v1', 'https://github.com/o/r@v1'],
+    ["host=db password='a \\' b' dbname=x", 'host=db password=*** dbname=x'],
+    ['host=db password=Lq2,Vm8&Rt4 dbname=x', 'host=db password=*** dbname=x'],
+    ['?user=a&password=x%26y&ssl=true', '?user=a&password=***&ssl=true'],
     ['jdbc:postgresql://db/x?user=app&password=s3cr3t&ssl=true', 'jdbc:postgresql://db/x?user=app&password=***&ssl=true'],
     ['PGPASSWORD=s3cr3t psql', 'PGPASSWORD=*** psql'],
     ['{"password": "s3cr3t"}', '{"password": ***}'],
@@ -30,6 +41,14 @@ describe('redaction', () => {
 
   it('masks a configured value split across lines by wrapping', () => {
     expect(redact('token plain-token-\n    value-123 rejected')).toBe('token *** rejected')
+  })
+
+  it('masks the password of a configured URL alone, in every form', () => {
+    const r = createRedactor(['postgres://app:Xk9#p(Q)2.v*L@db/x', 'postgres://app:p%40ss%2Fw0rd@db/x'])
+    expect(r('password=Xk9#p(Q)2.v*L')).toBe('password=***')
+    expect(r('bare Xk9#p(Q)2.v*L here')).toBe('bare *** here')
+    expect(r('got p@ss/w0rd and p%40ss%2Fw0rd')).toBe('got *** and ***')
+    expect(r('wrapped Xk9#p(\n      Q)2.v*L end')).toBe('wrapped *** end')
   })
 
   it('ignores configured values too short to be secrets', () => {
