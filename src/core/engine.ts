@@ -21,6 +21,7 @@ import type {
 import { WHOLE_BACKEND } from './model.js'
 import { matchesAny } from './patterns.js'
 import { type Redactor, truncateSafely } from './redact.js'
+import { testFrame } from './text-scan.js'
 import { verdictTitle } from './title.js'
 
 // One status byte per test and backend.
@@ -56,10 +57,6 @@ interface Detail {
   file?: string
   line?: number
 }
-
-/** `path/to/test_file.py:35` in a traceback or stack trace; library frames are passed over. */
-const SOURCE_LOCATION = /(?:^|[\s("'@])((?:[A-Za-z]:)?[\w.@+\-/\\]*[\w-]\.(?:py|js|mjs|cjs|ts|tsx|mts|jsx|go|rs|php|java|kt|scala|rb|cs|ex|exs)):(\d+)/gm
-const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/vendor\//
 
 class BackendState {
   files = 0
@@ -497,12 +494,9 @@ export class CoverageEngine {
   }
 
   private locate(message: string): { file?: string; line?: number } {
-    for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
-      const path = match[1] as string
-      if (LIBRARY_FRAME.test(path)) continue
-      return { file: normalizeFile(flatCopy(path), this.options.pathRoots ?? []), line: Number(match[2]) }
-    }
-    return {}
+    const frame = testFrame(message)
+    if (frame === undefined) return {}
+    return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line }
   }
 
   /**

@@ -97,7 +97,7 @@ describe('the verdict does not depend on the order of files or of suite elements
           const list = files.map((f, i) => {
             const order = f.suites.map((_, j) => j)
             if (shuffle) order.sort(() => random() - 0.5)
-            return { path: `reports/${i}.xml`, backends: f.backends, xml: xmlOf(f.suites, order) }
+            return { path: `reports/${i}.xml`, backends: [...f.backends], xml: xmlOf(f.suites, order) }
           })
           if (shuffle) list.sort(() => random() - 0.5)
           return list

@@ -1,0 +1,92 @@
+// Linear-time scans of report text. A regular expression that can backtrack over a long run of
+// report text (16 KiB of "@" once took 27 s) is a defect here, so these walk the text by hand.
+
+const SOURCE_EXTENSIONS = new Set(['py', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'mts', 'jsx', 'go', 'rs', 'php', 'java', 'kt', 'scala', 'rb', 'cs', 'ex', 'exs', 'cpp', 'cc', 'cxx', 'c', 'h', 'hpp'])
+const LONGEST_EXTENSION = 5
+
+export interface SourceLocation {
+  path: string
+  line: number
+}
+
+/** [\w.@+\-/\\]: the characters a path in a traceback is made of. */
+function isPathChar(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    code === 0x5f || code === 0x2e || code === 0x40 || code === 0x2b || code === 0x2d || code === 0x2f || code === 0x5c
+  )
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a)
+}
+
+/** Where a path may start: the start of the text, after a blank, a bracket, a quote or "@" (node's "at f (file:1)"). */
+function isBoundary(text: string, index: number): boolean {
+  if (index < 0) return true
+  const code = text.charCodeAt(index)
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x28 || code === 0x22 || code === 0x27 || code === 0x40
+}
+
+/**
+ * Every `path/to/file.ext:LINE` in `text`, in order: each character is looked at a bounded number
+ * of times (a path run ends at the ":" it is followed by, so no run is walked twice).
+ */
+export function* sourceLocations(text: string): Generator<SourceLocation> {
+  for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
+    let end = colon + 1
+    while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39) end++
+    if (end === colon + 1) continue
+    // The extension: letters back to a ".", preceded by a word character or "-".
+    let dot = colon - 1
+    while (dot >= 0 && colon - dot <= LONGEST_EXTENSION + 1 && isLetter(text.charCodeAt(dot))) dot--
+    if (dot < 1 || text.charCodeAt(dot) !== 0x2e || !SOURCE_EXTENSIONS.has(text.slice(dot + 1, colon))) continue
+    const beforeDot = text.charCodeAt(dot - 1)
+    if (!isPathChar(beforeDot) || beforeDot === 0x2e || beforeDot === 0x40 || beforeDot === 0x2b || beforeDot === 0x2f || beforeDot === 0x5c) continue
+    // The path: back over path characters, then the leftmost start a boundary allows.
+    let start = dot - 1
+    while (start > 0 && isPathChar(text.charCodeAt(start - 1))) start--
+    // C:\path or C:/path: a drive letter before the run.
+    if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary(text, start - 3)) start -= 2
+    else if (!isBoundary(text, start - 1)) {
+      // Not after a boundary: the path may still start after an "@" inside the run.
+      const at = text.indexOf('@', start)
+      if (at < 0 || at >= dot - 1) continue
+      start = at + 1
+    }
+    yield { path: text.slice(start, colon), line: Number(text.slice(colon + 1, end)) }
+    colon = end - 1
+  }
+}
+
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/go\/pkg\/mod\/|\/vendor\/|^<frozen /
+const TEST_DIRECTORY = /(?:^|[/\\])(?:tests?|specs?|__tests__|testing)[/\\]/i
+const TEST_BASENAME = /^test_|^test\.|_test\.|_spec\.|\.test\.|\.spec\.|Tests?\.[a-z]+$|Spec\.[a-z]+$/
+
+export function isLibraryFrame(path: string): boolean {
+  return LIBRARY_FRAME.test(path)
+}
+
+/** A path that names a test file or sits in a tests directory. */
+export function isTestFile(path: string): boolean {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
+  return TEST_BASENAME.test(path.slice(slash + 1)) || TEST_DIRECTORY.test(path)
+}
+
+/**
+ * The frame to link for a failure: the first one in a test file that is not a library's (peewee.py
+ * named first, tests/json_field.py later: the test file); else the first frame that is not a library's.
+ */
+export function testFrame(text: string, limit = 200): SourceLocation | undefined {
+  let firstOwn: SourceLocation | undefined
+  let seen = 0
+  for (const location of sourceLocations(text)) {
+    if (++seen > limit) break
+    if (isLibraryFrame(location.path)) continue
+    if (isTestFile(location.path)) return location
+    firstOwn ??= location
+  }
+  return firstOwn
+}
