@@ -106,8 +106,9 @@ function reportsOf(model: Model): Array<{ path: string; backend: string; xml: st
 /**
  * The expected conclusion, from the model alone. A test is fine on a backend when it passed
  * there and (with flaky: fail) never failed or errored. Success iff every test is fine on every
- * backend. With flaky: warn, a pass next to a failure depends on the order of attempts, so
- * only the clear cases are decided (undefined: either is acceptable).
+ * backend. Repeats in different files or suite elements are id collisions (the worst counts);
+ * in one place a pass next to another result depends on the order of attempts, so only the
+ * clear cases are decided (undefined: either is acceptable).
  */
 function expectedConclusion(model: Model): 'success' | 'failure' | undefined {
   let undecided = false
@@ -116,12 +117,17 @@ function expectedConclusion(model: Model): 'success' | 'failure' | undefined {
   for (const test of model.tests) {
     // A test in no report at all is invisible to any tool: it cannot be a gap.
     if (test.runs.every((runs) => runs.length === 0)) continue
-    for (const runs of test.runs) {
+    for (const [b, runs] of test.runs.entries()) {
       const passed = runs.includes('passed')
       const failedOnce = runs.includes('failed') || runs.includes('errored')
       if (!passed) return 'failure'
       if (failedOnce && model.flaky === 'fail') return 'failure'
-      if (failedOnce) undecided = true
+      if (runs.every((run) => run === 'passed')) continue
+      // Runs in different files or suite elements are an id collision: the worst result counts.
+      // In one place (one shard, no suite elements) they may be the runner's own reruns.
+      const onePlace = model.shards[b] === 1 && test.suites.length === 0
+      if (!onePlace) return 'failure'
+      undecided = true
     }
   }
   return undecided ? undefined : 'success'
