@@ -115,3 +115,31 @@ describe('JUnit reader', () => {
     expect((error as Error).message).toContain('invalid UTF-8')
   })
 })
+
+describe('skip and result attributes, line 0', () => {
+  const one = (xml: string) => {
+    const out: ParsedTestcase[] = []
+    const p = new JUnitStreamParser('r.xml', (t) => out.push(t))
+    p.write(xml)
+    p.end()
+    return out
+  }
+  it('reads googletest result="skipped", skipped="true", result="fail" and keeps a failure child over a skip', () => {
+    const cases = one(
+      '<testsuites><testsuite name="s"><testcase name="a" status="run" result="skipped"/><testcase name="b" skipped="1"/>' +
+        '<testcase name="c" result="FAIL"/><testcase name="d" result="completed"/><testcase name="e" status="pending"/>' +
+        '<testcase name="f" result="skipped"><failure message="boom"/></testcase><testcase name="g" result="errored"/></testsuite></testsuites>'
+    )
+    expect(cases.map((c) => c.status)).toEqual(['skipped', 'skipped', 'failed', 'passed', 'skipped', 'failed', 'errored'])
+  })
+  it('maps pytest line="0" to line 1', () => {
+    expect(one('<testsuite><testcase name="a" line="0"/></testsuite>')[0]?.line).toBe(1)
+  })
+})
+
+describe('adjacent CDATA', () => {
+  it('joins CDATA sections and text exactly as written', () => {
+    const [c] = parse('<testsuite><testcase name="a"><failure><![CDATA[pass]]><![CDATA[word]]>!<![CDATA[x]]></failure></testcase></testsuite>', 1000)
+    expect(c?.message).toBe('password!x')
+  })
+})

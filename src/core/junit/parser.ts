@@ -59,7 +59,9 @@ const RESULT_ELEMENTS: Record<string, CaseStatus> = { failure: 'failed', error: 
 const FLAKY_ELEMENTS = new Set(['flakyFailure', 'flakyError'])
 const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError'])
 const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err'])
-const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run'])
+const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'skip', 'pending', 'todo', 'ignored', 'notrun', 'not run'])
+/** result="..." (googletest GTEST_SKIP, Qt): outcomes other than these stay passed. */
+const RESULT_ATTR: Record<string, CaseStatus> = { skipped: 'skipped', skip: 'skipped', suppressed: 'skipped', fail: 'failed', failed: 'failed', failure: 'failed', error: 'errored', errored: 'errored' }
 
 /**
  * Nesting bounds. Real reports nest a few suites deep (one per describe block); an attacker's
@@ -138,6 +140,8 @@ export class JUnitStreamParser {
   private carried = ''
   /** The next text piece continues a node drained mid-way (no separator before it). */
   private continued = false
+  /** A result element just began: its body is set apart from the message before it (adjacent nodes inside join as written). */
+  private separate = false
   testcases = 0
   /** The text and CDATA handler while capturing (one closure per parser). */
   private readonly appendText = (text: string): void => this.append(text)
@@ -311,6 +315,7 @@ export class JUnitStreamParser {
       open.message += (open.message.length > 0 ? '\n' : '') + sliceWhole(message, this.limits.messageChars)
     }
     this.setCapture('message')
+    this.separate = true
   }
 
   private setCapture(capture: Capture): void {
@@ -376,7 +381,8 @@ export class JUnitStreamParser {
     if (this.capture === 'message') {
       const room = this.limits.messageChars - open.message.length
       if (room <= 0) return
-      const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
+      const separator = this.separate && !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
+      this.separate = false
       open.message += separator + sliceWhole(text, room)
     } else if (this.capture === 'output') {
       const room = this.limits.outputChars - open.output.length
@@ -425,8 +431,12 @@ function newCase(
   open.classname = attributes.classname ?? attributes.class
   open.name = attributes.name ?? ''
   open.file = file === '' ? undefined : file
-  open.line = line === 0 ? undefined : line
-  open.status = statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed'
+  // pytest writes a 0-based line; line="0" (a test on the first line) would otherwise be lost.
+  open.line = line === 0 ? 1 : line
+  const skippedAttr = attributes.skipped?.toLowerCase()
+  const resultAttr = attributes.result === undefined ? undefined : RESULT_ATTR[attributes.result.toLowerCase()]
+  open.status =
+    resultAttr ?? ((statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr)) || skippedAttr === 'true' || skippedAttr === '1' ? 'skipped' : 'passed')
   open.flaky = false
   open.message = ''
   open.output = ''
