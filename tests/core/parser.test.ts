@@ -143,3 +143,10 @@ describe('adjacent CDATA', () => {
     expect(c?.message).toBe('password!x')
   })
 })
+
+describe('after the root', () => {
+  it('accepts comments and processing instructions after the root element', () => {
+    const cases = parse('<testsuites><testsuite><testcase name="a"/></testsuite></testsuites>\n<!-- generated -->\n<?foo bar?>\n')
+    expect(cases.map((c) => c.name)).toEqual(['a'])
+  })
+})

@@ -205,6 +205,8 @@ export class JUnitStreamParser {
       this.sax.close()
     } catch (error) {
       if (error === DOCUMENT_END) return
+      // Comments, processing instructions and whitespace after a document's root are valid XML.
+      if (this.document > 0 && !this.rootSeen && error instanceof Error && /must contain a root element/.test(error.message)) return
       throw this.wrap(error)
     }
     if (!this.rootSeen) {
