@@ -132,8 +132,9 @@ describe('skip and result attributes, line 0', () => {
     )
     expect(cases.map((c) => c.status)).toEqual(['skipped', 'skipped', 'failed', 'passed', 'skipped', 'failed', 'errored'])
   })
-  it('maps pytest line="0" to line 1', () => {
-    expect(one('<testsuite><testcase name="a" line="0"/></testsuite>')[0]?.line).toBe(1)
+  it('keeps pytest line="0" (0-based; the engine adds 1) and drops line 0 elsewhere', () => {
+    expect(one('<testsuites><testsuite name="pytest"><testcase name="a" line="0"/></testsuite></testsuites>')[0]?.line).toBe(0)
+    expect(one('<testsuite name="x"><testcase name="a" line="0"/></testsuite>')[0]?.line).toBeUndefined()
   })
 })
 

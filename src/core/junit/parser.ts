@@ -267,7 +267,7 @@ export class JUnitStreamParser {
     const open = this.current
     if (name === 'testcase') {
       if (open !== undefined) throw this.failAt('a <testcase> inside another <testcase>')
-      this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles)
+      this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles, this.suitePath[0] === 'pytest')
       return
     }
     if (open === undefined || depth !== open.depth + 1) return
@@ -422,7 +422,8 @@ function newCase(
   attributes: Record<string, string>,
   depth: number,
   suiteDepth: number,
-  suiteFiles: readonly (string | undefined)[]
+  suiteFiles: readonly (string | undefined)[],
+  pytest = false
 ): OpenCase {
   const lineText = attributes.line
   const line = lineText !== undefined && isDigits(lineText) ? Number(lineText) : undefined
@@ -433,8 +434,8 @@ function newCase(
   open.classname = attributes.classname ?? attributes.class
   open.name = attributes.name ?? ''
   open.file = file === '' ? undefined : file
-  // pytest writes a 0-based line; line="0" (a test on the first line) would otherwise be lost.
-  open.line = line === 0 ? 1 : line
+  // pytest's line is 0-based (the engine adds 1 for pytest): keep its line="0" (a test on a file's first line).
+  open.line = line === 0 && !pytest ? undefined : line
   const skippedAttr = attributes.skipped?.toLowerCase()
   const resultAttr = attributes.result === undefined ? undefined : RESULT_ATTR[attributes.result.toLowerCase()]
   open.status =
