@@ -151,3 +151,10 @@ describe('after the root', () => {
     expect(cases.map((c) => c.name)).toEqual(['a'])
   })
 })
+
+describe('Qt skip comments', () => {
+  it('reads a QSKIP comment inside a testcase as a skip with its message', () => {
+    const cases = parse('<testsuite><testcase name="x" result="pass"><!-- message="Skipping postgres" type="skip" --></testcase><testcase name="y"><!-- plain --></testcase></testsuite>', 1000)
+    expect(cases.map((c) => [c.status, c.message])).toEqual([['skipped', 'Skipping postgres'], ['passed', undefined]])
+  })
+})

@@ -232,6 +232,16 @@ export class JUnitStreamParser {
     })
     sax.on('opentag', (tag) => this.openTag(tag))
     sax.on('closetag', (tag) => this.closeTag(tag))
+    // Qt 5 QTestLib writes QSKIP only as a comment inside the testcase: <!-- type="skip" message="..." -->.
+    sax.on('comment', (comment) => {
+      const open = this.current
+      if (open === undefined || this.depth !== open.depth || open.status !== 'passed') return
+      const head = comment.slice(0, 4096)
+      if (!/\btype="q?skip"/i.test(head)) return
+      open.status = 'skipped'
+      const message = /\bmessage="([^"]*)"/.exec(head)?.[1]
+      if (message !== undefined && message.length > 0 && open.message.length === 0) open.message = sliceWhole(message, this.limits.messageChars)
+    })
     sax.on('error', (error) => {
       throw error
     })
