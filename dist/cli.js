@@ -6347,11 +6347,16 @@ const WHOLE_BACKEND = '*';
 const MASK = '***';
 /**
  * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
- * The password runs to the last "@" of the authority: an unencoded "@" inside it (p@ss) is common.
+ * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
+ * with any printable character ("#", "?", "/", "+", "=", "%40", an unencoded "@") is masked whole;
+ * the user ends at its first ":". Linear: a bounded scheme, then one run of non-blanks per match.
  */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:@/?#'"<>]*)(:[^\s/?#'"<>]*)?@/gi;
-/** password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env dumps, JSON). */
-const KEY_VALUE = /\b([a-z_]*?(?:password|passwd|pwd|secret|token|api[_-]?key)["']?)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;&,'"<>]+)/gi;
+const URL_TOKEN = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)(\S*)/gi;
+/**
+ * The key of password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env
+ * dumps, JSON). The value is scanned by hand (scanValue): its end depends on the form.
+ */
+const KEY = /\b([a-z_]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key)["']?)([ \t]*[=:][ \t]*)/gi;
 const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const KNOWN_TOKENS = [
     /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
@@ -6366,7 +6371,7 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z 
  * KEY_VALUE a "=" or ":" and one of its key words, BEARER its word and a blank after it
  * (non-Unicode /i never folds a non-ASCII letter to an ASCII one), each token its fixed prefix.
  */
-const KEY_WORD = /password|passwd|pwd|secret|token|api[_-]?key/i;
+const KEY_WORD = /password|passwd|passphrase|pwd|secret|token|api[_-]?key/i;
 const BEARER_WORD = /b(?:earer|asic)\s/i;
 const TOKEN_LITERALS = ['gh', 'github_pat_', 'AKIA', 'xox'];
 /** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
@@ -6388,12 +6393,10 @@ function buildRedactor(secretValues, options, guarded) {
         // guards above): the same result, without nine regular-expression scans of every test id.
         if (out.includes('-----BEGIN '))
             out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
-        if (out.includes('://')) {
-            out = out.replace(URL_USERINFO, (_match, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
-        }
-        if (((out.includes('=') || out.includes(':')) && KEY_WORD.test(out))) {
-            out = out.replace(KEY_VALUE, (_match, key, separator) => `${key}${separator}${MASK}`);
-        }
+        if (out.includes('://'))
+            out = out.replace(URL_TOKEN, maskUrlToken);
+        if (((out.includes('=') || out.includes(':')) && KEY_WORD.test(out)))
+            out = maskKeyValues(out);
         if (BEARER_WORD.test(out))
             out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
         for (let i = 0; i < KNOWN_TOKENS.length; i++) {
@@ -6403,6 +6406,97 @@ function buildRedactor(secretValues, options, guarded) {
         return out;
     };
 }
+/** The userinfo of a URL token (the text after "scheme://"): up to its last "@", if it is one. */
+function splitUserinfo(rest) {
+    const at = rest.lastIndexOf('@');
+    if (at < 0)
+        return undefined;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    // A user never holds "/", "?" or "#": with one, the "@" is in a path (…/r@v1), not a credential.
+    if (/[/?#]/.test(user))
+        return undefined;
+    return { user, password: colon < 0 ? undefined : userinfo.slice(colon + 1), at };
+}
+function maskUrlToken(match, scheme, rest) {
+    const parts = splitUserinfo(rest);
+    if (parts === undefined || (parts.password === undefined && parts.user.length === 0))
+        return match;
+    const host = rest.slice(parts.at);
+    return parts.password === undefined ? `${scheme}${MASK}${host}` : `${scheme}${parts.user}:${MASK}${host}`;
+}
+/**
+ * Masks the value after each key. One pass: the key pattern resumes after the value it masked,
+ * and each line is looked at once (whether it holds a ";"), so the whole is linear.
+ */
+function maskKeyValues(text) {
+    const key = new RegExp(KEY.source, KEY.flags);
+    let out = '';
+    let copied = 0;
+    let lineStart = 0;
+    let lineEnd = -1;
+    let lineHasSemicolon = false;
+    for (let match = key.exec(text); match !== null; match = key.exec(text)) {
+        const valueStart = match.index + match[0].length;
+        if (valueStart > lineEnd) {
+            // The lines between the last one and this are never looked at again.
+            lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
+            const next = text.indexOf('\n', match.index);
+            lineEnd = next < 0 ? text.length : next;
+            lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
+        }
+        const before = match.index > 0 ? text[match.index - 1] : '';
+        const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
+        if (valueEnd === valueStart) {
+            key.lastIndex = valueStart;
+            continue;
+        }
+        out += text.slice(copied, valueStart) + MASK;
+        copied = valueEnd;
+        key.lastIndex = valueEnd;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+}
+/**
+ * Where a value starting at `start` ends. Quoted ('…' or "…", backslash escapes, a doubled quote
+ * continues it): to the closing quote, or the end of the line when there is none. In a query
+ * string (the key follows "?" or "&"): to "&" or a blank. Otherwise to a blank (libpq), and when
+ * the line holds a ";" (ADO.NET, Npgsql) to the ";" or the end of the line if that is further.
+ */
+function scanValue(text, start, lineEnd, inQuery, lineHasSemicolon) {
+    const first = text[start];
+    if (first === "'" || first === '"') {
+        let i = start + 1;
+        while (i < lineEnd) {
+            const char = text[i];
+            if (char === '\\')
+                i += 2;
+            else if (char === first) {
+                if (text[i + 1] === first)
+                    i += 2;
+                else
+                    return i + 1;
+            }
+            else
+                i++;
+        }
+        return Math.min(i, lineEnd);
+    }
+    let blank = start;
+    while (blank < lineEnd && !/\s/.test(text[blank]) && !(inQuery && text[blank] === '&'))
+        blank++;
+    if (inQuery || !lineHasSemicolon)
+        return blank;
+    const semicolon = text.indexOf(';', start);
+    const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon;
+    return trimEnd(text, start, Math.max(blank, adoEnd));
+}
+function trimEnd(text, start, end) {
+    while (end > start && /\s/.test(text[end - 1]))
+        end--;
+    return end;
+}
 /** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
 function expandSecrets(values) {
     const out = new Set();
@@ -6411,15 +6505,16 @@ function expandSecrets(values) {
         if (value.length < MIN_SECRET_LENGTH)
             continue;
         out.add(value);
-        try {
-            const url = new URL(value);
-            for (const part of [url.password, safeDecode(url.password)]) {
+        // The password of a URL-valued secret, cut by the same rule as URL_TOKEN (new URL() would stop
+        // it at "#" or "?"), as written, decoded and re-encoded.
+        const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(\S*)/i.exec(value);
+        const password = url === null ? undefined : splitUserinfo(url[1])?.password;
+        if (password !== undefined) {
+            const decoded = safeDecode(password);
+            for (const part of [password, decoded, encodeURIComponent(decoded), encodeURIComponent(password)]) {
                 if (part.length >= MIN_SECRET_LENGTH)
                     out.add(part);
             }
-        }
-        catch {
-            // not a URL: the value itself is the secret
         }
     }
     // Longest first, so a URL is masked whole before its password alone.
@@ -6433,10 +6528,29 @@ function safeDecode(text) {
         return text;
     }
 }
-/** Matches the value even when a line break (and indentation) was inserted anywhere inside it. */
+/**
+ * Matches the value even when a line break (and indentation) was inserted anywhere inside it.
+ * Linear: between two characters, "\r?\n" then the indentation taken atomically ((?=(x*))\N);
+ * a blank character of the value may have been swallowed by that indentation.
+ */
 function secretPattern(value) {
-    const chars = [...value].map((char) => char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
-    return new RegExp(chars.join('(?:\\r?\\n[ \\t]*)?'), 'g');
+    const chars = [...value];
+    let source = escapeRegExp(chars[0]);
+    let group = 0;
+    for (const char of chars.slice(1)) {
+        const literal = escapeRegExp(char);
+        if (char === '\r' || char === '\n') {
+            source += literal;
+            continue;
+        }
+        group++;
+        const wrapped = `\\r?\\n(?=([ \\t]*))(?:\\${group})${char === ' ' || char === '\t' ? '' : literal}`;
+        source += `(?:${literal}|${wrapped})`;
+    }
+    return new RegExp(source, 'g');
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 /**
  * Cuts text to at most `maxChars` without leaving half a secret behind: a credential cut in two
@@ -6460,6 +6574,95 @@ function truncateSafely(text, maxChars) {
     if (last >= 0xd800 && last <= 0xdbff)
         cut = cut.slice(0, -1);
     return { text: cut, truncated: true };
+}
+
+// Linear-time scans of report text. A regular expression that can backtrack over a long run of
+// report text (16 KiB of "@" once took 27 s) is a defect here, so these walk the text by hand.
+const SOURCE_EXTENSIONS = new Set(['py', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'mts', 'jsx', 'go', 'rs', 'php', 'java', 'kt', 'scala', 'rb', 'cs', 'ex', 'exs', 'cpp', 'cc', 'cxx', 'c', 'h', 'hpp']);
+const LONGEST_EXTENSION = 5;
+/** [\w.@+\-/\\]: the characters a path in a traceback is made of. */
+function isPathChar(code) {
+    return ((code >= 0x61 && code <= 0x7a) || // a-z
+        (code >= 0x41 && code <= 0x5a) || // A-Z
+        (code >= 0x30 && code <= 0x39) || // 0-9
+        code === 0x5f || code === 0x2e || code === 0x40 || code === 0x2b || code === 0x2d || code === 0x2f || code === 0x5c);
+}
+function isLetter(code) {
+    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+}
+/** Where a path may start: the start of the text, after a blank, a bracket, a quote or "@" (node's "at f (file:1)"). */
+function isBoundary(text, index) {
+    if (index < 0)
+        return true;
+    const code = text.charCodeAt(index);
+    return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x28 || code === 0x22 || code === 0x27 || code === 0x40;
+}
+/**
+ * Every `path/to/file.ext:LINE` in `text`, in order: each character is looked at a bounded number
+ * of times (a path run ends at the ":" it is followed by, so no run is walked twice).
+ */
+function* sourceLocations(text) {
+    for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
+        let end = colon + 1;
+        while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39)
+            end++;
+        if (end === colon + 1)
+            continue;
+        // The extension: letters back to a ".", preceded by a word character or "-".
+        let dot = colon - 1;
+        while (dot >= 0 && colon - dot <= LONGEST_EXTENSION + 1 && isLetter(text.charCodeAt(dot)))
+            dot--;
+        if (dot < 1 || text.charCodeAt(dot) !== 0x2e || !SOURCE_EXTENSIONS.has(text.slice(dot + 1, colon)))
+            continue;
+        const beforeDot = text.charCodeAt(dot - 1);
+        if (!isPathChar(beforeDot) || beforeDot === 0x2e || beforeDot === 0x40 || beforeDot === 0x2b || beforeDot === 0x2f || beforeDot === 0x5c)
+            continue;
+        // The path: back over path characters, then the leftmost start a boundary allows.
+        let start = dot - 1;
+        while (start > 0 && isPathChar(text.charCodeAt(start - 1)))
+            start--;
+        // C:\path or C:/path: a drive letter before the run.
+        if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary(text, start - 3))
+            start -= 2;
+        else if (!isBoundary(text, start - 1)) {
+            // Not after a boundary: the path may still start after an "@" inside the run.
+            const at = text.indexOf('@', start);
+            if (at < 0 || at >= dot - 1)
+                continue;
+            start = at + 1;
+        }
+        yield { path: text.slice(start, colon), line: Number(text.slice(colon + 1, end)) };
+        colon = end - 1;
+    }
+}
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/go\/pkg\/mod\/|\/vendor\/|^<frozen /;
+const TEST_DIRECTORY = /(?:^|[/\\])(?:tests?|specs?|__tests__|testing)[/\\]/i;
+const TEST_BASENAME = /^test_|^test\.|_test\.|_spec\.|\.test\.|\.spec\.|Tests?\.[a-z]+$|Spec\.[a-z]+$/;
+function isLibraryFrame(path) {
+    return LIBRARY_FRAME.test(path);
+}
+/** A path that names a test file or sits in a tests directory. */
+function isTestFile(path) {
+    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+    return TEST_BASENAME.test(path.slice(slash + 1)) || TEST_DIRECTORY.test(path);
+}
+/**
+ * The frame to link for a failure: the first one in a test file that is not a library's (peewee.py
+ * named first, tests/json_field.py later: the test file); else the first frame that is not a library's.
+ */
+function testFrame(text, limit = 200) {
+    let firstOwn;
+    let seen = 0;
+    for (const location of sourceLocations(text)) {
+        if (++seen > limit)
+            break;
+        if (isLibraryFrame(location.path))
+            continue;
+        if (isTestFile(location.path))
+            return location;
+        firstOwn ??= location;
+    }
+    return firstOwn;
 }
 
 const KIND_PHRASE = {
@@ -6502,8 +6705,6 @@ function joinAnd(items) {
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-// One status byte per test and backend.
-const LAST_MASK = 0b111;
 const PASSED = 1;
 const FAILED = 2;
 const ERRORED = 3;
@@ -6512,17 +6713,26 @@ const ANY_FAILURE = 1 << 3;
 const ANY_PASS = 1 << 4;
 const FLAKY_MARK = 1 << 5;
 const MARKER_SKIP = 1 << 6;
+const ANY_ERRORED = 1 << 7;
+const ANY_SKIPPED = 1 << 8;
+/** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
+const COLLISION = 1 << 9;
+const STATUS_BITS = 10;
+/** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
+const SEVERITY = [0, 1, 3, 4, 2];
 const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED };
 /** Lines and characters of a message shown with a gap. */
 const GAP_MESSAGE_LINES = 12;
 const GAP_MESSAGE_CHARS = 2_000;
-/** `path/to/test_file.py:35` in a traceback or stack trace; library frames are passed over. */
-const SOURCE_LOCATION = /(?:^|[\s("'@])((?:[A-Za-z]:)?[\w.@+\-/\\]*[\w-]\.(?:py|js|mjs|cjs|ts|tsx|mts|jsx|go|rs|php|java|kt|scala|rb|cs|ex|exs)):(\d+)/gm;
-const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/vendor\//;
 class BackendState {
     name;
     files = 0;
-    statuses = new Uint8Array(1024);
+    statuses = new Uint16Array(1024);
+    /** Per test: how many testcases carried its id, and where the last one stood (file serial and suite). */
+    seen = new Uint32Array(1024);
+    seenAt = new Float64Array(1024);
+    /** Tests whose id several distinct testcases share: the report files they came from (first few). */
+    collisions = new Map();
     details = new Map();
     errors = [];
     jobResult;
@@ -6531,12 +6741,48 @@ class BackendState {
     }
     mark(index, code, flags) {
         if (index >= this.statuses.length) {
-            const grown = new Uint8Array(Math.max(index + 1, this.statuses.length * 2));
+            const length = Math.max(index + 1, this.statuses.length * 2);
+            const grown = new Uint16Array(length);
             grown.set(this.statuses);
             this.statuses = grown;
+            const seen = new Uint32Array(length);
+            seen.set(this.seen);
+            this.seen = seen;
+            const seenAt = new Float64Array(length);
+            seenAt.set(this.seenAt);
+            this.seenAt = seenAt;
         }
         const previous = this.statuses[index];
-        this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags;
+        this.statuses[index] = (previous & -8 & ~MARKER_SKIP) | code | flags;
+    }
+    /**
+     * Counts one more testcase with this id and tells whether it collides with an earlier one: a
+     * runner's own rerun repeats a failed testcase inside the same suite element of the same file;
+     * any other repeat is a second test that shares the id. Independent of the order of files and
+     * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
+     */
+    occurrence(index, where, path, previousPath) {
+        if (index >= this.statuses.length)
+            this.mark(index, 0, 0);
+        const count = this.seen[index] + 1;
+        this.seen[index] = count;
+        const before = this.seenAt[index];
+        this.seenAt[index] = where;
+        let files = this.collisions.get(index);
+        // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
+        const afterPass = (this.statuses[index] & ANY_PASS) !== 0;
+        if (files === undefined && (count === 1 || (before === where && !afterPass)))
+            return false;
+        if (files === undefined) {
+            files = new Set();
+            const earlier = previousPath(before);
+            if (earlier !== undefined)
+                files.add(earlier);
+            this.collisions.set(index, files);
+        }
+        if (files.size < 5)
+            files.add(path);
+        return true;
     }
     hasTests() {
         return this.statuses.some((bits) => bits !== 0);
@@ -6566,6 +6812,10 @@ class CoverageEngine {
     crossLeg = new Map();
     errors = [];
     unassigned = 0;
+    /** Failed or errored testcases that pairing set aside (see keepUnpairedFailure). */
+    unpaired = new Map();
+    /** Report paths by ReportFile.serial. */
+    reportPaths = [];
     unscopedCache = new Map();
     lastState;
     constructor(config, options) {
@@ -6578,7 +6828,8 @@ class CoverageEngine {
     openFile(path, backends) {
         for (const backend of backends)
             this.state(backend).files += 1;
-        return { path, backends };
+        this.reportPaths.push(path);
+        return { path, backends, serial: this.reportPaths.length - 1 };
     }
     /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
     setJobResult(backend, result) {
@@ -6598,6 +6849,7 @@ class CoverageEngine {
         if (namedBackend !== undefined) {
             if (!file.backends.includes(namedBackend)) {
                 this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'));
+                this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names ${namedBackend}, but it ran in a report of ${file.backends.join('+')}`);
                 return;
             }
             backend = namedBackend;
@@ -6607,6 +6859,7 @@ class CoverageEngine {
         }
         else {
             this.unassigned += 1;
+            this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`);
             return;
         }
         if (backend === undefined || !this.inScope(head, tail, testFile))
@@ -6635,10 +6888,22 @@ class CoverageEngine {
             if (testFile === undefined && code !== SKIPPED)
                 Object.assign(detail, this.locate(testcase.message));
         }
+        if (testcase.status === 'errored')
+            flags |= ANY_ERRORED;
+        if (code === SKIPPED)
+            flags |= ANY_SKIPPED;
+        if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
+            flags |= COLLISION;
+        }
         state.mark(index, code, flags);
-        // A later pass keeps the earlier failure's message: it is the one that explains a flaky test.
-        if (detail !== undefined && (code !== PASSED || !state.details.has(index)))
-            state.details.set(index, detail);
+        // The worst result's message is kept (a later pass keeps the failure that explains a flaky test);
+        // among equals the first stays.
+        if (detail !== undefined) {
+            detail.severity = SEVERITY[code];
+            const kept = state.details.get(index);
+            if (kept === undefined || (kept.severity ?? 0) < detail.severity)
+                state.details.set(index, detail);
+        }
     }
     verdict() {
         const backends = this.config.backends.map((b) => b.name);
@@ -6704,7 +6969,7 @@ class CoverageEngine {
                     test: id,
                     backend: name,
                     kind: status,
-                    reason: testReason(status, name, others, detail, exemption?.until, expired),
+                    reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
                     others
                 };
                 if (detail?.message !== undefined)
@@ -6726,7 +6991,7 @@ class CoverageEngine {
             }
         });
         const backendGaps = this.backendGaps([...summaries.values()]);
-        const allGaps = [...backendGaps, ...sortGaps(gaps)];
+        const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])];
         const exemptions = this.config.exemptions.map((exemption, i) => {
             const use = exemptionUse[i];
             const expired = exemption.until !== undefined && exemption.until < today;
@@ -6893,13 +7158,52 @@ class CoverageEngine {
         return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
     }
     locate(message) {
-        for (const match of message.slice(0, 16_384).matchAll(SOURCE_LOCATION)) {
-            const path = match[1];
-            if (LIBRARY_FRAME.test(path))
-                continue;
-            return { file: normalizeFile(flatCopy(path), this.options.pathRoots ?? []), line: Number(match[2]) };
+        const frame = testFrame(message);
+        if (frame === undefined)
+            return {};
+        return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line };
+    }
+    /**
+     * Pairing may set a testcase aside (it names another backend, or no backend in a shared report),
+     * but a failure never disappears with it: it becomes a gap of its own, on the report's backends.
+     */
+    keepUnpairedFailure(file, testcase, head, tail, testFile, why) {
+        if (testcase.status !== 'failed' && testcase.status !== 'errored')
+            return;
+        if (!this.inScope(head, tail, testFile))
+            return;
+        const test = head + tail;
+        const backend = file.backends.join('+');
+        const key = `${test}\0${backend}\0${file.path}\0${testcase.status}`;
+        if (this.unpaired.has(key))
+            return;
+        const kind = testcase.status;
+        const gap = {
+            test,
+            backend,
+            kind,
+            reason: `${kind} in ${file.path}, not paired with another backend: ${why}`,
+            others: {}
+        };
+        if (testcase.message !== undefined) {
+            const message = flatCopy(this.cleanMessage(testcase.message));
+            if (message !== '')
+                gap.message = message;
         }
-        return {};
+        const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '');
+        if (located.file !== undefined)
+            gap.file = located.file;
+        if (located.line !== undefined)
+            gap.line = located.line;
+        // Bounded like the cross-leg list; past the bound one gap per kind and report still fails the gate.
+        if (this.unpaired.size >= 10_000) {
+            const overflow = `${backend}\0${file.path}\0${kind}`;
+            if (this.unpaired.has(overflow))
+                return;
+            this.unpaired.set(overflow, { ...gap, test: `${test} (and more: over 10,000 unpaired failures)` });
+            return;
+        }
+        this.unpaired.set(key, gap);
     }
     noteCrossLeg(id, namedBackend, foundIn) {
         const key = `${id}\0${namedBackend}\0${foundIn}`;
@@ -6923,18 +7227,15 @@ function reportedLine(testcase) {
     return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line;
 }
 function finalStatus(bits) {
-    const last = bits & LAST_MASK;
     const anyFailure = (bits & ANY_FAILURE) !== 0;
-    if (last === FAILED)
-        return 'failed';
-    if (last === ERRORED)
-        return 'errored';
-    if (last === PASSED)
-        return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed';
-    // Skipped last: an earlier run in another shard or attempt decides when there was one.
+    const worstFailure = (bits & ANY_ERRORED) !== 0 ? 'errored' : 'failed';
+    // Different testcases that share an id: the worst result counts, whatever their order.
+    if ((bits & COLLISION) !== 0)
+        return anyFailure ? worstFailure : (bits & ANY_SKIPPED) !== 0 ? 'skipped' : 'passed';
+    // One testcase, or a runner's own reruns of it: a pass after failed attempts is flaky.
     if ((bits & ANY_PASS) !== 0)
-        return anyFailure ? 'flaky' : 'passed';
-    return anyFailure ? 'failed' : 'skipped';
+        return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed';
+    return anyFailure ? worstFailure : 'skipped';
 }
 /** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
 function finalCodes(statuses, size) {
@@ -6957,7 +7258,7 @@ function countCodes(codes, count, notPassed) {
 const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
 const FINAL_PASSED = 1;
 /** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
-const FINAL_CODE = Uint8Array.from({ length: 256 }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
+const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
 function othersOf(backends, finals, backend, exemption, expired) {
     const others = {};
     for (let b = 0; b < backends.length; b++) {
@@ -6969,6 +7270,15 @@ function othersOf(backends, finals, backend, exemption, expired) {
         others[name] = excused ? 'exempt' : status;
     }
     return others;
+}
+/** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
+function collisionNote(state, index) {
+    const files = state.collisions.get(index);
+    if (files === undefined)
+        return '';
+    const count = state.seen[index];
+    const where = [...files].sort().join(', ');
+    return `; ${count} testcases share this id on ${state.name} (${where}), not as one runner's rerun: the worst result counts`;
 }
 function testReason(status, backend, others, detail, until, expired) {
     const elsewhere = Object.entries(others)
@@ -10525,7 +10835,9 @@ const RESULT_ELEMENTS = { failure: 'failed', error: 'errored', skipped: 'skipped
 const FLAKY_ELEMENTS = new Set(['flakyFailure', 'flakyError']);
 const RERUN_ELEMENTS = new Set(['rerunFailure', 'rerunError']);
 const OUTPUT_ELEMENTS = new Set(['system-out', 'system-err']);
-const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'ignored', 'notrun', 'not run']);
+const SKIPPED_STATUS_ATTR = new Set(['disabled', 'skipped', 'skip', 'pending', 'todo', 'ignored', 'notrun', 'not run']);
+/** result="..." (googletest GTEST_SKIP, Qt): outcomes other than these stay passed. */
+const RESULT_ATTR = { skipped: 'skipped', skip: 'skipped', suppressed: 'skipped', fail: 'failed', failed: 'failed', failure: 'failed', error: 'errored', errored: 'errored' };
 /**
  * Nesting bounds. Real reports nest a few suites deep (one per describe block); an attacker's
  * 10,000-deep report would otherwise cost depth² work per testcase in the id builder (measured:
@@ -10571,6 +10883,9 @@ class JUnitStreamParser {
     suitePath = [];
     /** A frozen copy of suitePath, shared by the testcases until a suite opens or closes. */
     suiteSnapshot;
+    /** Ordinals of the open <testsuite> elements, innermost last, and how many were opened in the file. */
+    suiteOrdinals = [];
+    suitesOpened = 0;
     suiteFiles = [];
     current;
     /** The one OpenCase object, filled anew by each <testcase> (finishCase copies what it hands out). */
@@ -10586,6 +10901,8 @@ class JUnitStreamParser {
     carried = '';
     /** The next text piece continues a node drained mid-way (no separator before it). */
     continued = false;
+    /** A result element just began: its body is set apart from the message before it (adjacent nodes inside join as written). */
+    separate = false;
     testcases = 0;
     /** The text and CDATA handler while capturing (one closure per parser). */
     appendText = (text) => this.append(text);
@@ -10650,6 +10967,9 @@ class JUnitStreamParser {
         catch (error) {
             if (error === DOCUMENT_END)
                 return;
+            // Comments, processing instructions and whitespace after a document's root are valid XML.
+            if (this.document > 0 && !this.rootSeen && error instanceof Error && /must contain a root element/.test(error.message))
+                return;
             throw this.wrap(error);
         }
         if (!this.rootSeen) {
@@ -10661,6 +10981,7 @@ class JUnitStreamParser {
         this.rootSeen = false;
         this.depth = 0;
         this.suitePath.length = 0;
+        this.suiteOrdinals.length = 0;
         this.suiteSnapshot = undefined;
         this.suiteFiles.length = 0;
         this.current = undefined;
@@ -10673,6 +10994,19 @@ class JUnitStreamParser {
         });
         sax.on('opentag', (tag) => this.openTag(tag));
         sax.on('closetag', (tag) => this.closeTag(tag));
+        // Qt 5 QTestLib writes QSKIP only as a comment inside the testcase: <!-- type="skip" message="..." -->.
+        sax.on('comment', (comment) => {
+            const open = this.current;
+            if (open === undefined || this.depth !== open.depth || open.status !== 'passed')
+                return;
+            const head = comment.slice(0, 4096);
+            if (!/\btype="q?skip"/i.test(head))
+                return;
+            open.status = 'skipped';
+            const message = /\bmessage="([^"]*)"/.exec(head)?.[1];
+            if (message !== undefined && message.length > 0 && open.message.length === 0)
+                open.message = sliceWhole$1(message, this.limits.messageChars);
+        });
         sax.on('error', (error) => {
             throw error;
         });
@@ -10701,6 +11035,7 @@ class JUnitStreamParser {
             if (this.suitePath.length >= MAX_SUITE_DEPTH)
                 throw this.failAt(`<testsuite> elements are nested more than ${MAX_SUITE_DEPTH} levels deep`);
             this.suitePath.push(attributes.name ?? '');
+            this.suiteOrdinals.push(++this.suitesOpened);
             this.suiteSnapshot = undefined;
             this.suiteFiles.push(attributes.file ?? attributes.filepath);
             return;
@@ -10709,7 +11044,7 @@ class JUnitStreamParser {
         if (name === 'testcase') {
             if (open !== undefined)
                 throw this.failAt('a <testcase> inside another <testcase>');
-            this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles);
+            this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles, this.suitePath[0] === 'pytest');
             return;
         }
         if (open === undefined || depth !== open.depth + 1)
@@ -10737,6 +11072,7 @@ class JUnitStreamParser {
         const open = this.current;
         if (tag.name === 'testsuite') {
             this.suitePath.pop();
+            this.suiteOrdinals.pop();
             this.suiteSnapshot = undefined;
             this.suiteFiles.pop();
         }
@@ -10745,7 +11081,7 @@ class JUnitStreamParser {
                 this.current = undefined;
                 this.testcases += 1;
                 this.suiteSnapshot ??= Object.freeze(this.suitePath.slice());
-                this.onTestcase(finishCase(open, this.suiteSnapshot, this.document));
+                this.onTestcase(finishCase(open, this.suiteSnapshot, this.document, this.suiteOrdinals.at(-1) ?? 0));
             }
             else if (depth === open.depth + 1) {
                 this.setCapture(undefined);
@@ -10763,6 +11099,7 @@ class JUnitStreamParser {
             open.message += (open.message.length > 0 ? '\n' : '') + sliceWhole$1(message, this.limits.messageChars);
         }
         this.setCapture('message');
+        this.separate = true;
     }
     setCapture(capture) {
         if (capture === this.capture)
@@ -10829,7 +11166,8 @@ class JUnitStreamParser {
             const room = this.limits.messageChars - open.message.length;
             if (room <= 0)
                 return;
-            const separator = !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
+            const separator = this.separate && !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
+            this.separate = false;
             open.message += separator + sliceWhole$1(text, room);
         }
         else if (this.capture === 'output') {
@@ -10860,7 +11198,7 @@ class JUnitStreamParser {
 function emptyCase() {
     return { suiteDepth: 0, classname: undefined, name: '', file: undefined, line: undefined, status: 'passed', flaky: false, message: '', output: '', depth: 0 };
 }
-function newCase(open, attributes, depth, suiteDepth, suiteFiles) {
+function newCase(open, attributes, depth, suiteDepth, suiteFiles, pytest = false) {
     const lineText = attributes.line;
     const line = lineText !== undefined && isDigits(lineText) ? Number(lineText) : undefined;
     const statusAttr = attributes.status?.toLowerCase();
@@ -10871,8 +11209,12 @@ function newCase(open, attributes, depth, suiteDepth, suiteFiles) {
     open.classname = attributes.classname ?? attributes.class;
     open.name = attributes.name ?? '';
     open.file = file === '' ? undefined : file;
-    open.line = line === 0 ? undefined : line;
-    open.status = statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr) ? 'skipped' : 'passed';
+    // pytest's line is 0-based (the engine adds 1 for pytest): keep its line="0" (a test on a file's first line).
+    open.line = line === 0 && !pytest ? undefined : line;
+    const skippedAttr = attributes.skipped?.toLowerCase();
+    const resultAttr = attributes.result === undefined ? undefined : RESULT_ATTR[attributes.result.toLowerCase()];
+    open.status =
+        resultAttr ?? ((statusAttr !== undefined && SKIPPED_STATUS_ATTR.has(statusAttr)) || skippedAttr === 'true' || skippedAttr === '1' ? 'skipped' : 'passed');
     open.flaky = false;
     open.message = '';
     open.output = '';
@@ -10890,7 +11232,7 @@ function isDigits(text) {
     }
     return true;
 }
-function finishCase(open, suitePath, document) {
+function finishCase(open, suitePath, document, suite) {
     return {
         suitePath,
         classname: open.classname,
@@ -10901,7 +11243,8 @@ function finishCase(open, suitePath, document) {
         flaky: open.flaky,
         message: open.message.length > 0 ? open.message : undefined,
         output: open.output.length > 0 ? open.output : undefined,
-        document
+        document,
+        suite
     };
 }
 /** text.slice(0, end) without cutting a surrogate pair in two (a lone half would reach the output). */
