@@ -21,7 +21,7 @@ import type {
 import { WHOLE_BACKEND } from './model.js'
 import { matchesAny } from './patterns.js'
 import { type Redactor, truncateSafely } from './redact.js'
-import { testFrame } from './text-scan.js'
+import { eachLine, testFrame, visibleText } from './text-scan.js'
 import { verdictTitle } from './title.js'
 
 // One status byte per test and backend.
@@ -472,14 +472,11 @@ export class CoverageEngine {
   }
 
   private findSkipMarker(output: string): string | undefined {
-    for (const marker of this.config.skipMarkers) {
-      const match = marker.exec(output)
-      if (match !== null) {
-        const lineStart = output.lastIndexOf('\n', match.index) + 1
-        const lineEnd = output.indexOf('\n', match.index)
-        const line = output.slice(lineStart, lineEnd < 0 ? undefined : lineEnd)
-        return this.cleanMessage(line)
-      }
+    // Line by line, as a person reads the log: colour codes gone, no match across two lines.
+    const markers = this.config.skipMarkers
+    for (const raw of eachLine(output)) {
+      const line = raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw
+      for (const marker of markers) if (marker.test(line)) return this.cleanMessage(line)
     }
     return undefined
   }

@@ -90,3 +90,30 @@ export function testFrame(text: string, limit = 200): SourceLocation | undefined
   }
   return firstOwn
 }
+
+/**
+ * Terminal colour and control sequences in the forms reports carry them: with the ESC byte, with
+ * the ESC the decoder replaced by U+FFFD, as the text `#x1B` (pytest), `\x1b`, `\033`, `\u001b`,
+ * and SGR codes whose ESC a reporter dropped (vitest keeps `[33m`). Linear: each alternative is
+ * anchored on a fixed prefix and scans one class of characters once.
+ */
+const ESCAPE = String.raw`(?:\u001b|\ufffd|#x1[bB];?|\\x1[bB]|\\033|\\u001[bB]|\\e)`
+const TERMINAL_SEQUENCE = new RegExp(String.raw`${ESCAPE}\[[0-9;?]*[ -/]*[@-~]|${ESCAPE}\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|${ESCAPE}[@-Z\\-_]|\[[0-9;]+m`, 'g')
+
+/** The text as a person sees it in a terminal: colour and control sequences removed. */
+export function visibleText(text: string): string {
+  return text.replace(TERMINAL_SEQUENCE, '')
+}
+
+/** Each line of `text` on its own (LF, CRLF or CR), without building an array of them all. */
+export function* eachLine(text: string): Generator<string> {
+  let start = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code !== 0x0a && code !== 0x0d) continue
+    yield text.slice(start, i)
+    if (code === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++
+    start = i + 1
+  }
+  if (start < text.length) yield text.slice(start)
+}

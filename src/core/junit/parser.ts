@@ -292,6 +292,9 @@ export class JUnitStreamParser {
     } else if (RERUN_ELEMENTS.has(name)) {
       this.beginMessage(open, attributes)
     } else if (OUTPUT_ELEMENTS.has(name)) {
+      // system-out and system-err (and pytest's second system-out) are separate texts: a line
+      // break between them, so a skip marker never matches across the seam.
+      if (open.output.length > 0 && !open.output.endsWith('\n') && open.output.length < this.limits.outputChars) open.output += '\n'
       this.setCapture('output')
     }
   }
