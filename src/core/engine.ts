@@ -5,7 +5,7 @@
 import type { Config } from './config.js'
 import { IdTable } from './id-table.js'
 import { Identifier, normalizeFile } from './identity.js'
-import type { ParsedTestcase } from './junit/parser.js'
+import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/parser.js'
 import type {
   BackendSummary,
   CrossLegCopy,
@@ -172,6 +172,12 @@ export class CoverageEngine {
     this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]))
     this.identifier = new Identifier(config)
   }
+
+  /**
+   * What the reader keeps of each testcase: of its output, the first line with a skip marker,
+   * found by scanning all of it as it streams (a marker after megabytes of log still counts).
+   */
+  readonly parserLimits: ParserLimits = { ...DEFAULT_LIMITS, outputLine: (line) => this.isSkipMarkerLine(line) }
 
   /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
   openFile(path: string, backends: readonly string[]): ReportFile {
@@ -473,12 +479,20 @@ export class CoverageEngine {
 
   private findSkipMarker(output: string): string | undefined {
     // Line by line, as a person reads the log: colour codes gone, no match across two lines.
-    const markers = this.config.skipMarkers
     for (const raw of eachLine(output)) {
-      const line = raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw
-      for (const marker of markers) if (marker.test(line)) return this.cleanMessage(line)
+      const line = visibleLine(raw)
+      if (this.markerIn(line)) return this.cleanMessage(line)
     }
     return undefined
+  }
+
+  private isSkipMarkerLine(raw: string): boolean {
+    return this.markerIn(visibleLine(raw))
+  }
+
+  private markerIn(line: string): boolean {
+    for (const marker of this.config.skipMarkers) if (marker.test(line)) return true
+    return false
   }
 
   private cleanMessage(raw: string): string {
@@ -550,6 +564,11 @@ export class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+/** A line as a person sees it; only text with a bracket can hold a colour code. */
+function visibleLine(raw: string): string {
+  return raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw
+}
+
 function flatCopy(text: string): string {
   return text.length === 0 ? text : (' ' + text).slice(1)
 }

@@ -117,3 +117,79 @@ export function* eachLine(text: string): Generator<string> {
   }
   if (start < text.length) yield text.slice(start)
 }
+
+/** How much of one very long line is matched at once, and how much of it is carried into the next window. */
+export const LINE_WINDOW_CHARS = 65_536
+export const LINE_OVERLAP_CHARS = 4_096
+
+/**
+ * The first line of a text that arrives in pieces which `accepts`, holding only the line not yet
+ * finished: output of any length is matched in memory bounded by one piece plus one window. A line
+ * longer than a window is matched window by window, each window starting with the last
+ * LINE_OVERLAP_CHARS of the one before, so a match shorter than that is found wherever it sits.
+ */
+export class FirstMatchingLine {
+  private pending = ''
+  /** The last character taken was a CR: an LF right after it ends no second line. */
+  private afterCR = false
+  found: string | undefined
+
+  constructor(
+    private readonly accepts: (line: string) => boolean,
+    private readonly windowChars = LINE_WINDOW_CHARS,
+    private readonly overlapChars = LINE_OVERLAP_CHARS
+  ) {}
+
+  reset(): void {
+    this.pending = ''
+    this.afterCR = false
+    this.found = undefined
+  }
+
+  push(text: string): void {
+    let start = 0
+    for (let i = 0; i < text.length && this.found === undefined; i++) {
+      const code = text.charCodeAt(i)
+      if (code !== 0x0a && code !== 0x0d) continue
+      if (code === 0x0a && this.afterCR && i === start && this.pending.length === 0) {
+        this.afterCR = false
+        start = i + 1
+        continue
+      }
+      this.take(text.slice(start, i), true)
+      this.afterCR = code === 0x0d
+      start = i + 1
+    }
+    if (this.found === undefined && start < text.length) {
+      this.afterCR = false
+      this.take(text.slice(start), false)
+    }
+  }
+
+  /** The end of one text (system-out before system-err): its last line ends here. */
+  endText(): void {
+    if (this.found === undefined && this.pending.length > 0) this.take('', true)
+    this.pending = ''
+    this.afterCR = false
+  }
+
+  private take(piece: string, lineEnds: boolean): void {
+    this.pending = this.pending.length === 0 ? piece : this.pending + piece
+    if (!lineEnds && this.pending.length <= this.windowChars) return
+    if (this.pending.length > 0 && this.accepts(this.pending)) {
+      this.found = this.pending
+    } else if (!lineEnds) {
+      this.pending = tailWhole(this.pending, this.overlapChars)
+      return
+    }
+    this.pending = ''
+  }
+}
+
+/** The last `chars` characters of `text`, without starting on the low half of a surrogate pair. */
+function tailWhole(text: string, chars: number): string {
+  const start = text.length - chars
+  if (start <= 0) return text
+  const first = text.charCodeAt(start)
+  return text.slice(first >= 0xdc00 && first <= 0xdfff ? start + 1 : start)
+}

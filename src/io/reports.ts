@@ -8,7 +8,7 @@ import { glob } from 'tinyglobby'
 import type { Config } from '../core/config.js'
 import type { CoverageEngine } from '../core/engine.js'
 import { InvalidEncodingError, ReportDecoder } from '../core/junit/decoder.js'
-import { JUnitStreamParser, ReportParseError } from '../core/junit/parser.js'
+import { JUnitStreamParser, type ParserLimits, ReportParseError } from '../core/junit/parser.js'
 import { defuseWorkflowCommands } from '../render/escape.js'
 
 export class UnsafePathError extends Error {
@@ -138,7 +138,7 @@ export async function readReports(engine: CoverageEngine, reports: ReportSet, wo
   for (const [file, backends] of reports.files) {
     const handle = engine.openFile(file, backends)
     try {
-      await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase))
+      await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits)
     } catch (error) {
       engine.fileError(handle, toReportError(file, error))
     }
@@ -149,11 +149,12 @@ export async function readReports(engine: CoverageEngine, reports: ReportSet, wo
 export async function streamReport(
   absolutePath: string,
   displayName: string,
-  onTestcase: ConstructorParameters<typeof JUnitStreamParser>[1]
+  onTestcase: ConstructorParameters<typeof JUnitStreamParser>[1],
+  limits?: ParserLimits
 ): Promise<number> {
   const info = await stat(absolutePath)
   if (!info.isFile()) throw new ReportParseError(displayName, undefined, undefined, 'not a regular file')
-  const parser = new JUnitStreamParser(displayName, onTestcase)
+  const parser = new JUnitStreamParser(displayName, onTestcase, limits)
   const decoder = new ReportDecoder()
   // Plain blocking reads, a fresh buffer per chunk (the decoder may keep a view of the last one):
   // the same chunks as a read stream, without its thread-pool round trip and promise per chunk

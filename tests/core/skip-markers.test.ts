@@ -68,3 +68,44 @@ describe('visibleText and eachLine', () => {
     }
   })
 })
+
+describe('markers anywhere in the output, however long (streamed, bounded memory)', () => {
+  const filler = (lines: number) => 'x'.repeat(79).concat('\n').repeat(lines)
+
+  it('finds a marker after 4 MB of output (the old reader stopped at 64 Ki characters)', () => {
+    const v = verdictFor(`<system-out>${filler(50_000)}Skipping postgres: DATABASE_URL not set\n${filler(10)}</system-out>`)
+    expect(v.gaps.map((g) => `${g.kind} ${g.backend} ${g.message}`)).toEqual(['skipped postgres Skipping postgres: DATABASE_URL not set'])
+  })
+
+  it('finds a marker in system-err after a long system-out', () => {
+    const v = verdictFor(`<system-out>${filler(20_000)}</system-out><system-err>Skipping postgres</system-err>`)
+    expect(v.gaps.map((g) => g.kind)).toEqual(['skipped'])
+  })
+
+  it('finds a marker inside one 300 000-character line, wherever the windows fall', () => {
+    const marker = 'Skipping postgres: no server'
+    for (const at of [0, 65_530, 65_536 - 10, 131_000, 299_000]) {
+      const line = 'y'.repeat(at) + marker + 'z'.repeat(300_000 - at)
+      const v = evaluateReports(configFor({ 'skip-markers': ['Skipping postgres\\b'] }), [
+        { backends: ['sqlite'], xml: withOutput('') },
+        { backends: ['postgres'], xml: withOutput(`<system-out>${line}</system-out>`) }
+      ])
+      expect(v.gaps.map((g) => g.kind), `marker at ${at}`).toEqual(['skipped'])
+    }
+  })
+
+  it('a marker split across CDATA sections and text nodes of one line still matches', () => {
+    const v = verdictFor('<system-out>ok\nSkip<![CDATA[ping post]]>gres now\n</system-out>')
+    expect(v.gaps.map((g) => g.kind)).toEqual(['skipped'])
+  })
+
+  it('the marker must be on one line: a line break inside it is not a marker', () => {
+    const v = verdictFor(`<system-out>${filler(2_000)}Skipping\npostgres</system-out>`)
+    expect(v.conclusion).toBe('success')
+  })
+
+  it('output after a failure is not scanned, and the failure stays', () => {
+    const v = verdictFor(`<failure message="boom"/><system-out>${filler(1_000)}Skipping postgres</system-out>`)
+    expect(v.gaps.map((g) => `${g.kind} ${g.backend}`)).toEqual(['failed postgres'])
+  })
+})

@@ -25,7 +25,7 @@ export function evaluateReports(config: Config, reports: ReportSpec[], secrets: 
   reports.forEach((report, i) => {
     const path = report.path ?? `reports/${report.backends.join('+')}/${i}.xml`
     const file = engine.openFile(path, report.backends)
-    const parser = new JUnitStreamParser(path, (testcase) => engine.addTestcase(file, testcase))
+    const parser = new JUnitStreamParser(path, (testcase) => engine.addTestcase(file, testcase), engine.parserLimits)
     try {
       parser.write(report.xml)
       parser.end()

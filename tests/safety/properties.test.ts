@@ -142,7 +142,7 @@ function evaluate(config: Config, reports: Array<{ path: string; backend: string
   const engine = new CoverageEngine(config, { redact: createRedactor([]), now: new Date('2026-01-15T00:00:00Z') })
   for (const report of reports) {
     const handle = engine.openFile(report.path, [report.backend])
-    const parser = new JUnitStreamParser(report.path, (testcase) => engine.addTestcase(handle, testcase))
+    const parser = new JUnitStreamParser(report.path, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits)
     const decoder = new ReportDecoder()
     const bytes = typeof report.xml === 'string' ? Buffer.from(report.xml) : report.xml
     try {

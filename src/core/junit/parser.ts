@@ -6,6 +6,7 @@
 //
 // Counting comes from <testcase> elements only: suite totals are often wrong or missing.
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
+import { FirstMatchingLine } from '../text-scan.js'
 
 export type CaseStatus = 'passed' | 'failed' | 'errored' | 'skipped'
 
@@ -21,7 +22,10 @@ export interface ParsedTestcase {
   flaky: boolean
   /** The failure, error or skip message and the first part of its body (bounded). */
   message: string | undefined
-  /** Captured system-out and system-err (bounded), for skip markers. */
+  /**
+   * Captured system-out and system-err, for skip markers: with `outputLine` set, the first line it
+   * accepts (the whole output is scanned as it streams); otherwise its first `outputChars` characters.
+   */
   output: string | undefined
   /** Index of the XML document within the file (libtest writes several into one file). */
   document: number
@@ -35,8 +39,13 @@ export interface ParsedTestcase {
 export interface ParserLimits {
   /** Characters kept of a failure message and its body. */
   messageChars: number
-  /** Characters kept of captured output, for skip-marker matching. */
+  /** Characters kept of captured output when no `outputLine` is given. */
   outputChars: number
+  /**
+   * Which output line to keep (the engine's skip-marker test): each line of every system-out and
+   * system-err is offered on its own, however long the output, until one is accepted.
+   */
+  outputLine?: (line: string) => boolean
 }
 
 export const DEFAULT_LIMITS: ParserLimits = { messageChars: 16_384, outputChars: 65_536 }
@@ -145,12 +154,15 @@ export class JUnitStreamParser {
   testcases = 0
   /** The text and CDATA handler while capturing (one closure per parser). */
   private readonly appendText = (text: string): void => this.append(text)
+  /** Set when the caller picks output lines: the line scan of the open testcase's output. */
+  private readonly outputScan: FirstMatchingLine | undefined
 
   constructor(
     private readonly fileName: string,
     private readonly onTestcase: (testcase: ParsedTestcase) => void,
     private readonly limits: ParserLimits = DEFAULT_LIMITS
   ) {
+    this.outputScan = limits.outputLine === undefined ? undefined : new FirstMatchingLine(limits.outputLine)
     this.startDocument()
   }
 
@@ -278,6 +290,7 @@ export class JUnitStreamParser {
     if (name === 'testcase') {
       if (open !== undefined) throw this.failAt('a <testcase> inside another <testcase>')
       this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles, this.suitePath[0] === 'pytest')
+      this.outputScan?.reset()
       return
     }
     if (open === undefined || depth !== open.depth + 1) return
@@ -294,7 +307,8 @@ export class JUnitStreamParser {
     } else if (OUTPUT_ELEMENTS.has(name)) {
       // system-out and system-err (and pytest's second system-out) are separate texts: a line
       // break between them, so a skip marker never matches across the seam.
-      if (open.output.length > 0 && !open.output.endsWith('\n') && open.output.length < this.limits.outputChars) open.output += '\n'
+      if (this.outputScan !== undefined) this.outputScan.endText()
+      else if (open.output.length > 0 && !open.output.endsWith('\n') && open.output.length < this.limits.outputChars) open.output += '\n'
       this.setCapture('output')
     }
   }
@@ -312,8 +326,11 @@ export class JUnitStreamParser {
         this.current = undefined
         this.testcases += 1
         this.suiteSnapshot ??= Object.freeze(this.suitePath.slice())
+        if (this.outputScan !== undefined) open.output = this.outputScan.found ?? ''
         this.onTestcase(finishCase(open, this.suiteSnapshot, this.document, this.suiteOrdinals.at(-1) ?? 0))
       } else if (depth === open.depth + 1) {
+        // The output's last line ends with its element.
+        if (this.capture === 'output') this.outputScan?.endText()
         this.setCapture(undefined)
       }
     }
@@ -399,6 +416,9 @@ export class JUnitStreamParser {
       const separator = this.separate && !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : ''
       this.separate = false
       open.message += separator + sliceWhole(text, room)
+    } else if (this.capture === 'output' && this.outputScan !== undefined) {
+      // A testcase that failed or skipped stays so: its output no longer matters.
+      if (open.status === 'passed' && this.outputScan.found === undefined) this.outputScan.push(text)
     } else if (this.capture === 'output') {
       const room = this.limits.outputChars - open.output.length
       if (room > 0) open.output += sliceWhole(text, room)
