@@ -170,9 +170,10 @@ function expandSecrets(values: readonly string[]): string[] {
     const value = raw.trim()
     if (value.length < MIN_SECRET_LENGTH) continue
     out.add(value)
-    // The password of a URL-valued secret, cut by the same rule as URL_TOKEN (new URL() would stop
-    // it at "#" or "?"), as written, decoded and re-encoded.
-    const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(\S*)/i.exec(value)
+    // The password of a URL-valued secret, up to the value's last "@" (new URL() would stop it at
+    // "#" or "?"), as written, decoded and re-encoded. The value is one URL, so a blank typed into
+    // its password (not valid in a URL, accepted by libpq) belongs to the password too.
+    const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(.*)$/is.exec(value)
     const password = url === null ? undefined : splitUserinfo(url[1] as string)?.password
     if (password !== undefined) {
       const decoded = safeDecode(password)

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { pullRequestEvent } from '../helpers/events.js'
-import { allRequestText, BASE_TESTS, type Case, readJson, reports, runGate, TOKEN, startEmulator } from './support.js'
+import { asRead } from '../helpers/as-read.js'
+import { allRequestText, BASE_TESTS, type Case, passing, readJson, reports, runGate, TOKEN, startEmulator } from './support.js'
 
 
 /** In a variable listed under redact-env in the config. */
@@ -117,5 +118,45 @@ describe('secrets in reports and in the environment', () => {
     const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'))
     expect(new Set(masks)).toEqual(new Set([`::add-mask::${TOKEN}`, `::add-mask::${dsn}`]))
     expect(result.log.map((l) => l.message)).toContain('1 gap: 1 test failed on postgres')
+  })
+})
+
+describe('passwords made of every printable ASCII character, through the bundled action', () => {
+  // The 95 printable characters spread over three passwords, each also holding letters and digits.
+  const punctuation = [...Array(95).keys()].map((i) => String.fromCharCode(0x20 + i)).filter((c) => !/[A-Za-z0-9]/.test(c))
+  const thirds = [0, 1, 2].map((k) => punctuation.filter((_, i) => i % 3 === k).join(''))
+  const passwords = thirds.map((chars, k) => `Pw${k}${chars}xY${k}z`)
+
+  it.each(passwords.map((pw) => [pw]))('%s', async (pw) => {
+    const emulator = await startEmulator()
+    const url = `postgresql://ci:${encodeURIComponent(pw)}@localhost:5432/storage`
+    const postgres = BASE_TESTS.map((name): Case => {
+      if (name === 'update_row') return { name, status: 'failed', message: `login ${pw} refused`, body: `connect("${url}")\npassword was ${pw}` }
+      if (name === 'json_column') return { name, output: `Skipping postgres storage tests: ${pw}\n` }
+      if (name === 'connection_pool') return { name: `${name}[${pw}]`, classname: `tests.storage.${pw}`, status: 'errored', message: pw, file: `tests/${pw}/t.py` }
+      return { name }
+    })
+    const result = await runGate({ emulator, event: pullRequestEvent(), files: reports(passing(), postgres), env: { DATABASE_URL: url } })
+
+    expect(result.exitCode).toBe(1)
+    expect(emulator.violations).toEqual([])
+    const json = readJson(result)
+    expect(json.gaps.map((g) => g.kind)).toEqual(expect.arrayContaining(['failed', 'errored', 'skipped', 'missing']))
+    const bodies = emulator.requests.map((r) => (r.rawBody.length > 0 ? asRead(r.rawBody, 'json') : '')).join('\n')
+    const places: Record<string, string> = {
+      'request bodies': bodies,
+      'request paths and queries': emulator.requests.map((r) => `${r.path} ${JSON.stringify(r.query)}`).join('\n'),
+      GITHUB_STEP_SUMMARY: asRead(result.summary, 'markdown'),
+      GITHUB_OUTPUT: readFileSync(result.env.GITHUB_OUTPUT!, 'utf8'),
+      'JSON verdict': asRead(readFileSync(result.outputs.json!, 'utf8'), 'json'),
+      stderr: result.stderr,
+      stdout: result.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
+    }
+    for (const form of [pw, encodeURIComponent(pw)]) {
+      for (const [where, text] of Object.entries(places)) expect(text.includes(form), `${form} in ${where}`).toBe(false)
+    }
   })
 })
