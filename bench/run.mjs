@@ -13,6 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { BACKENDS, ensureReports } from './generate.mjs'
+import { runHostile } from './hostile.mjs'
 import { RSS_SOURCE, runNode } from './measure.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -26,7 +27,10 @@ const TARGETS = {
   /** CLI at least this many times faster than junit2json. */
   junit2jsonSpeedup: 3,
   /** Peak RSS of the CLI at 2 x 1M testcases, in MB. */
-  rssMB: 512
+  rssMB: 512,
+  /** Hostile reports (bench/hostile.mjs): wall time per MB of report text, and peak RSS. */
+  hostileSecondsPerMB: 0.25,
+  hostileRssMB: 256
 }
 /** Below this many testcases per backend, process start-up dominates: ratios are shown, not judged. */
 const JUDGE_FROM = 100_000
@@ -36,16 +40,18 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10k,100k,1m' },
     repeat: { type: 'string', default: '3' },
     'j2j-timeout': { type: 'string', default: '180' },
+    'hostile-mb': { type: 'string', default: '16' },
     help: { type: 'boolean', short: 'h' }
   }
 })
 if (values.help) {
-  process.stdout.write('usage: npm run bench -- [--sizes 10k,100k,1m] [--repeat N] [--j2j-timeout SECONDS]\n')
+  process.stdout.write('usage: npm run bench -- [--sizes 10k,100k,1m|none] [--repeat N] [--j2j-timeout SECONDS] [--hostile-mb MB|0]\n')
   process.exit(0)
 }
 const repeat = Math.max(1, Number.parseInt(values.repeat, 10) || 1)
 const j2jTimeoutMs = Number(values['j2j-timeout']) * 1000
-const sizes = values.sizes.split(',').map((label) => ({ label: label.trim().toLowerCase(), tests: parseSize(label) }))
+const hostileMB = Number(values['hostile-mb'])
+const sizes = (values.sizes === 'none' ? [] : values.sizes.split(',')).map((label) => ({ label: label.trim().toLowerCase(), tests: parseSize(label) }))
 
 function parseSize(text) {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$/i.exec(text)
@@ -63,7 +69,7 @@ const median = (list) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-async function measure(label, nodeArgs, { cwd, runs, timeoutMs, okCodes, expectCount }) {
+async function measure(label, nodeArgs, { cwd, runs, timeoutMs, okCodes, expectCount, keepStdout }) {
   const samples = []
   for (let i = 0; i < runs; i++) {
     globalThis.gc?.()
@@ -86,7 +92,8 @@ async function measure(label, nodeArgs, { cwd, runs, timeoutMs, okCodes, expectC
     ms: median(samples.map((s) => s.ms)),
     msAll: samples.map((s) => Math.round(s.ms)),
     cpuMs: median(samples.map((s) => s.cpuMs ?? Number.NaN)),
-    rssMB: median(samples.map((s) => s.rssMB ?? Number.NaN))
+    rssMB: median(samples.map((s) => s.rssMB ?? Number.NaN)),
+    stdout: keepStdout ? samples.at(-1)?.stdout : undefined
   }
 }
 
@@ -134,6 +141,9 @@ for (const { label, tests } of sizes) {
   rows.push({ label, tests, bytes, cli, saxes, junit2json: j2j, load: load() })
 }
 
+// Hostile text: each case must keep its verdict, at a bounded time per MB and bounded memory.
+const hostile = hostileMB > 0 ? await runHostile({ outDir: OUT, cli: CLI, megabytes: hostileMB, measure }) : []
+
 // Targets: time ratios judged from JUDGE_FROM testcases up (start-up dominates below), RSS at 1M.
 const checks = []
 for (const row of rows) {
@@ -179,6 +189,22 @@ for (const row of rows) {
   }
   if (row.cli.failure !== undefined) checks.push({ size: row.label, target: 'CLI completes', value: row.cli.failure, met: false })
 }
+for (const row of hostile) {
+  const seconds = row.ms === undefined ? undefined : row.ms / 1000
+  checks.push({ size: 'hostile', target: `${row.name}: verdict kept`, value: row.verdict, met: row.met })
+  checks.push({
+    size: 'hostile',
+    target: `${row.name}: <= ${TARGETS.hostileSecondsPerMB} s per MB`,
+    value: seconds === undefined ? 'n/a' : `${(seconds / row.textMB).toFixed(3)} s/MB`,
+    met: seconds !== undefined && seconds / row.textMB <= TARGETS.hostileSecondsPerMB
+  })
+  checks.push({
+    size: 'hostile',
+    target: `${row.name}: peak RSS <= ${TARGETS.hostileRssMB} MB`,
+    value: row.rssMB === undefined || Number.isNaN(row.rssMB) ? 'n/a' : `${row.rssMB.toFixed(0)} MB`,
+    met: row.rssMB !== undefined && row.rssMB <= TARGETS.hostileRssMB
+  })
+}
 
 const secs = (m) => (m.ms === undefined ? (m.failure ?? 'n/a') : `${(m.ms / 1000).toFixed(2)} s`)
 const mb = (m) => (m.rssMB === undefined || Number.isNaN(m.rssMB) ? (m.failure ?? 'n/a') : `${m.rssMB.toFixed(0)} MB`)
@@ -205,6 +231,14 @@ for (const row of rows) {
   row.cpuFloorRatio = cpuRatio(row.cli, row.saxes)
   row.cpuJunit2jsonSpeedup = cpuRatio(row.junit2json, row.cli)
 }
+const hostileTable = [
+  '| Hostile case (one testcase) | Report text | CLI time | MB/s | CLI peak RSS | Gaps |',
+  '|---|---:|---:|---:|---:|---|',
+  ...hostile.map(
+    (r) =>
+      `| ${r.name} | ${r.textMB} MB | ${r.ms === undefined ? 'n/a' : `${(r.ms / 1000).toFixed(2)} s`} | ${r.ms === undefined ? 'n/a' : (r.textMB / (r.ms / 1000)).toFixed(0)} | ${r.rssMB === undefined || Number.isNaN(r.rssMB) ? 'n/a' : `${r.rssMB.toFixed(0)} MB`} | ${r.verdict} |`
+  )
+]
 const targetLines = checks.map((c) => `${c.met ? 'PASS' : 'MISS'}  ${c.size.padEnd(5)} ${c.target.padEnd(40)} ${c.value}`)
 const out = [
   `Machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGB} GB, node ${machine.node}; load average before ${machine.loadBefore}, after ${load()}`,
@@ -217,12 +251,13 @@ const out = [
   '',
   ...cpuTable,
   '',
+  ...(hostile.length > 0 ? ['Hostile report text (bench/hostile.mjs; the failure body and the output each hold the run, or the output holds a skip marker at its very end):', '', ...hostileTable, ''] : []),
   `Targets (time ratios judged from ${JUDGE_FROM.toLocaleString('en-US')} testcases up; below that node start-up dominates):`,
   ...targetLines
 ]
 process.stdout.write(out.join('\n') + '\n')
 
-const results = { date: new Date().toISOString(), machine: { ...machine, loadAfter: load() }, repeat, targets: TARGETS, rows, checks }
+const results = { date: new Date().toISOString(), machine: { ...machine, loadAfter: load() }, repeat, targets: TARGETS, rows, hostile, checks }
 writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 process.stderr.write(`results: ${path.relative(process.cwd(), path.join(OUT, 'results.json'))}\n`)
 const missed = checks.filter((c) => !c.met)

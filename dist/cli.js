@@ -6336,2097 +6336,6 @@ function sameFile(file, other) {
     return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
 }
 
-// The verdict model shared by the engine, the renderers, the CLI and the action.
-// Everything here is plain data so the JSON output is a direct serialisation of it.
-/** Backend-level gaps name no single test; their `test` is this marker. */
-const WHOLE_BACKEND = '*';
-
-// Redaction of credentials in text taken from reports. Applied where report text enters the
-// verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
-// `core.setSecret` masking only covers the runner's log, not text sent through the API.
-const MASK = '***';
-/**
- * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
- * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
- * with any printable character ("#", "?", "/", "+", "=", "%40", an unencoded "@") is masked whole;
- * the user ends at its first ":". Linear: a bounded scheme, then one run of non-blanks per match.
- */
-const URL_TOKEN = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)(\S*)/gi;
-/**
- * The key of password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env
- * dumps, JSON). The value is scanned by hand (scanValue): its end depends on the form.
- */
-const KEY = /\b([a-z_]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key)["']?)([ \t]*[=:][ \t]*)/gi;
-const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
-const KNOWN_TOKENS = [
-    /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
-    /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-    /\bAKIA[0-9A-Z]{16}\b/g,
-    /\bxox[abpr]-[A-Za-z0-9-]{10,}/g
-];
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
-/**
- * Guards: a literal (or a much cheaper pattern) that every match of a rule contains, so a text
- * without it is left alone by that rule. PRIVATE_KEY needs "-----BEGIN ", URL_USERINFO "://",
- * KEY_VALUE a "=" or ":" and one of its key words, BEARER its word and a blank after it
- * (non-Unicode /i never folds a non-ASCII letter to an ASCII one), each token its fixed prefix.
- */
-const KEY_WORD = /password|passwd|passphrase|pwd|secret|token|api[_-]?key/i;
-const BEARER_WORD = /b(?:earer|asic)\s/i;
-const TOKEN_LITERALS = ['gh', 'github_pat_', 'AKIA', 'xox'];
-/** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
-const MIN_SECRET_LENGTH = 4;
-function createRedactor(secretValues = [], options = {}) {
-    return buildRedactor(secretValues, options);
-}
-function buildRedactor(secretValues, options, guarded) {
-    const publicWords = new Set((options.publicWords ?? []).map((word) => word.toLowerCase()));
-    const secrets = expandSecrets(secretValues).filter((secret) => !publicWords.has(secret.toLowerCase()));
-    const patterns = secrets.map(secretPattern);
-    return (text) => {
-        if (text.length === 0)
-            return text;
-        let out = text;
-        for (const pattern of patterns)
-            out = out.replace(pattern, MASK);
-        // Each built-in rule runs only when the text holds what every match of it holds (see the
-        // guards above): the same result, without nine regular-expression scans of every test id.
-        if (out.includes('-----BEGIN '))
-            out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
-        if (out.includes('://'))
-            out = out.replace(URL_TOKEN, maskUrlToken);
-        if (((out.includes('=') || out.includes(':')) && KEY_WORD.test(out)))
-            out = maskKeyValues(out);
-        if (BEARER_WORD.test(out))
-            out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
-        for (let i = 0; i < KNOWN_TOKENS.length; i++) {
-            if (out.includes(TOKEN_LITERALS[i]))
-                out = out.replace(KNOWN_TOKENS[i], MASK);
-        }
-        return out;
-    };
-}
-/** The userinfo of a URL token (the text after "scheme://"): up to its last "@", if it is one. */
-function splitUserinfo(rest) {
-    const at = rest.lastIndexOf('@');
-    if (at < 0)
-        return undefined;
-    const userinfo = rest.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    // A user never holds "/", "?" or "#": with one, the "@" is in a path (…/r@v1), not a credential.
-    if (/[/?#]/.test(user))
-        return undefined;
-    return { user, password: colon < 0 ? undefined : userinfo.slice(colon + 1), at };
-}
-function maskUrlToken(match, scheme, rest) {
-    const parts = splitUserinfo(rest);
-    if (parts === undefined || (parts.password === undefined && parts.user.length === 0))
-        return match;
-    const host = rest.slice(parts.at);
-    return parts.password === undefined ? `${scheme}${MASK}${host}` : `${scheme}${parts.user}:${MASK}${host}`;
-}
-/**
- * Masks the value after each key. One pass: the key pattern resumes after the value it masked,
- * and each line is looked at once (whether it holds a ";"), so the whole is linear.
- */
-function maskKeyValues(text) {
-    const key = new RegExp(KEY.source, KEY.flags);
-    let out = '';
-    let copied = 0;
-    let lineStart = 0;
-    let lineEnd = -1;
-    let lineHasSemicolon = false;
-    for (let match = key.exec(text); match !== null; match = key.exec(text)) {
-        const valueStart = match.index + match[0].length;
-        if (valueStart > lineEnd) {
-            // The lines between the last one and this are never looked at again.
-            lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
-            const next = text.indexOf('\n', match.index);
-            lineEnd = next < 0 ? text.length : next;
-            lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
-        }
-        const before = match.index > 0 ? text[match.index - 1] : '';
-        const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
-        if (valueEnd === valueStart) {
-            key.lastIndex = valueStart;
-            continue;
-        }
-        out += text.slice(copied, valueStart) + MASK;
-        copied = valueEnd;
-        key.lastIndex = valueEnd;
-    }
-    return copied === 0 ? text : out + text.slice(copied);
-}
-/**
- * Where a value starting at `start` ends. Quoted ('…' or "…", backslash escapes, a doubled quote
- * continues it): to the closing quote, or the end of the line when there is none. In a query
- * string (the key follows "?" or "&"): to "&" or a blank. Otherwise to a blank (libpq), and when
- * the line holds a ";" (ADO.NET, Npgsql) to the ";" or the end of the line if that is further.
- */
-function scanValue(text, start, lineEnd, inQuery, lineHasSemicolon) {
-    const first = text[start];
-    if (first === "'" || first === '"') {
-        let i = start + 1;
-        while (i < lineEnd) {
-            const char = text[i];
-            if (char === '\\')
-                i += 2;
-            else if (char === first) {
-                if (text[i + 1] === first)
-                    i += 2;
-                else
-                    return i + 1;
-            }
-            else
-                i++;
-        }
-        return Math.min(i, lineEnd);
-    }
-    let blank = start;
-    while (blank < lineEnd && !/\s/.test(text[blank]) && !(inQuery && text[blank] === '&'))
-        blank++;
-    if (inQuery || !lineHasSemicolon)
-        return blank;
-    const semicolon = text.indexOf(';', start);
-    const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon;
-    return trimEnd(text, start, Math.max(blank, adoEnd));
-}
-function trimEnd(text, start, end) {
-    while (end > start && /\s/.test(text[end - 1]))
-        end--;
-    return end;
-}
-/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
-function expandSecrets(values) {
-    const out = new Set();
-    for (const raw of values) {
-        const value = raw.trim();
-        if (value.length < MIN_SECRET_LENGTH)
-            continue;
-        out.add(value);
-        // The password of a URL-valued secret, cut by the same rule as URL_TOKEN (new URL() would stop
-        // it at "#" or "?"), as written, decoded and re-encoded.
-        const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(\S*)/i.exec(value);
-        const password = url === null ? undefined : splitUserinfo(url[1])?.password;
-        if (password !== undefined) {
-            const decoded = safeDecode(password);
-            for (const part of [password, decoded, encodeURIComponent(decoded), encodeURIComponent(password)]) {
-                if (part.length >= MIN_SECRET_LENGTH)
-                    out.add(part);
-            }
-        }
-    }
-    // Longest first, so a URL is masked whole before its password alone.
-    return [...out].sort((a, b) => b.length - a.length);
-}
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-/**
- * Matches the value even when a line break (and indentation) was inserted anywhere inside it.
- * Linear: between two characters, "\r?\n" then the indentation taken atomically ((?=(x*))\N);
- * a blank character of the value may have been swallowed by that indentation.
- */
-function secretPattern(value) {
-    const chars = [...value];
-    let source = escapeRegExp(chars[0]);
-    let group = 0;
-    for (const char of chars.slice(1)) {
-        const literal = escapeRegExp(char);
-        if (char === '\r' || char === '\n') {
-            source += literal;
-            continue;
-        }
-        group++;
-        const wrapped = `\\r?\\n(?=([ \\t]*))(?:\\${group})${char === ' ' || char === '\t' ? '' : literal}`;
-        source += `(?:${literal}|${wrapped})`;
-    }
-    return new RegExp(source, 'g');
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-/**
- * Cuts text to at most `maxChars` without leaving half a secret behind: a credential cut in two
- * no longer matches any pattern, so the cut goes back to the last line break (or space).
- * Redact first, then cut.
- */
-function truncateSafely(text, maxChars) {
-    if (text.length <= maxChars)
-        return { text, truncated: false };
-    let cut = text.slice(0, maxChars);
-    const lineBreak = cut.lastIndexOf('\n');
-    const space = cut.search(/\s\S*$/);
-    if (lineBreak > maxChars / 2)
-        cut = cut.slice(0, lineBreak);
-    else if (space > maxChars / 2)
-        cut = cut.slice(0, space);
-    else
-        cut = cut.slice(0, Math.max(0, maxChars - 64));
-    // Never end on the first half of a surrogate pair (an emoji cut in two shows as U+FFFD).
-    const last = cut.charCodeAt(cut.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff)
-        cut = cut.slice(0, -1);
-    return { text: cut, truncated: true };
-}
-
-// Linear-time scans of report text. A regular expression that can backtrack over a long run of
-// report text (16 KiB of "@" once took 27 s) is a defect here, so these walk the text by hand.
-const SOURCE_EXTENSIONS = new Set(['py', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'mts', 'jsx', 'go', 'rs', 'php', 'java', 'kt', 'scala', 'rb', 'cs', 'ex', 'exs', 'cpp', 'cc', 'cxx', 'c', 'h', 'hpp']);
-const LONGEST_EXTENSION = 5;
-/** [\w.@+\-/\\]: the characters a path in a traceback is made of. */
-function isPathChar(code) {
-    return ((code >= 0x61 && code <= 0x7a) || // a-z
-        (code >= 0x41 && code <= 0x5a) || // A-Z
-        (code >= 0x30 && code <= 0x39) || // 0-9
-        code === 0x5f || code === 0x2e || code === 0x40 || code === 0x2b || code === 0x2d || code === 0x2f || code === 0x5c);
-}
-function isLetter(code) {
-    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
-}
-/** Where a path may start: the start of the text, after a blank, a bracket, a quote or "@" (node's "at f (file:1)"). */
-function isBoundary(text, index) {
-    if (index < 0)
-        return true;
-    const code = text.charCodeAt(index);
-    return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x28 || code === 0x22 || code === 0x27 || code === 0x40;
-}
-/**
- * Every `path/to/file.ext:LINE` in `text`, in order: each character is looked at a bounded number
- * of times (a path run ends at the ":" it is followed by, so no run is walked twice).
- */
-function* sourceLocations(text) {
-    for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
-        let end = colon + 1;
-        while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39)
-            end++;
-        if (end === colon + 1)
-            continue;
-        // The extension: letters back to a ".", preceded by a word character or "-".
-        let dot = colon - 1;
-        while (dot >= 0 && colon - dot <= LONGEST_EXTENSION + 1 && isLetter(text.charCodeAt(dot)))
-            dot--;
-        if (dot < 1 || text.charCodeAt(dot) !== 0x2e || !SOURCE_EXTENSIONS.has(text.slice(dot + 1, colon)))
-            continue;
-        const beforeDot = text.charCodeAt(dot - 1);
-        if (!isPathChar(beforeDot) || beforeDot === 0x2e || beforeDot === 0x40 || beforeDot === 0x2b || beforeDot === 0x2f || beforeDot === 0x5c)
-            continue;
-        // The path: back over path characters, then the leftmost start a boundary allows.
-        let start = dot - 1;
-        while (start > 0 && isPathChar(text.charCodeAt(start - 1)))
-            start--;
-        // C:\path or C:/path: a drive letter before the run.
-        if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary(text, start - 3))
-            start -= 2;
-        else if (!isBoundary(text, start - 1)) {
-            // Not after a boundary: the path may still start after an "@" inside the run.
-            const at = text.indexOf('@', start);
-            if (at < 0 || at >= dot - 1)
-                continue;
-            start = at + 1;
-        }
-        yield { path: text.slice(start, colon), line: Number(text.slice(colon + 1, end)) };
-        colon = end - 1;
-    }
-}
-const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/go\/pkg\/mod\/|\/vendor\/|^<frozen /;
-const TEST_DIRECTORY = /(?:^|[/\\])(?:tests?|specs?|__tests__|testing)[/\\]/i;
-const TEST_BASENAME = /^test_|^test\.|_test\.|_spec\.|\.test\.|\.spec\.|Tests?\.[a-z]+$|Spec\.[a-z]+$/;
-function isLibraryFrame(path) {
-    return LIBRARY_FRAME.test(path);
-}
-/** A path that names a test file or sits in a tests directory. */
-function isTestFile(path) {
-    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-    return TEST_BASENAME.test(path.slice(slash + 1)) || TEST_DIRECTORY.test(path);
-}
-/**
- * The frame to link for a failure: the first one in a test file that is not a library's (peewee.py
- * named first, tests/json_field.py later: the test file); else the first frame that is not a library's.
- */
-function testFrame(text, limit = 200) {
-    let firstOwn;
-    let seen = 0;
-    for (const location of sourceLocations(text)) {
-        if (++seen > limit)
-            break;
-        if (isLibraryFrame(location.path))
-            continue;
-        if (isTestFile(location.path))
-            return location;
-        firstOwn ??= location;
-    }
-    return firstOwn;
-}
-/**
- * Terminal colour and control sequences in the forms reports carry them: with the ESC byte, with
- * the ESC the decoder replaced by U+FFFD, as the text `#x1B` (pytest), `\x1b`, `\033`, `\u001b`,
- * and SGR codes whose ESC a reporter dropped (vitest keeps `[33m`). Linear: each alternative is
- * anchored on a fixed prefix and scans one class of characters once.
- */
-const ESCAPE = String.raw `(?:\u001b|\ufffd|#x1[bB];?|\\x1[bB]|\\033|\\u001[bB]|\\e)`;
-const TERMINAL_SEQUENCE = new RegExp(String.raw `${ESCAPE}\[[0-9;?]*[ -/]*[@-~]|${ESCAPE}\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|${ESCAPE}[@-Z\\-_]|\[[0-9;]+m`, 'g');
-/** The text as a person sees it in a terminal: colour and control sequences removed. */
-function visibleText(text) {
-    return text.replace(TERMINAL_SEQUENCE, '');
-}
-/** Each line of `text` on its own (LF, CRLF or CR), without building an array of them all. */
-function* eachLine(text) {
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        if (code !== 0x0a && code !== 0x0d)
-            continue;
-        yield text.slice(start, i);
-        if (code === 0x0d && text.charCodeAt(i + 1) === 0x0a)
-            i++;
-        start = i + 1;
-    }
-    if (start < text.length)
-        yield text.slice(start);
-}
-
-const KIND_PHRASE = {
-    failed: ['test failed', 'tests failed'],
-    errored: ['test errored', 'tests errored'],
-    missing: ['test missing', 'tests missing'],
-    skipped: ['test skipped', 'tests skipped'],
-    flaky: ['test flaky', 'tests flaky'],
-    'no-report': ['no report', 'no report'],
-    empty: ['empty report', 'empty reports'],
-    'too-few': ['too few tests', 'too few tests']
-};
-function verdictTitle(verdict) {
-    const names = verdict.backends.map((b) => b.name);
-    if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
-        return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`;
-    }
-    const counts = new Map();
-    for (const gap of verdict.gaps) {
-        const key = `${gap.kind}\0${gap.backend}`;
-        const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
-        entry.count += 1;
-        counts.set(key, entry);
-    }
-    const parts = [...counts.values()].map(({ kind, backend, count }) => {
-        const [one, many] = KIND_PHRASE[kind];
-        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few';
-        return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
-    });
-    const head = [];
-    if (verdict.errors.length > 0)
-        head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`);
-    if (verdict.gaps.length > 0)
-        head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`);
-    return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ');
-}
-function joinAnd(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-const PASSED = 1;
-const FAILED = 2;
-const ERRORED = 3;
-const SKIPPED = 4;
-const ANY_FAILURE = 1 << 3;
-const ANY_PASS = 1 << 4;
-const FLAKY_MARK = 1 << 5;
-const MARKER_SKIP = 1 << 6;
-const ANY_ERRORED = 1 << 7;
-const ANY_SKIPPED = 1 << 8;
-/** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
-const COLLISION = 1 << 9;
-const STATUS_BITS = 10;
-/** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
-const SEVERITY = [0, 1, 3, 4, 2];
-const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED };
-/** Lines and characters of a message shown with a gap. */
-const GAP_MESSAGE_LINES = 12;
-const GAP_MESSAGE_CHARS = 2_000;
-class BackendState {
-    name;
-    files = 0;
-    statuses = new Uint16Array(1024);
-    /** Per test: how many testcases carried its id, and where the last one stood (file serial and suite). */
-    seen = new Uint32Array(1024);
-    seenAt = new Float64Array(1024);
-    /** Tests whose id several distinct testcases share: the report files they came from (first few). */
-    collisions = new Map();
-    details = new Map();
-    errors = [];
-    jobResult;
-    constructor(name) {
-        this.name = name;
-    }
-    mark(index, code, flags) {
-        if (index >= this.statuses.length) {
-            const length = Math.max(index + 1, this.statuses.length * 2);
-            const grown = new Uint16Array(length);
-            grown.set(this.statuses);
-            this.statuses = grown;
-            const seen = new Uint32Array(length);
-            seen.set(this.seen);
-            this.seen = seen;
-            const seenAt = new Float64Array(length);
-            seenAt.set(this.seenAt);
-            this.seenAt = seenAt;
-        }
-        const previous = this.statuses[index];
-        this.statuses[index] = (previous & -8 & ~MARKER_SKIP) | code | flags;
-    }
-    /**
-     * Counts one more testcase with this id and tells whether it collides with an earlier one: a
-     * runner's own rerun repeats a failed testcase inside the same suite element of the same file;
-     * any other repeat is a second test that shares the id. Independent of the order of files and
-     * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
-     */
-    occurrence(index, where, path, previousPath) {
-        if (index >= this.statuses.length)
-            this.mark(index, 0, 0);
-        const count = this.seen[index] + 1;
-        this.seen[index] = count;
-        const before = this.seenAt[index];
-        this.seenAt[index] = where;
-        let files = this.collisions.get(index);
-        // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
-        const afterPass = (this.statuses[index] & ANY_PASS) !== 0;
-        if (files === undefined && (count === 1 || (before === where && !afterPass)))
-            return false;
-        if (files === undefined) {
-            files = new Set();
-            const earlier = previousPath(before);
-            if (earlier !== undefined)
-                files.add(earlier);
-            this.collisions.set(index, files);
-        }
-        if (files.size < 5)
-            files.add(path);
-        return true;
-    }
-    hasTests() {
-        return this.statuses.some((bits) => bits !== 0);
-    }
-    status(index) {
-        return index < this.statuses.length ? this.statuses[index] : 0;
-    }
-}
-class CoverageEngine {
-    config;
-    options;
-    ids = new IdTable();
-    identifier;
-    /** The index the next testcase probably has: reports list tests in the same order on every backend. */
-    expected = -1;
-    /** normalizeFile() of the last file attribute: consecutive testcases share it. */
-    lastFile = { raw: undefined, normalized: undefined };
-    /** Per test: its file as an index into `files` (-1: none) and its line (0: none; see lineAt). */
-    fileOf = new Int32Array(1024);
-    lineOf = new Uint32Array(1024);
-    /** Lines a Uint32Array cannot hold as given (0, huge, fractional): rare. */
-    oddLines = new Map();
-    files = [];
-    fileIds = new Map();
-    lastFileId = { file: undefined, id: -1 };
-    states;
-    crossLeg = new Map();
-    errors = [];
-    unassigned = 0;
-    /** Failed or errored testcases that pairing set aside (see keepUnpairedFailure). */
-    unpaired = new Map();
-    /** Report paths by ReportFile.serial. */
-    reportPaths = [];
-    unscopedCache = new Map();
-    lastState;
-    constructor(config, options) {
-        this.config = config;
-        this.options = options;
-        this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]));
-        this.identifier = new Identifier(config);
-    }
-    /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
-    openFile(path, backends) {
-        for (const backend of backends)
-            this.state(backend).files += 1;
-        this.reportPaths.push(path);
-        return { path, backends, serial: this.reportPaths.length - 1 };
-    }
-    /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
-    setJobResult(backend, result) {
-        this.state(backend).jobResult = result;
-    }
-    fileError(file, error) {
-        const entry = { ...error, message: this.options.redact(error.message) };
-        this.errors.push(entry);
-        if (typeof file !== 'string')
-            for (const backend of file.backends)
-                this.state(backend).errors.push(entry);
-    }
-    addTestcase(file, testcase) {
-        const testFile = this.normalizedFile(testcase.file);
-        const { head, tail, namedBackend } = this.identifier.identifyParts(testcase, testFile);
-        let backend;
-        if (namedBackend !== undefined) {
-            if (!file.backends.includes(namedBackend)) {
-                this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'));
-                this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names ${namedBackend}, but it ran in a report of ${file.backends.join('+')}`);
-                return;
-            }
-            backend = namedBackend;
-        }
-        else if (file.backends.length === 1) {
-            backend = file.backends[0];
-        }
-        else {
-            this.unassigned += 1;
-            this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`);
-            return;
-        }
-        if (backend === undefined || !this.inScope(head, tail, testFile))
-            return;
-        const index = this.indexOf(head, tail, testFile, reportedLine(testcase));
-        const state = this.state(backend);
-        let code = CASE_CODE[testcase.status];
-        let flags = 0;
-        let detail;
-        if (code === PASSED && testcase.output !== undefined) {
-            const marker = this.findSkipMarker(testcase.output);
-            if (marker !== undefined) {
-                code = SKIPPED;
-                flags |= MARKER_SKIP;
-                detail = { message: flatCopy(marker), markerSkip: true };
-            }
-        }
-        if (code === PASSED)
-            flags |= ANY_PASS;
-        if (code === FAILED || code === ERRORED)
-            flags |= ANY_FAILURE;
-        if (testcase.flaky)
-            flags |= FLAKY_MARK;
-        if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
-            detail = { message: flatCopy(this.cleanMessage(testcase.message)) };
-            if (testFile === undefined && code !== SKIPPED)
-                Object.assign(detail, this.locate(testcase.message));
-        }
-        if (testcase.status === 'errored')
-            flags |= ANY_ERRORED;
-        if (code === SKIPPED)
-            flags |= ANY_SKIPPED;
-        if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
-            flags |= COLLISION;
-        }
-        state.mark(index, code, flags);
-        // The worst result's message is kept (a later pass keeps the failure that explains a flaky test);
-        // among equals the first stays.
-        if (detail !== undefined) {
-            detail.severity = SEVERITY[code];
-            const kept = state.details.get(index);
-            if (kept === undefined || (kept.severity ?? 0) < detail.severity)
-                state.details.set(index, detail);
-        }
-    }
-    verdict() {
-        const backends = this.config.backends.map((b) => b.name);
-        const today = this.options.now.toISOString().slice(0, 10);
-        const exemptionUse = this.config.exemptions.map(() => ({ matched: false, excused: new Set() }));
-        const gaps = [];
-        const flaky = [];
-        const summaries = new Map(backends.map((name) => {
-            const state = this.state(name);
-            const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
-            if (state.jobResult !== undefined)
-                summary.jobResult = state.jobResult;
-            return [name, summary];
-        }));
-        // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
-        const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()));
-        const states = backends.map((name) => this.state(name));
-        const summaryList = backends.map((name) => summaries.get(name));
-        const finals = backends.map(() => 'missing');
-        const hasExemptions = this.config.exemptions.length > 0;
-        const size = this.ids.size;
-        // Per backend, tests by final status (STATUS_NAMES order), and the tests that did not pass
-        // everywhere: small loops over typed arrays (fast even before the optimiser has run).
-        const counts = states.map(() => new Float64Array(STATUS_NAMES.length));
-        const codes = states.map((state) => finalCodes(state.statuses, size));
-        const notPassed = new Uint8Array(size);
-        codes.forEach((list, b) => countCodes(list, counts[b], notPassed));
-        const width = states.length;
-        for (let index = 0; index < size; index++) {
-            // Passed everywhere and no exemption to match: nothing more to say about this test.
-            if (notPassed[index] === 0 && !hasExemptions)
-                continue;
-            for (let b = 0; b < width; b++)
-                finals[b] = STATUS_NAMES[codes[b][index]];
-            const id = this.ids.idAt(index);
-            const file = this.fileAt(index);
-            const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1;
-            const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined;
-            if (exemption !== undefined)
-                exemptionUse[exemptionIndex].matched = true;
-            const expired = exemption?.until !== undefined && exemption.until < today;
-            for (let b = 0; b < width; b++) {
-                const status = finals[b];
-                if (status === 'passed')
-                    continue;
-                const name = backends[b];
-                const state = states[b];
-                const detail = state.details.get(index);
-                if (status === 'flaky') {
-                    flaky.push(withMessage({ test: id, backend: name }, detail?.message));
-                    if (this.config.flaky === 'warn')
-                        continue;
-                }
-                const excusable = status === 'missing' || status === 'skipped';
-                if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
-                    exemptionUse[exemptionIndex]?.excused.add(id);
-                    continue;
-                }
-                if (status === 'missing' && silenced.has(name))
-                    continue;
-                const others = othersOf(backends, finals, b, exemption, expired);
-                const gap = {
-                    test: id,
-                    backend: name,
-                    kind: status,
-                    reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
-                    others
-                };
-                if (detail?.message !== undefined)
-                    gap.message = detail.message;
-                const line = file !== undefined ? this.lineAt(index) : detail?.line;
-                if (file !== undefined || detail?.file !== undefined)
-                    gap.file = file ?? detail?.file;
-                if (line !== undefined)
-                    gap.line = line;
-                gaps.push(gap);
-            }
-        }
-        states.forEach((_, b) => {
-            const summary = summaryList[b];
-            const count = counts[b];
-            for (let code = 1; code < STATUS_NAMES.length; code++) {
-                summary.tests += count[code];
-                summary[STATUS_NAMES[code]] += count[code];
-            }
-        });
-        const backendGaps = this.backendGaps([...summaries.values()]);
-        const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])];
-        const exemptions = this.config.exemptions.map((exemption, i) => {
-            const use = exemptionUse[i];
-            const expired = exemption.until !== undefined && exemption.until < today;
-            const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused';
-            const report = {
-                test: exemption.test.source,
-                backends: exemption.backends,
-                reason: exemption.reason,
-                state,
-                excused: [...use.excused].sort()
-            };
-            if (exemption.until !== undefined)
-                report.until = exemption.until;
-            return report;
-        });
-        const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure';
-        const verdict = {
-            conclusion,
-            title: '',
-            backends: summaryList,
-            tests: this.ids.size,
-            gaps: allGaps,
-            exemptions,
-            flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
-            crossLeg: [...this.crossLeg.values()],
-            unassigned: this.unassigned,
-            errors: this.errors
-        };
-        verdict.title = verdictTitle(verdict);
-        return verdict;
-    }
-    backendGaps(summaries) {
-        const gaps = [];
-        const patterns = new Map(this.config.backends.map((b) => [b.name, b.reports.join(', ')]));
-        for (const summary of summaries) {
-            const { name } = summary;
-            const job = summary.jobResult !== undefined && summary.jobResult !== 'success' ? `; its job's result is "${summary.jobResult}"` : '';
-            const base = { test: WHOLE_BACKEND, backend: name, others: {} };
-            const errors = this.state(name).errors.length;
-            const unreadable = errors > 0 ? `; ${errors} report file(s) could not be read` : '';
-            if (summary.files === 0) {
-                gaps.push({ ...base, kind: 'no-report', reason: `no report file matched ${patterns.get(name) ?? 'its globs'}${job}` });
-            }
-            else if (summary.tests === 0) {
-                gaps.push({
-                    ...base,
-                    kind: 'empty',
-                    reason: `${summary.files} report file(s) but no test in scope${unreadable}${job}`
-                });
-            }
-            else if (summary.tests < this.config.minTests) {
-                gaps.push({
-                    ...base,
-                    kind: 'too-few',
-                    reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
-                });
-            }
-        }
-        return gaps;
-    }
-    state(name) {
-        // Testcases come a file (one backend) at a time: the last state is nearly always the one.
-        const last = this.lastState;
-        if (last !== undefined && last.name === name)
-            return last;
-        let state = this.states.get(name);
-        if (state === undefined) {
-            state = new BackendState(name);
-            this.states.set(name, state);
-        }
-        this.lastState = state;
-        return state;
-    }
-    indexOf(head, tail, file, line) {
-        const known = this.ids.size;
-        const index = this.ids.intern(head, tail, this.expected);
-        if (index === known) {
-            if (index >= this.fileOf.length) {
-                const fileOf = new Int32Array(this.fileOf.length * 2);
-                fileOf.set(this.fileOf);
-                this.fileOf = fileOf;
-                const lineOf = new Uint32Array(this.lineOf.length * 2);
-                lineOf.set(this.lineOf);
-                this.lineOf = lineOf;
-            }
-            this.fileOf[index] = file === undefined ? -1 : this.fileId(file);
-            if (line === undefined)
-                this.lineOf[index] = 0;
-            else if (Number.isInteger(line) && line >= 1 && line <= 0xffffffff)
-                this.lineOf[index] = line;
-            else
-                this.oddLines.set(index, line);
-        }
-        this.expected = index + 1;
-        return index;
-    }
-    fileId(file) {
-        // Consecutive tests share their file (the same string from normalizedFile): no lookup then.
-        if (file === this.lastFileId.file)
-            return this.lastFileId.id;
-        let id = this.fileIds.get(file);
-        if (id === undefined) {
-            id = this.files.length;
-            const copy = flatCopy(file);
-            this.files.push(copy);
-            this.fileIds.set(copy, id);
-        }
-        this.lastFileId = { file, id };
-        return id;
-    }
-    fileAt(index) {
-        const id = this.fileOf[index];
-        return id < 0 ? undefined : this.files[id];
-    }
-    lineAt(index) {
-        const line = this.lineOf[index];
-        if (line !== 0)
-            return line;
-        return this.oddLines.size === 0 ? undefined : this.oddLines.get(index);
-    }
-    normalizedFile(file) {
-        const last = this.lastFile;
-        if (file !== last.raw) {
-            // Copied: the attribute may be a slice of a whole chunk of the report.
-            const raw = file === undefined ? undefined : flatCopy(file);
-            this.lastFile = { raw, normalized: normalizeFile(raw, this.options.pathRoots ?? []) };
-        }
-        return this.lastFile.normalized;
-    }
-    inScope(head, tail, file) {
-        const { include, exclude } = this.config;
-        if (include.length === 0 && exclude.length === 0)
-            return true;
-        const id = head + tail;
-        const key = file === undefined ? id : `${file}\0${id}`;
-        let scoped = this.unscopedCache.get(key);
-        if (scoped === undefined) {
-            const candidates = [id, file];
-            scoped = (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates);
-            // Only cache the answer per file when the file decides it; ids are unique, caching them costs memory.
-            if (file !== undefined && this.unscopedCache.size < 100_000)
-                this.unscopedCache.set(key, scoped);
-        }
-        return scoped;
-    }
-    findSkipMarker(output) {
-        // Line by line, as a person reads the log: colour codes gone, no match across two lines.
-        const markers = this.config.skipMarkers;
-        for (const raw of eachLine(output)) {
-            const line = raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw;
-            for (const marker of markers)
-                if (marker.test(line))
-                    return this.cleanMessage(line);
-        }
-        return undefined;
-    }
-    cleanMessage(raw) {
-        // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-        const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '');
-        const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
-        const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
-        const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
-        return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
-    }
-    locate(message) {
-        const frame = testFrame(message);
-        if (frame === undefined)
-            return {};
-        return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line };
-    }
-    /**
-     * Pairing may set a testcase aside (it names another backend, or no backend in a shared report),
-     * but a failure never disappears with it: it becomes a gap of its own, on the report's backends.
-     */
-    keepUnpairedFailure(file, testcase, head, tail, testFile, why) {
-        if (testcase.status !== 'failed' && testcase.status !== 'errored')
-            return;
-        if (!this.inScope(head, tail, testFile))
-            return;
-        const test = head + tail;
-        const backend = file.backends.join('+');
-        const key = `${test}\0${backend}\0${file.path}\0${testcase.status}`;
-        if (this.unpaired.has(key))
-            return;
-        const kind = testcase.status;
-        const gap = {
-            test,
-            backend,
-            kind,
-            reason: `${kind} in ${file.path}, not paired with another backend: ${why}`,
-            others: {}
-        };
-        if (testcase.message !== undefined) {
-            const message = flatCopy(this.cleanMessage(testcase.message));
-            if (message !== '')
-                gap.message = message;
-        }
-        const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '');
-        if (located.file !== undefined)
-            gap.file = located.file;
-        if (located.line !== undefined)
-            gap.line = located.line;
-        // Bounded like the cross-leg list; past the bound one gap per kind and report still fails the gate.
-        if (this.unpaired.size >= 10_000) {
-            const overflow = `${backend}\0${file.path}\0${kind}`;
-            if (this.unpaired.has(overflow))
-                return;
-            this.unpaired.set(overflow, { ...gap, test: `${test} (and more: over 10,000 unpaired failures)` });
-            return;
-        }
-        this.unpaired.set(key, gap);
-    }
-    noteCrossLeg(id, namedBackend, foundIn) {
-        const key = `${id}\0${namedBackend}\0${foundIn}`;
-        if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000)
-            this.crossLeg.set(key, { test: id, namedBackend, foundIn });
-    }
-}
-/**
- * A copy of `text` that shares no memory with it. Strings cut from a report (attribute values,
- * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
- * verdict is copied first.
- */
-function flatCopy(text) {
-    return text.length === 0 ? text : (' ' + text).slice(1);
-}
-const COLLATOR = new Intl.Collator();
-/** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
-function reportedLine(testcase) {
-    if (testcase.line === undefined)
-        return undefined;
-    return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line;
-}
-function finalStatus(bits) {
-    const anyFailure = (bits & ANY_FAILURE) !== 0;
-    const worstFailure = (bits & ANY_ERRORED) !== 0 ? 'errored' : 'failed';
-    // Different testcases that share an id: the worst result counts, whatever their order.
-    if ((bits & COLLISION) !== 0)
-        return anyFailure ? worstFailure : (bits & ANY_SKIPPED) !== 0 ? 'skipped' : 'passed';
-    // One testcase, or a runner's own reruns of it: a pass after failed attempts is flaky.
-    if ((bits & ANY_PASS) !== 0)
-        return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed';
-    return anyFailure ? worstFailure : 'skipped';
-}
-/** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
-function finalCodes(statuses, size) {
-    const codes = new Uint8Array(size);
-    const known = Math.min(size, statuses.length);
-    for (let i = 0; i < known; i++)
-        codes[i] = FINAL_CODE[statuses[i]];
-    return codes;
-}
-/** Adds each code to `count` and marks the tests that did not pass in `notPassed`. */
-function countCodes(codes, count, notPassed) {
-    for (let i = 0; i < codes.length; i++) {
-        const code = codes[i];
-        count[code] = count[code] + 1;
-        if (code !== FINAL_PASSED)
-            notPassed[i] = 1;
-    }
-}
-/** Final statuses by code: 0 is a test the backend never reported. */
-const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
-const FINAL_PASSED = 1;
-/** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
-const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
-function othersOf(backends, finals, backend, exemption, expired) {
-    const others = {};
-    for (let b = 0; b < backends.length; b++) {
-        if (b === backend)
-            continue;
-        const name = backends[b];
-        const status = finals[b];
-        const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped');
-        others[name] = excused ? 'exempt' : status;
-    }
-    return others;
-}
-/** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
-function collisionNote(state, index) {
-    const files = state.collisions.get(index);
-    if (files === undefined)
-        return '';
-    const count = state.seen[index];
-    const where = [...files].sort().join(', ');
-    return `; ${count} testcases share this id on ${state.name} (${where}), not as one runner's rerun: the worst result counts`;
-}
-function testReason(status, backend, others, detail, until, expired) {
-    const elsewhere = Object.entries(others)
-        .map(([name, s]) => `${s} on ${name}`)
-        .join(', ');
-    const context = elsewhere.length > 0 ? ` (${elsewhere})` : '';
-    const expiry = expired && until !== undefined ? `; its exemption expired on ${until}` : '';
-    switch (status) {
-        case 'missing':
-            return `never ran on ${backend}${context}${expiry}`;
-        case 'skipped':
-            return detail?.markerSkip === true
-                ? `reported as passed on ${backend}, but its output says it skipped itself${context}${expiry}`
-                : `skipped on ${backend}${context}${expiry}`;
-        case 'failed':
-            return `failed on ${backend}${context}`;
-        case 'errored':
-            return `errored on ${backend}${context}`;
-        case 'flaky':
-            return `passed on ${backend} only after a failed attempt (flaky: fail)${context}`;
-        default:
-            return `${status} on ${backend}${context}`;
-    }
-}
-const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
-/**
- * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
- * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
- * names get ranks once (equal ranks where the collator finds them equal), so a comparison calls
- * the collator for the test ids only.
- */
-function sortGaps(gaps) {
-    const names = [...new Set(gaps.map((gap) => gap.backend))].sort(COLLATOR.compare);
-    const rank = new Map();
-    names.forEach((name, i) => rank.set(name, i > 0 && COLLATOR.compare(names[i - 1], name) === 0 ? rank.get(names[i - 1]) : i));
-    // The same order as one stable sort by (kind, backend rank, test id): the gaps are split by
-    // (kind, backend rank), keeping their order, and only each group is sorted, by test id.
-    const groups = new Map();
-    for (const gap of gaps) {
-        const key = KIND_ORDER$1[gap.kind] * names.length + rank.get(gap.backend);
-        const group = groups.get(key);
-        if (group === undefined)
-            groups.set(key, [gap]);
-        else
-            group.push(gap);
-    }
-    const byTest = (a, b) => COLLATOR.compare(a.test, b.test);
-    const sorted = [];
-    for (const key of [...groups.keys()].sort((a, b) => a - b))
-        for (const gap of groups.get(key).sort(byTest))
-            sorted.push(gap);
-    return sorted;
-}
-function withMessage(value, message) {
-    return message === undefined ? value : { ...value, message };
-}
-
-//#region rolldown:runtime
-var __require = /* @__PURE__ */ createRequire(import.meta.url);
-
-//#endregion
-//#region src/utils.ts
-function cleanPath(path) {
-	let normalized = normalize(path);
-	if (normalized.length > 1 && normalized[normalized.length - 1] === sep) normalized = normalized.substring(0, normalized.length - 1);
-	return normalized;
-}
-const SLASHES_REGEX = /[\\/]/g;
-function convertSlashes(path, separator) {
-	return path.replace(SLASHES_REGEX, separator);
-}
-const WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
-function isRootDirectory(path) {
-	return path === "/" || WINDOWS_ROOT_DIR_REGEX.test(path);
-}
-function normalizePath(path, options) {
-	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
-	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
-	if (resolvePaths) path = resolve$1(path);
-	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
-	if (path === ".") return "";
-	const needsSeperator = path[path.length - 1] !== pathSeparator;
-	return convertSlashes(needsSeperator ? path + pathSeparator : path, pathSeparator);
-}
-
-//#endregion
-//#region src/api/functions/join-path.ts
-function joinPathWithBasePath(filename, directoryPath) {
-	return directoryPath + filename;
-}
-function joinPathWithRelativePath(root, options) {
-	return function(filename, directoryPath) {
-		const sameRoot = directoryPath.startsWith(root);
-		if (sameRoot) return directoryPath.slice(root.length) + filename;
-		else return convertSlashes(relative(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
-	};
-}
-function joinPath(filename) {
-	return filename;
-}
-function joinDirectoryPath(filename, directoryPath, separator) {
-	return directoryPath + filename + separator;
-}
-function build$7(root, options) {
-	const { relativePaths, includeBasePath } = options;
-	return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
-}
-
-//#endregion
-//#region src/api/functions/push-directory.ts
-function pushDirectoryWithRelativePath(root) {
-	return function(directoryPath, paths) {
-		paths.push(directoryPath.substring(root.length) || ".");
-	};
-}
-function pushDirectoryFilterWithRelativePath(root) {
-	return function(directoryPath, paths, filters) {
-		const relativePath = directoryPath.substring(root.length) || ".";
-		if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
-	};
-}
-const pushDirectory = (directoryPath, paths) => {
-	paths.push(directoryPath || ".");
-};
-const pushDirectoryFilter = (directoryPath, paths, filters) => {
-	const path = directoryPath || ".";
-	if (filters.every((filter) => filter(path, true))) paths.push(path);
-};
-const empty$2 = () => {};
-function build$6(root, options) {
-	const { includeDirs, filters, relativePaths } = options;
-	if (!includeDirs) return empty$2;
-	if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
-	return filters && filters.length ? pushDirectoryFilter : pushDirectory;
-}
-
-//#endregion
-//#region src/api/functions/push-file.ts
-const pushFileFilterAndCount = (filename, _paths, counts, filters) => {
-	if (filters.every((filter) => filter(filename, false))) counts.files++;
-};
-const pushFileFilter = (filename, paths, _counts, filters) => {
-	if (filters.every((filter) => filter(filename, false))) paths.push(filename);
-};
-const pushFileCount = (_filename, _paths, counts, _filters) => {
-	counts.files++;
-};
-const pushFile = (filename, paths) => {
-	paths.push(filename);
-};
-const empty$1 = () => {};
-function build$5(options) {
-	const { excludeFiles, filters, onlyCounts } = options;
-	if (excludeFiles) return empty$1;
-	if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
-	else if (onlyCounts) return pushFileCount;
-	else return pushFile;
-}
-
-//#endregion
-//#region src/api/functions/get-array.ts
-const getArray = (paths) => {
-	return paths;
-};
-const getArrayGroup = () => {
-	return [""].slice(0, 0);
-};
-function build$4(options) {
-	return options.group ? getArrayGroup : getArray;
-}
-
-//#endregion
-//#region src/api/functions/group-files.ts
-const groupFiles = (groups, directory, files) => {
-	groups.push({
-		directory,
-		files,
-		dir: directory
-	});
-};
-const empty = () => {};
-function build$3(options) {
-	return options.group ? groupFiles : empty;
-}
-
-//#endregion
-//#region src/api/functions/resolve-symlink.ts
-const resolveSymlinksAsync = function(path, state, callback$1) {
-	const { queue, fs, options: { suppressErrors } } = state;
-	queue.enqueue();
-	fs.realpath(path, (error, resolvedPath) => {
-		if (error) return queue.dequeue(suppressErrors ? null : error, state);
-		fs.stat(resolvedPath, (error$1, stat) => {
-			if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-			if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return queue.dequeue(null, state);
-			callback$1(stat, resolvedPath);
-			queue.dequeue(null, state);
-		});
-	});
-};
-const resolveSymlinks = function(path, state, callback$1) {
-	const { queue, fs, options: { suppressErrors } } = state;
-	queue.enqueue();
-	try {
-		const resolvedPath = fs.realpathSync(path);
-		const stat = fs.statSync(resolvedPath);
-		if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return;
-		callback$1(stat, resolvedPath);
-	} catch (e) {
-		if (!suppressErrors) throw e;
-	}
-};
-function build$2(options, isSynchronous) {
-	if (!options.resolveSymlinks || options.excludeSymlinks) return null;
-	return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
-}
-function isRecursive(path, resolved, state) {
-	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-	let parent = dirname(path);
-	let depth = 1;
-	while (parent !== state.root && depth < 2) {
-		const resolvedPath = state.symlinks.get(parent);
-		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
-		if (isSameRoot) depth++;
-		else parent = dirname(parent);
-	}
-	state.symlinks.set(path, resolved);
-	return depth > 1;
-}
-function isRecursiveUsingRealPaths(resolved, state) {
-	return state.visited.includes(resolved + state.options.pathSeparator);
-}
-
-//#endregion
-//#region src/api/functions/invoke-callback.ts
-const onlyCountsSync = (state) => {
-	return state.counts;
-};
-const groupsSync = (state) => {
-	return state.groups;
-};
-const defaultSync = (state) => {
-	return state.paths;
-};
-const limitFilesSync = (state) => {
-	return state.paths.slice(0, state.options.maxFiles);
-};
-const onlyCountsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.counts, state.options.suppressErrors);
-	return null;
-};
-const defaultAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths, state.options.suppressErrors);
-	return null;
-};
-const limitFilesAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
-	return null;
-};
-const groupsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.groups, state.options.suppressErrors);
-	return null;
-};
-function report(error, callback$1, output, suppressErrors) {
-	if (error && !suppressErrors) callback$1(error, output);
-	else callback$1(null, output);
-}
-function build$1(options, isSynchronous) {
-	const { onlyCounts, group, maxFiles } = options;
-	if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
-	else if (group) return isSynchronous ? groupsSync : groupsAsync;
-	else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
-	else return isSynchronous ? defaultSync : defaultAsync;
-}
-
-//#endregion
-//#region src/api/functions/walk-directory.ts
-const readdirOpts = { withFileTypes: true };
-const walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-	state.queue.enqueue();
-	if (currentDepth < 0) return state.queue.dequeue(null, state);
-	const { fs } = state;
-	state.visited.push(crawlPath);
-	state.counts.directories++;
-	fs.readdir(crawlPath || ".", readdirOpts, (error, entries = []) => {
-		callback$1(entries, directoryPath, currentDepth);
-		state.queue.dequeue(state.options.suppressErrors ? null : error, state);
-	});
-};
-const walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-	const { fs } = state;
-	if (currentDepth < 0) return;
-	state.visited.push(crawlPath);
-	state.counts.directories++;
-	let entries = [];
-	try {
-		entries = fs.readdirSync(crawlPath || ".", readdirOpts);
-	} catch (e) {
-		if (!state.options.suppressErrors) throw e;
-	}
-	callback$1(entries, directoryPath, currentDepth);
-};
-function build(isSynchronous) {
-	return isSynchronous ? walkSync : walkAsync;
-}
-
-//#endregion
-//#region src/api/queue.ts
-/**
-* This is a custom stateless queue to track concurrent async fs calls.
-* It increments a counter whenever a call is queued and decrements it
-* as soon as it completes. When the counter hits 0, it calls onQueueEmpty.
-*/
-var Queue = class {
-	count = 0;
-	constructor(onQueueEmpty) {
-		this.onQueueEmpty = onQueueEmpty;
-	}
-	enqueue() {
-		this.count++;
-		return this.count;
-	}
-	dequeue(error, output) {
-		if (this.onQueueEmpty && (--this.count <= 0 || error)) {
-			this.onQueueEmpty(error, output);
-			if (error) {
-				output.controller.abort();
-				this.onQueueEmpty = void 0;
-			}
-		}
-	}
-};
-
-//#endregion
-//#region src/api/counter.ts
-var Counter = class {
-	_files = 0;
-	_directories = 0;
-	set files(num) {
-		this._files = num;
-	}
-	get files() {
-		return this._files;
-	}
-	set directories(num) {
-		this._directories = num;
-	}
-	get directories() {
-		return this._directories;
-	}
-	/**
-	* @deprecated use `directories` instead
-	*/
-	/* c8 ignore next 3 */
-	get dirs() {
-		return this._directories;
-	}
-};
-
-//#endregion
-//#region src/api/aborter.ts
-/**
-* AbortController is not supported on Node 14 so we use this until we can drop
-* support for Node 14.
-*/
-var Aborter = class {
-	aborted = false;
-	abort() {
-		this.aborted = true;
-	}
-};
-
-//#endregion
-//#region src/api/walker.ts
-var Walker = class {
-	root;
-	isSynchronous;
-	state;
-	joinPath;
-	pushDirectory;
-	pushFile;
-	getArray;
-	groupFiles;
-	resolveSymlink;
-	walkDirectory;
-	callbackInvoker;
-	constructor(root, options, callback$1) {
-		this.isSynchronous = !callback$1;
-		this.callbackInvoker = build$1(options, this.isSynchronous);
-		this.root = normalizePath(root, options);
-		this.state = {
-			root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
-			paths: [""].slice(0, 0),
-			groups: [],
-			counts: new Counter(),
-			options,
-			queue: new Queue((error, state) => this.callbackInvoker(state, error, callback$1)),
-			symlinks: /* @__PURE__ */ new Map(),
-			visited: [""].slice(0, 0),
-			controller: new Aborter(),
-			fs: options.fs || nativeFs
-		};
-		this.joinPath = build$7(this.root, options);
-		this.pushDirectory = build$6(this.root, options);
-		this.pushFile = build$5(options);
-		this.getArray = build$4(options);
-		this.groupFiles = build$3(options);
-		this.resolveSymlink = build$2(options, this.isSynchronous);
-		this.walkDirectory = build(this.isSynchronous);
-	}
-	start() {
-		this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
-		this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
-		return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
-	}
-	walk = (entries, directoryPath, depth) => {
-		const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
-		if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
-		const files = this.getArray(this.state.paths);
-		for (let i = 0; i < entries.length; ++i) {
-			const entry = entries[i];
-			if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
-				const filename = this.joinPath(entry.name, directoryPath);
-				this.pushFile(filename, files, this.state.counts, filters);
-			} else if (entry.isDirectory()) {
-				let path = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-				if (exclude && exclude(entry.name, path)) continue;
-				this.pushDirectory(path, paths, filters);
-				this.walkDirectory(this.state, path, path, depth - 1, this.walk);
-			} else if (this.resolveSymlink && entry.isSymbolicLink()) {
-				let path = joinPathWithBasePath(entry.name, directoryPath);
-				this.resolveSymlink(path, this.state, (stat, resolvedPath) => {
-					if (stat.isDirectory()) {
-						resolvedPath = normalizePath(resolvedPath, this.state.options);
-						if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path + pathSeparator)) return;
-						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
-					} else {
-						resolvedPath = useRealPaths ? resolvedPath : path;
-						const filename = basename(resolvedPath);
-						const directoryPath$1 = normalizePath(dirname(resolvedPath), this.state.options);
-						resolvedPath = this.joinPath(filename, directoryPath$1);
-						this.pushFile(resolvedPath, files, this.state.counts, filters);
-					}
-				});
-			}
-		}
-		this.groupFiles(this.state.groups, directoryPath, files);
-	};
-};
-
-//#endregion
-//#region src/api/async.ts
-function promise(root, options) {
-	return new Promise((resolve$1, reject) => {
-		callback(root, options, (err, output) => {
-			if (err) return reject(err);
-			resolve$1(output);
-		});
-	});
-}
-function callback(root, options, callback$1) {
-	let walker = new Walker(root, options, callback$1);
-	walker.start();
-}
-
-//#endregion
-//#region src/api/sync.ts
-function sync(root, options) {
-	const walker = new Walker(root, options);
-	return walker.start();
-}
-
-//#endregion
-//#region src/builder/api-builder.ts
-var APIBuilder = class {
-	constructor(root, options) {
-		this.root = root;
-		this.options = options;
-	}
-	withPromise() {
-		return promise(this.root, this.options);
-	}
-	withCallback(cb) {
-		callback(this.root, this.options, cb);
-	}
-	sync() {
-		return sync(this.root, this.options);
-	}
-};
-
-//#endregion
-//#region src/builder/index.ts
-let pm = null;
-/* c8 ignore next 6 */
-try {
-	__require.resolve("picomatch");
-	pm = __require("picomatch");
-} catch {}
-var Builder = class {
-	globCache = {};
-	options = {
-		maxDepth: Infinity,
-		suppressErrors: true,
-		pathSeparator: sep,
-		filters: []
-	};
-	globFunction;
-	constructor(options) {
-		this.options = {
-			...this.options,
-			...options
-		};
-		this.globFunction = this.options.globFunction;
-	}
-	group() {
-		this.options.group = true;
-		return this;
-	}
-	withPathSeparator(separator) {
-		this.options.pathSeparator = separator;
-		return this;
-	}
-	withBasePath() {
-		this.options.includeBasePath = true;
-		return this;
-	}
-	withRelativePaths() {
-		this.options.relativePaths = true;
-		return this;
-	}
-	withDirs() {
-		this.options.includeDirs = true;
-		return this;
-	}
-	withMaxDepth(depth) {
-		this.options.maxDepth = depth;
-		return this;
-	}
-	withMaxFiles(limit) {
-		this.options.maxFiles = limit;
-		return this;
-	}
-	withFullPaths() {
-		this.options.resolvePaths = true;
-		this.options.includeBasePath = true;
-		return this;
-	}
-	withErrors() {
-		this.options.suppressErrors = false;
-		return this;
-	}
-	withSymlinks({ resolvePaths = true } = {}) {
-		this.options.resolveSymlinks = true;
-		this.options.useRealPaths = resolvePaths;
-		return this.withFullPaths();
-	}
-	withAbortSignal(signal) {
-		this.options.signal = signal;
-		return this;
-	}
-	normalize() {
-		this.options.normalizePath = true;
-		return this;
-	}
-	filter(predicate) {
-		this.options.filters.push(predicate);
-		return this;
-	}
-	onlyDirs() {
-		this.options.excludeFiles = true;
-		this.options.includeDirs = true;
-		return this;
-	}
-	exclude(predicate) {
-		this.options.exclude = predicate;
-		return this;
-	}
-	onlyCounts() {
-		this.options.onlyCounts = true;
-		return this;
-	}
-	crawl(root) {
-		return new APIBuilder(root || ".", this.options);
-	}
-	withGlobFunction(fn) {
-		this.globFunction = fn;
-		return this;
-	}
-	/**
-	* @deprecated Pass options using the constructor instead:
-	* ```ts
-	* new fdir(options).crawl("/path/to/root");
-	* ```
-	* This method will be removed in v7.0
-	*/
-	/* c8 ignore next 4 */
-	crawlWithOptions(root, options) {
-		this.options = {
-			...this.options,
-			...options
-		};
-		return new APIBuilder(root || ".", this.options);
-	}
-	glob(...patterns) {
-		if (this.globFunction) return this.globWithOptions(patterns);
-		return this.globWithOptions(patterns, ...[{ dot: true }]);
-	}
-	globWithOptions(patterns, ...options) {
-		const globFn = this.globFunction || pm;
-		/* c8 ignore next 5 */
-		if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
-		var isMatch = this.globCache[patterns.join("\0")];
-		if (!isMatch) {
-			isMatch = globFn(patterns, ...options);
-			this.globCache[patterns.join("\0")] = isMatch;
-		}
-		this.options.filters.push((path) => isMatch(path));
-		return this;
-	}
-};
-
-//#region src/utils.ts
-const isReadonlyArray = Array.isArray;
-const BACKSLASHES = /\\/g;
-const DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
-const isWin = process.platform === "win32";
-const ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
-function getPartialMatcher(patterns, options = {}) {
-	const patternsCount = patterns.length;
-	const patternsParts = Array(patternsCount);
-	const matchers = Array(patternsCount);
-	let i, j;
-	for (i = 0; i < patternsCount; i++) {
-		const parts = splitPattern(patterns[i]);
-		patternsParts[i] = parts;
-		const partsCount = parts.length;
-		const partMatchers = Array(partsCount);
-		for (j = 0; j < partsCount; j++) partMatchers[j] = picomatch(parts[j], options);
-		matchers[i] = partMatchers;
-	}
-	return (input) => {
-		const inputParts = input.split("/");
-		if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
-		for (i = 0; i < patternsCount; i++) {
-			const patternParts = patternsParts[i];
-			const matcher = matchers[i];
-			const inputPatternCount = inputParts.length;
-			const minParts = Math.min(inputPatternCount, patternParts.length);
-			j = 0;
-			while (j < minParts) {
-				const part = patternParts[j];
-				if (part.includes("/")) return true;
-				if (!matcher[j](inputParts[j])) break;
-				if (!options.noglobstar && part === "**") return true;
-				j++;
-			}
-			if (j === inputPatternCount) return true;
-		}
-		return false;
-	};
-}
-/* node:coverage ignore next 2 */
-const WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
-const isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
-function buildFormat(cwd, root, absolute) {
-	if (cwd === root || root.startsWith(`${cwd}/`)) {
-		if (absolute) {
-			const start = cwd.length + +!isRoot(cwd);
-			return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
-		}
-		const prefix = root.slice(cwd.length + 1);
-		if (prefix) return (p, isDir) => {
-			if (p === ".") return prefix;
-			const result = `${prefix}/${p}`;
-			return isDir ? result.slice(0, -1) : result;
-		};
-		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
-	}
-	if (absolute) return (p) => posix.relative(cwd, p) || ".";
-	return (p) => posix.relative(cwd, `${root}/${p}`) || ".";
-}
-function buildRelative(cwd, root) {
-	if (root.startsWith(`${cwd}/`)) {
-		const prefix = root.slice(cwd.length + 1);
-		return (p) => `${prefix}/${p}`;
-	}
-	return (p) => {
-		const result = posix.relative(cwd, `${root}/${p}`);
-		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
-	};
-}
-function ensureNonDriveRelativePath(path) {
-	return path.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
-}
-const splitPatternOptions = { parts: true };
-function splitPattern(path) {
-	var _result$parts;
-	const result = picomatch.scan(path, splitPatternOptions);
-	return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path];
-}
-const POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
-const WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-const escapePosixPath = (path) => path.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-const escapeWin32Path = (path) => path.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-/**
-* Escapes a path's special characters depending on the platform.
-* @see {@link https://superchupu.dev/tinyglobby/documentation#escapePath}
-*/
-/* node:coverage ignore next */
-const escapePath = isWin ? escapeWin32Path : escapePosixPath;
-/**
-* Checks if a pattern has dynamic parts.
-*
-* Has a few minor differences with [`fast-glob`](https://github.com/mrmlnc/fast-glob) for better accuracy:
-*
-* - Doesn't necessarily return `false` on patterns that include `\`.
-* - Returns `true` if the pattern includes parentheses, regardless of them representing one single pattern or not.
-* - Returns `true` for unfinished glob extensions i.e. `(h`, `+(h`.
-* - Returns `true` for unfinished brace expansions as long as they include `,` or `..`.
-*
-* @see {@link https://superchupu.dev/tinyglobby/documentation#isDynamicPattern}
-*/
-function isDynamicPattern(pattern, options) {
-	const scan = picomatch.scan(pattern);
-	return scan.isGlob || scan.negated;
-}
-function log(...tasks) {
-	console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
-}
-function ensureStringArray(value) {
-	return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
-}
-//#endregion
-//#region src/patterns.ts
-const PARENT_DIRECTORY = /^(\/?\.\.)+/;
-const ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
-function normalizePattern(pattern, opts, props, isIgnore) {
-	var _PARENT_DIRECTORY$exe;
-	const cwd = opts.cwd;
-	let result = pattern;
-	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
-	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
-	const escapedCwd = escapePath(cwd);
-	result = isAbsolute(result.replace(ESCAPING_BACKSLASHES, "")) ? posix.relative(escapedCwd, result) : posix.normalize(result);
-	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
-	const parts = splitPattern(result);
-	if (parentDir) {
-		const n = (parentDir.length + 1) / 3;
-		let i = 0;
-		const cwdParts = escapedCwd.split("/");
-		while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
-			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
-			i++;
-		}
-		const potentialRoot = posix.join(cwd, parentDir.slice(i * 3));
-		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
-			props.root = ensureNonDriveRelativePath(potentialRoot);
-			props.depthOffset = -n + i;
-		}
-	}
-	if (!isIgnore && props.depthOffset >= 0) {
-		var _props$commonPath;
-		(_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
-		const newCommonPath = [];
-		const length = Math.min(props.commonPath.length, parts.length);
-		for (let i = 0; i < length; i++) {
-			const part = parts[i];
-			if (part === "**" && !parts[i + 1]) {
-				newCommonPath.pop();
-				break;
-			}
-			if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
-			newCommonPath.push(part);
-		}
-		props.depthOffset = newCommonPath.length;
-		props.commonPath = newCommonPath;
-		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? posix.join(cwd, ...newCommonPath) : cwd);
-	}
-	return result;
-}
-function processPatterns(options, patterns, props) {
-	const matchPatterns = [];
-	const ignorePatterns = [];
-	for (const pattern of options.ignore) {
-		if (!pattern) continue;
-		if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
-	}
-	for (const pattern of patterns) {
-		if (!pattern) continue;
-		if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
-		else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
-	}
-	return {
-		match: matchPatterns,
-		ignore: ignorePatterns
-	};
-}
-//#endregion
-//#region src/crawler.ts
-function buildCrawler(options, patterns) {
-	const cwd = options.cwd;
-	const props = {
-		root: cwd,
-		depthOffset: 0
-	};
-	const processed = processPatterns(options, patterns, props);
-	if (options.debug) log("internal processing patterns:", processed);
-	const { absolute, caseSensitiveMatch, debug, dot, followSymbolicLinks, onlyDirectories } = options;
-	const root = props.root.replace(BACKSLASHES, "");
-	const matchOptions = {
-		dot,
-		nobrace: options.braceExpansion === false,
-		nocase: !caseSensitiveMatch,
-		noextglob: options.extglob === false,
-		noglobstar: options.globstar === false,
-		posix: true
-	};
-	const matcher = picomatch(processed.match, matchOptions);
-	const ignore = picomatch(processed.ignore, matchOptions);
-	const partialMatcher = getPartialMatcher(processed.match, matchOptions);
-	const format = buildFormat(cwd, root, absolute);
-	const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
-	const excludePredicate = (_, p) => {
-		const relativePath = excludeFormatter(p, true);
-		return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
-	};
-	let maxDepth;
-	if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
-	const crawler = new Builder({
-		filters: [debug ? (p, isDirectory) => {
-			const path = format(p, isDirectory);
-			const matches = matcher(path) && !ignore(path);
-			if (matches) log(`matched ${path}`);
-			return matches;
-		} : (p, isDirectory) => {
-			const path = format(p, isDirectory);
-			return matcher(path) && !ignore(path);
-		}],
-		exclude: debug ? (_, p) => {
-			const skipped = excludePredicate(_, p);
-			log(`${skipped ? "skipped" : "crawling"} ${p}`);
-			return skipped;
-		} : excludePredicate,
-		fs: options.fs,
-		pathSeparator: "/",
-		relativePaths: !absolute,
-		resolvePaths: absolute,
-		includeBasePath: absolute,
-		resolveSymlinks: followSymbolicLinks,
-		excludeSymlinks: !followSymbolicLinks,
-		excludeFiles: onlyDirectories,
-		includeDirs: onlyDirectories || !options.onlyFiles,
-		maxDepth,
-		signal: options.signal
-	}).crawl(root);
-	if (options.debug) log("internal properties:", {
-		...props,
-		root
-	});
-	return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
-}
-//#endregion
-//#region src/index.ts
-function formatPaths(paths, mapper) {
-	if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
-	return paths;
-}
-const defaultOptions = {
-	caseSensitiveMatch: true,
-	debug: !!process.env.TINYGLOBBY_DEBUG,
-	expandDirectories: true,
-	followSymbolicLinks: true,
-	onlyFiles: true
-};
-function getOptions(options) {
-	const opts = Object.assign({}, options);
-	for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
-	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve$1(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
-	opts.ignore = ensureStringArray(opts.ignore);
-	opts.fs && (opts.fs = {
-		readdir: opts.fs.readdir || readdir,
-		readdirSync: opts.fs.readdirSync || readdirSync,
-		realpath: opts.fs.realpath || realpath,
-		realpathSync: opts.fs.realpathSync || realpathSync,
-		stat: opts.fs.stat || stat,
-		statSync: opts.fs.statSync || statSync
-	});
-	if (opts.debug) log("globbing with options:", opts);
-	return opts;
-}
-function getCrawler(globInput, inputOptions = {}) {
-	var _ref;
-	if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
-	const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
-	const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
-	const options = getOptions(isModern ? inputOptions : globInput);
-	return patterns.length > 0 ? buildCrawler(options, patterns) : [];
-}
-async function glob(globInput, options) {
-	const [crawler, relative] = getCrawler(globInput, options);
-	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
-}
-
-// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
-// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
-//
-// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
-// those characters, so a strict parser would reject the whole report. We strip ANSI escape
-// sequences and replace any other forbidden control character with U+FFFD instead.
-class InvalidEncodingError extends Error {
-    byteOffset;
-    validPrefix;
-    encoding;
-    constructor(byteOffset, validPrefix, 
-    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
-    encoding = 'UTF-8') {
-        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
-        this.byteOffset = byteOffset;
-        this.validPrefix = validPrefix;
-        this.encoding = encoding;
-        this.name = 'InvalidEncodingError';
-    }
-}
-const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
-const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
-const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
-/**
- * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
- * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
- * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
- * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
- */
-const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
-/** Held back only within this many final characters (a longer tail is not one being cut). */
-const MAX_PARTIAL = 256;
-/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
-function partialEscapeStart(text) {
-    const from = Math.max(0, text.length - MAX_PARTIAL);
-    const tail = text.slice(from);
-    if (!tail.includes('\x1b') && !tail.includes('&'))
-        return -1;
-    const match = TRAILING_PARTIAL.exec(tail);
-    return match === null ? -1 : from + match.index;
-}
-/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
-const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
-function cleanControlCharacters(text) {
-    let out = text;
-    if (HAS_CONTROL.test(out))
-        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
-    if (out.includes('&#'))
-        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
-    return out;
-}
-/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
-function sniffEncoding(head) {
-    const [a, b, c, d] = head;
-    if (a === 0xef && b === 0xbb && c === 0xbf)
-        return 'utf-8';
-    if (a === 0xff && b === 0xfe)
-        return 'utf-16le';
-    if (a === 0xfe && b === 0xff)
-        return 'utf-16be';
-    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
-        return 'utf-16le';
-    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
-        return 'utf-16be';
-    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
-    const declared = declaration?.[1]?.toLowerCase();
-    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
-        return 'windows-1252';
-    }
-    return 'utf-8';
-}
-function latin1(bytes) {
-    let text = '';
-    for (const byte of bytes)
-        text += String.fromCharCode(byte);
-    return text;
-}
-/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
-const SNIFF_BYTES = 200;
-/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
-class ReportDecoder {
-    decoder;
-    held = '';
-    bytesSeen = 0;
-    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
-    head;
-    encoding = 'utf-8';
-    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
-    tail = new Uint8Array(0);
-    push(chunk) {
-        let bytes = chunk;
-        if (this.decoder === undefined) {
-            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
-            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
-            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
-                this.head = bytes;
-                return '';
-            }
-            this.head = undefined;
-            this.start(bytes);
-        }
-        let text;
-        try {
-            text = this.decoder.decode(bytes, { stream: true });
-        }
-        catch {
-            throw this.locateInvalid(bytes);
-        }
-        this.bytesSeen += bytes.length;
-        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
-        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
-        return this.clean(text, false);
-    }
-    start(head) {
-        this.encoding = sniffEncoding(head);
-        this.decoder = new TextDecoder(this.encoding, { fatal: true });
-    }
-    end() {
-        if (this.decoder === undefined) {
-            if (this.head === undefined)
-                return '';
-            // A file shorter than the sniffing window: decide with what there is.
-            const head = this.head;
-            this.head = undefined;
-            this.start(head);
-            return this.push(head) + this.end();
-        }
-        let text;
-        try {
-            text = this.decoder.decode();
-        }
-        catch {
-            // A sequence cut by the end of the file: name the byte where it starts.
-            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
-            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
-        }
-        return this.clean(text, true);
-    }
-    clean(text, final) {
-        let joined = this.held + text;
-        this.held = '';
-        if (!final) {
-            const partial = partialEscapeStart(joined);
-            if (partial >= 0) {
-                this.held = joined.slice(partial);
-                joined = joined.slice(0, partial);
-            }
-        }
-        return cleanControlCharacters(joined);
-    }
-    label() {
-        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
-    }
-    /**
-     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
-     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
-     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
-     */
-    locateInvalid(bytes) {
-        if (this.encoding !== 'utf-8')
-            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
-        const pending = incompleteTail(this.tail);
-        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
-        const offset = firstInvalidUtf8(combined);
-        let prefix = '';
-        try {
-            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
-        }
-        catch {
-            prefix = '';
-        }
-        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
-    }
-}
-/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
-function incompleteTail(tail) {
-    for (let k = tail.length - 1; k >= 0; k--) {
-        const byte = tail[k];
-        if ((byte & 0xc0) === 0x80)
-            continue;
-        if (byte < 0xc0)
-            return tail.subarray(tail.length);
-        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
-        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
-    }
-    return tail.subarray(tail.length);
-}
-/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
-function firstInvalidUtf8(bytes) {
-    let i = 0;
-    while (i < bytes.length) {
-        const byte = bytes[i];
-        let need;
-        if (byte < 0x80)
-            need = 0;
-        else if (byte >= 0xc2 && byte <= 0xdf)
-            need = 1;
-        else if (byte >= 0xe0 && byte <= 0xef)
-            need = 2;
-        else if (byte >= 0xf0 && byte <= 0xf4)
-            need = 3;
-        else
-            return i;
-        if (need > 0 && i + need >= bytes.length)
-            return i;
-        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
-        const second = bytes[i + 1];
-        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
-            return i;
-        for (let k = 2; k <= need; k++) {
-            if ((bytes[i + k] & 0xc0) !== 0x80)
-                return i;
-        }
-        i += need + 1;
-    }
-    return i;
-}
-
 var saxes = {};
 
 var ed5 = {};
@@ -10833,6 +8742,198 @@ ${XMLNS_NAMESPACE}.`);
 
 var saxesExports = requireSaxes();
 
+// Linear-time scans of report text. A regular expression that can backtrack over a long run of
+// report text (16 KiB of "@" once took 27 s) is a defect here, so these walk the text by hand.
+const SOURCE_EXTENSIONS = new Set(['py', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'mts', 'jsx', 'go', 'rs', 'php', 'java', 'kt', 'scala', 'rb', 'cs', 'ex', 'exs', 'cpp', 'cc', 'cxx', 'c', 'h', 'hpp']);
+const LONGEST_EXTENSION = 5;
+/** [\w.@+\-/\\]: the characters a path in a traceback is made of. */
+function isPathChar(code) {
+    return ((code >= 0x61 && code <= 0x7a) || // a-z
+        (code >= 0x41 && code <= 0x5a) || // A-Z
+        (code >= 0x30 && code <= 0x39) || // 0-9
+        code === 0x5f || code === 0x2e || code === 0x40 || code === 0x2b || code === 0x2d || code === 0x2f || code === 0x5c);
+}
+function isLetter(code) {
+    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+}
+/** Where a path may start: the start of the text, after a blank, a bracket, a quote or "@" (node's "at f (file:1)"). */
+function isBoundary(text, index) {
+    if (index < 0)
+        return true;
+    const code = text.charCodeAt(index);
+    return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x28 || code === 0x22 || code === 0x27 || code === 0x40;
+}
+/**
+ * Every `path/to/file.ext:LINE` in `text`, in order: each character is looked at a bounded number
+ * of times (a path run ends at the ":" it is followed by, so no run is walked twice).
+ */
+function* sourceLocations(text) {
+    for (let colon = text.indexOf(':'); colon >= 0; colon = text.indexOf(':', colon + 1)) {
+        let end = colon + 1;
+        while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39)
+            end++;
+        if (end === colon + 1)
+            continue;
+        // The extension: letters back to a ".", preceded by a word character or "-".
+        let dot = colon - 1;
+        while (dot >= 0 && colon - dot <= LONGEST_EXTENSION + 1 && isLetter(text.charCodeAt(dot)))
+            dot--;
+        if (dot < 1 || text.charCodeAt(dot) !== 0x2e || !SOURCE_EXTENSIONS.has(text.slice(dot + 1, colon)))
+            continue;
+        const beforeDot = text.charCodeAt(dot - 1);
+        if (!isPathChar(beforeDot) || beforeDot === 0x2e || beforeDot === 0x40 || beforeDot === 0x2b || beforeDot === 0x2f || beforeDot === 0x5c)
+            continue;
+        // The path: back over path characters, then the leftmost start a boundary allows.
+        let start = dot - 1;
+        while (start > 0 && isPathChar(text.charCodeAt(start - 1)))
+            start--;
+        // C:\path or C:/path: a drive letter before the run.
+        if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary(text, start - 3))
+            start -= 2;
+        else if (!isBoundary(text, start - 1)) {
+            // Not after a boundary: the path may still start after an "@" inside the run.
+            const at = text.indexOf('@', start);
+            if (at < 0 || at >= dot - 1)
+                continue;
+            start = at + 1;
+        }
+        yield { path: text.slice(start, colon), line: Number(text.slice(colon + 1, end)) };
+        colon = end - 1;
+    }
+}
+const LIBRARY_FRAME = /node_modules|site-packages|dist-packages|node:internal|^\/usr\/|\/rustc\/|\/\.cargo\/|\/go\/src\/|\/go\/pkg\/mod\/|\/vendor\/|^<frozen /;
+const TEST_DIRECTORY = /(?:^|[/\\])(?:tests?|specs?|__tests__|testing)[/\\]/i;
+const TEST_BASENAME = /^test_|^test\.|_test\.|_spec\.|\.test\.|\.spec\.|Tests?\.[a-z]+$|Spec\.[a-z]+$/;
+function isLibraryFrame(path) {
+    return LIBRARY_FRAME.test(path);
+}
+/** A path that names a test file or sits in a tests directory. */
+function isTestFile(path) {
+    const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+    return TEST_BASENAME.test(path.slice(slash + 1)) || TEST_DIRECTORY.test(path);
+}
+/**
+ * The frame to link for a failure: the first one in a test file that is not a library's (peewee.py
+ * named first, tests/json_field.py later: the test file); else the first frame that is not a library's.
+ */
+function testFrame(text, limit = 200) {
+    let firstOwn;
+    let seen = 0;
+    for (const location of sourceLocations(text)) {
+        if (++seen > limit)
+            break;
+        if (isLibraryFrame(location.path))
+            continue;
+        if (isTestFile(location.path))
+            return location;
+        firstOwn ??= location;
+    }
+    return firstOwn;
+}
+/**
+ * Terminal colour and control sequences in the forms reports carry them: with the ESC byte, with
+ * the ESC the decoder replaced by U+FFFD, as the text `#x1B` (pytest), `\x1b`, `\033`, `\u001b`,
+ * and SGR codes whose ESC a reporter dropped (vitest keeps `[33m`). Linear: each alternative is
+ * anchored on a fixed prefix and scans one class of characters once.
+ */
+const ESCAPE = String.raw `(?:\u001b|\ufffd|#x1[bB];?|\\x1[bB]|\\033|\\u001[bB]|\\e)`;
+const TERMINAL_SEQUENCE = new RegExp(String.raw `${ESCAPE}\[[0-9;?]*[ -/]*[@-~]|${ESCAPE}\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|${ESCAPE}[@-Z\\-_]|\[[0-9;]+m`, 'g');
+/** The text as a person sees it in a terminal: colour and control sequences removed. */
+function visibleText(text) {
+    return text.replace(TERMINAL_SEQUENCE, '');
+}
+/** Each line of `text` on its own (LF, CRLF or CR), without building an array of them all. */
+function* eachLine(text) {
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code !== 0x0a && code !== 0x0d)
+            continue;
+        yield text.slice(start, i);
+        if (code === 0x0d && text.charCodeAt(i + 1) === 0x0a)
+            i++;
+        start = i + 1;
+    }
+    if (start < text.length)
+        yield text.slice(start);
+}
+/** How much of one very long line is matched at once, and how much of it is carried into the next window. */
+const LINE_WINDOW_CHARS = 65_536;
+const LINE_OVERLAP_CHARS = 4_096;
+/**
+ * The first line of a text that arrives in pieces which `accepts`, holding only the line not yet
+ * finished: output of any length is matched in memory bounded by one piece plus one window. A line
+ * longer than a window is matched window by window, each window starting with the last
+ * LINE_OVERLAP_CHARS of the one before, so a match shorter than that is found wherever it sits.
+ */
+class FirstMatchingLine {
+    accepts;
+    windowChars;
+    overlapChars;
+    pending = '';
+    /** The last character taken was a CR: an LF right after it ends no second line. */
+    afterCR = false;
+    found;
+    constructor(accepts, windowChars = LINE_WINDOW_CHARS, overlapChars = LINE_OVERLAP_CHARS) {
+        this.accepts = accepts;
+        this.windowChars = windowChars;
+        this.overlapChars = overlapChars;
+    }
+    reset() {
+        this.pending = '';
+        this.afterCR = false;
+        this.found = undefined;
+    }
+    push(text) {
+        let start = 0;
+        for (let i = 0; i < text.length && this.found === undefined; i++) {
+            const code = text.charCodeAt(i);
+            if (code !== 0x0a && code !== 0x0d)
+                continue;
+            if (code === 0x0a && this.afterCR && i === start && this.pending.length === 0) {
+                this.afterCR = false;
+                start = i + 1;
+                continue;
+            }
+            this.take(text.slice(start, i), true);
+            this.afterCR = code === 0x0d;
+            start = i + 1;
+        }
+        if (this.found === undefined && start < text.length) {
+            this.afterCR = false;
+            this.take(text.slice(start), false);
+        }
+    }
+    /** The end of one text (system-out before system-err): its last line ends here. */
+    endText() {
+        if (this.found === undefined && this.pending.length > 0)
+            this.take('', true);
+        this.pending = '';
+        this.afterCR = false;
+    }
+    take(piece, lineEnds) {
+        this.pending = this.pending.length === 0 ? piece : this.pending + piece;
+        if (!lineEnds && this.pending.length <= this.windowChars)
+            return;
+        if (this.pending.length > 0 && this.accepts(this.pending)) {
+            this.found = this.pending;
+        }
+        else if (!lineEnds) {
+            this.pending = tailWhole(this.pending, this.overlapChars);
+            return;
+        }
+        this.pending = '';
+    }
+}
+/** The last `chars` characters of `text`, without starting on the low half of a surrogate pair. */
+function tailWhole(text, chars) {
+    const start = text.length - chars;
+    if (start <= 0)
+        return text;
+    const first = text.charCodeAt(start);
+    return text.slice(first >= 0xdc00 && first <= 0xdfff ? start + 1 : start);
+}
+
 // A strict, streaming JUnit XML reader built on saxes.
 //
 // Why not junit2json: it builds the whole tree in memory (xml2js) and turns numeric-looking
@@ -10932,10 +9033,13 @@ class JUnitStreamParser {
     testcases = 0;
     /** The text and CDATA handler while capturing (one closure per parser). */
     appendText = (text) => this.append(text);
+    /** Set when the caller picks output lines: the line scan of the open testcase's output. */
+    outputScan;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
         this.onTestcase = onTestcase;
         this.limits = limits;
+        this.outputScan = limits.outputLine === undefined ? undefined : new FirstMatchingLine(limits.outputLine);
         this.startDocument();
     }
     write(text) {
@@ -11071,6 +9175,7 @@ class JUnitStreamParser {
             if (open !== undefined)
                 throw this.failAt('a <testcase> inside another <testcase>');
             this.current = newCase(this.spare, attributes, depth, this.suitePath.length, this.suiteFiles, this.suitePath[0] === 'pytest');
+            this.outputScan?.reset();
             return;
         }
         if (open === undefined || depth !== open.depth + 1)
@@ -11092,7 +9197,9 @@ class JUnitStreamParser {
         else if (OUTPUT_ELEMENTS.has(name)) {
             // system-out and system-err (and pytest's second system-out) are separate texts: a line
             // break between them, so a skip marker never matches across the seam.
-            if (open.output.length > 0 && !open.output.endsWith('\n') && open.output.length < this.limits.outputChars)
+            if (this.outputScan !== undefined)
+                this.outputScan.endText();
+            else if (open.output.length > 0 && !open.output.endsWith('\n') && open.output.length < this.limits.outputChars)
                 open.output += '\n';
             this.setCapture('output');
         }
@@ -11111,9 +9218,14 @@ class JUnitStreamParser {
                 this.current = undefined;
                 this.testcases += 1;
                 this.suiteSnapshot ??= Object.freeze(this.suitePath.slice());
+                if (this.outputScan !== undefined)
+                    open.output = this.outputScan.found ?? '';
                 this.onTestcase(finishCase(open, this.suiteSnapshot, this.document, this.suiteOrdinals.at(-1) ?? 0));
             }
             else if (depth === open.depth + 1) {
+                // The output's last line ends with its element.
+                if (this.capture === 'output')
+                    this.outputScan?.endText();
                 this.setCapture(undefined);
             }
         }
@@ -11199,6 +9311,11 @@ class JUnitStreamParser {
             const separator = this.separate && !continued && open.message.length > 0 && !open.message.endsWith('\n') && !/^\s/.test(text) ? '\n' : '';
             this.separate = false;
             open.message += separator + sliceWhole$1(text, room);
+        }
+        else if (this.capture === 'output' && this.outputScan !== undefined) {
+            // A testcase that failed or skipped stays so: its output no longer matters.
+            if (open.status === 'passed' && this.outputScan.found === undefined)
+                this.outputScan.push(text);
         }
         else if (this.capture === 'output') {
             const room = this.limits.outputChars - open.output.length;
@@ -11289,6 +9406,1998 @@ function countNewlines(text) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
         count++;
     return count;
+}
+
+// The verdict model shared by the engine, the renderers, the CLI and the action.
+// Everything here is plain data so the JSON output is a direct serialisation of it.
+/** Backend-level gaps name no single test; their `test` is this marker. */
+const WHOLE_BACKEND = '*';
+
+// Redaction of credentials in text taken from reports. Applied where report text enters the
+// verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
+// `core.setSecret` masking only covers the runner's log, not text sent through the API.
+const MASK = '***';
+/**
+ * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
+ * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
+ * with any printable character ("#", "?", "/", "+", "=", "%40", an unencoded "@") is masked whole;
+ * the user ends at its first ":". Linear: a bounded scheme, then one run of non-blanks per match.
+ */
+const URL_TOKEN = /\b([a-z][a-z0-9+.-]{1,30}:\/\/)(\S*)/gi;
+/**
+ * The key of password=..., pwd: ..., PGPASSWORD=..., "password": "..." (DSNs, query strings, env
+ * dumps, JSON). The value is scanned by hand (scanValue): its end depends on the form.
+ */
+const KEY = /\b([a-z_]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key)["']?)([ \t]*[=:][ \t]*)/gi;
+const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+const KNOWN_TOKENS = [
+    /\bgh[pousr]_[A-Za-z0-9]{30,}/g,
+    /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+    /\bAKIA[0-9A-Z]{16}\b/g,
+    /\bxox[abpr]-[A-Za-z0-9-]{10,}/g
+];
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+/**
+ * Guards: a literal (or a much cheaper pattern) that every match of a rule contains, so a text
+ * without it is left alone by that rule. PRIVATE_KEY needs "-----BEGIN ", URL_USERINFO "://",
+ * KEY_VALUE a "=" or ":" and one of its key words, BEARER its word and a blank after it
+ * (non-Unicode /i never folds a non-ASCII letter to an ASCII one), each token its fixed prefix.
+ */
+const KEY_WORD = /password|passwd|passphrase|pwd|secret|token|api[_-]?key/i;
+const BEARER_WORD = /b(?:earer|asic)\s/i;
+const TOKEN_LITERALS = ['gh', 'github_pat_', 'AKIA', 'xox'];
+/** Values shorter than this are not treated as secrets: masking "1" or "on" would shred the text. */
+const MIN_SECRET_LENGTH = 4;
+function createRedactor(secretValues = [], options = {}) {
+    return buildRedactor(secretValues, options);
+}
+function buildRedactor(secretValues, options, guarded) {
+    const publicWords = new Set((options.publicWords ?? []).map((word) => word.toLowerCase()));
+    const secrets = expandSecrets(secretValues).filter((secret) => !publicWords.has(secret.toLowerCase()));
+    const patterns = secrets.map(secretPattern);
+    return (text) => {
+        if (text.length === 0)
+            return text;
+        let out = text;
+        for (const pattern of patterns)
+            out = out.replace(pattern, MASK);
+        // Each built-in rule runs only when the text holds what every match of it holds (see the
+        // guards above): the same result, without nine regular-expression scans of every test id.
+        if (out.includes('-----BEGIN '))
+            out = out.replace(PRIVATE_KEY, `-----BEGIN PRIVATE KEY----- ${MASK}`);
+        if (out.includes('://'))
+            out = out.replace(URL_TOKEN, maskUrlToken);
+        if (((out.includes('=') || out.includes(':')) && KEY_WORD.test(out)))
+            out = maskKeyValues(out);
+        if (BEARER_WORD.test(out))
+            out = out.replace(BEARER, (_match, scheme, space) => `${scheme}${space}${MASK}`);
+        for (let i = 0; i < KNOWN_TOKENS.length; i++) {
+            if (out.includes(TOKEN_LITERALS[i]))
+                out = out.replace(KNOWN_TOKENS[i], MASK);
+        }
+        return out;
+    };
+}
+/** The userinfo of a URL token (the text after "scheme://"): up to its last "@", if it is one. */
+function splitUserinfo(rest) {
+    const at = rest.lastIndexOf('@');
+    if (at < 0)
+        return undefined;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    // A user never holds "/", "?" or "#": with one, the "@" is in a path (…/r@v1), not a credential.
+    if (/[/?#]/.test(user))
+        return undefined;
+    return { user, password: colon < 0 ? undefined : userinfo.slice(colon + 1), at };
+}
+function maskUrlToken(match, scheme, rest) {
+    const parts = splitUserinfo(rest);
+    if (parts === undefined || (parts.password === undefined && parts.user.length === 0))
+        return match;
+    const host = rest.slice(parts.at);
+    return parts.password === undefined ? `${scheme}${MASK}${host}` : `${scheme}${parts.user}:${MASK}${host}`;
+}
+/**
+ * Masks the value after each key. One pass: the key pattern resumes after the value it masked,
+ * and each line is looked at once (whether it holds a ";"), so the whole is linear.
+ */
+function maskKeyValues(text) {
+    const key = new RegExp(KEY.source, KEY.flags);
+    let out = '';
+    let copied = 0;
+    let lineStart = 0;
+    let lineEnd = -1;
+    let lineHasSemicolon = false;
+    for (let match = key.exec(text); match !== null; match = key.exec(text)) {
+        const valueStart = match.index + match[0].length;
+        if (valueStart > lineEnd) {
+            // The lines between the last one and this are never looked at again.
+            lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
+            const next = text.indexOf('\n', match.index);
+            lineEnd = next < 0 ? text.length : next;
+            lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
+        }
+        const before = match.index > 0 ? text[match.index - 1] : '';
+        const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
+        if (valueEnd === valueStart) {
+            key.lastIndex = valueStart;
+            continue;
+        }
+        out += text.slice(copied, valueStart) + MASK;
+        copied = valueEnd;
+        key.lastIndex = valueEnd;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+}
+/**
+ * Where a value starting at `start` ends. Quoted ('…' or "…", backslash escapes, a doubled quote
+ * continues it): to the closing quote, or the end of the line when there is none. In a query
+ * string (the key follows "?" or "&"): to "&" or a blank. Otherwise to a blank (libpq), and when
+ * the line holds a ";" (ADO.NET, Npgsql) to the ";" or the end of the line if that is further.
+ */
+function scanValue(text, start, lineEnd, inQuery, lineHasSemicolon) {
+    const first = text[start];
+    if (first === "'" || first === '"') {
+        let i = start + 1;
+        while (i < lineEnd) {
+            const char = text[i];
+            if (char === '\\')
+                i += 2;
+            else if (char === first) {
+                if (text[i + 1] === first)
+                    i += 2;
+                else
+                    return i + 1;
+            }
+            else
+                i++;
+        }
+        return Math.min(i, lineEnd);
+    }
+    let blank = start;
+    while (blank < lineEnd && !/\s/.test(text[blank]) && !(inQuery && text[blank] === '&'))
+        blank++;
+    if (inQuery || !lineHasSemicolon)
+        return blank;
+    const semicolon = text.indexOf(';', start);
+    const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon;
+    return trimEnd(text, start, Math.max(blank, adoEnd));
+}
+function trimEnd(text, start, end) {
+    while (end > start && /\s/.test(text[end - 1]))
+        end--;
+    return end;
+}
+/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
+function expandSecrets(values) {
+    const out = new Set();
+    for (const raw of values) {
+        const value = raw.trim();
+        if (value.length < MIN_SECRET_LENGTH)
+            continue;
+        out.add(value);
+        // The password of a URL-valued secret, up to the value's last "@" (new URL() would stop it at
+        // "#" or "?"), as written, decoded and re-encoded. The value is one URL, so a blank typed into
+        // its password (not valid in a URL, accepted by libpq) belongs to the password too.
+        const url = /^[a-z][a-z0-9+.-]{1,30}:\/\/(.*)$/is.exec(value);
+        const password = url === null ? undefined : splitUserinfo(url[1])?.password;
+        if (password !== undefined) {
+            const decoded = safeDecode(password);
+            for (const part of [password, decoded, encodeURIComponent(decoded), encodeURIComponent(password)]) {
+                if (part.length >= MIN_SECRET_LENGTH)
+                    out.add(part);
+            }
+        }
+    }
+    // Longest first, so a URL is masked whole before its password alone.
+    return [...out].sort((a, b) => b.length - a.length);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/**
+ * Matches the value even when a line break (and indentation) was inserted anywhere inside it.
+ * Linear: between two characters, "\r?\n" then the indentation taken atomically ((?=(x*))\N);
+ * a blank character of the value may have been swallowed by that indentation.
+ */
+function secretPattern(value) {
+    const chars = [...value];
+    let source = escapeRegExp(chars[0]);
+    let group = 0;
+    for (const char of chars.slice(1)) {
+        const literal = escapeRegExp(char);
+        if (char === '\r' || char === '\n') {
+            source += literal;
+            continue;
+        }
+        group++;
+        const wrapped = `\\r?\\n(?=([ \\t]*))(?:\\${group})${char === ' ' || char === '\t' ? '' : literal}`;
+        source += `(?:${literal}|${wrapped})`;
+    }
+    return new RegExp(source, 'g');
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+/**
+ * Cuts text to at most `maxChars` without leaving half a secret behind: a credential cut in two
+ * no longer matches any pattern, so the cut goes back to the last line break (or space).
+ * Redact first, then cut.
+ */
+function truncateSafely(text, maxChars) {
+    if (text.length <= maxChars)
+        return { text, truncated: false };
+    let cut = text.slice(0, maxChars);
+    const lineBreak = cut.lastIndexOf('\n');
+    const space = cut.search(/\s\S*$/);
+    if (lineBreak > maxChars / 2)
+        cut = cut.slice(0, lineBreak);
+    else if (space > maxChars / 2)
+        cut = cut.slice(0, space);
+    else
+        cut = cut.slice(0, Math.max(0, maxChars - 64));
+    // Never end on the first half of a surrogate pair (an emoji cut in two shows as U+FFFD).
+    const last = cut.charCodeAt(cut.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        cut = cut.slice(0, -1);
+    return { text: cut, truncated: true };
+}
+
+const KIND_PHRASE = {
+    failed: ['test failed', 'tests failed'],
+    errored: ['test errored', 'tests errored'],
+    missing: ['test missing', 'tests missing'],
+    skipped: ['test skipped', 'tests skipped'],
+    flaky: ['test flaky', 'tests flaky'],
+    'no-report': ['no report', 'no report'],
+    empty: ['empty report', 'empty reports'],
+    'too-few': ['too few tests', 'too few tests']
+};
+function verdictTitle(verdict) {
+    const names = verdict.backends.map((b) => b.name);
+    if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
+        return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`;
+    }
+    const counts = new Map();
+    for (const gap of verdict.gaps) {
+        const key = `${gap.kind}\0${gap.backend}`;
+        const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+    }
+    const parts = [...counts.values()].map(({ kind, backend, count }) => {
+        const [one, many] = KIND_PHRASE[kind];
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few';
+        return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
+    });
+    const head = [];
+    if (verdict.errors.length > 0)
+        head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`);
+    if (verdict.gaps.length > 0)
+        head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`);
+    return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ');
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+const PASSED = 1;
+const FAILED = 2;
+const ERRORED = 3;
+const SKIPPED = 4;
+const ANY_FAILURE = 1 << 3;
+const ANY_PASS = 1 << 4;
+const FLAKY_MARK = 1 << 5;
+const MARKER_SKIP = 1 << 6;
+const ANY_ERRORED = 1 << 7;
+const ANY_SKIPPED = 1 << 8;
+/** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
+const COLLISION = 1 << 9;
+const STATUS_BITS = 10;
+/** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
+const SEVERITY = [0, 1, 3, 4, 2];
+const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED };
+/** Lines and characters of a message shown with a gap. */
+const GAP_MESSAGE_LINES = 12;
+const GAP_MESSAGE_CHARS = 2_000;
+class BackendState {
+    name;
+    files = 0;
+    statuses = new Uint16Array(1024);
+    /** Per test: how many testcases carried its id, and where the last one stood (file serial and suite). */
+    seen = new Uint32Array(1024);
+    seenAt = new Float64Array(1024);
+    /** Tests whose id several distinct testcases share: the report files they came from (first few). */
+    collisions = new Map();
+    details = new Map();
+    errors = [];
+    jobResult;
+    constructor(name) {
+        this.name = name;
+    }
+    mark(index, code, flags) {
+        if (index >= this.statuses.length) {
+            const length = Math.max(index + 1, this.statuses.length * 2);
+            const grown = new Uint16Array(length);
+            grown.set(this.statuses);
+            this.statuses = grown;
+            const seen = new Uint32Array(length);
+            seen.set(this.seen);
+            this.seen = seen;
+            const seenAt = new Float64Array(length);
+            seenAt.set(this.seenAt);
+            this.seenAt = seenAt;
+        }
+        const previous = this.statuses[index];
+        this.statuses[index] = (previous & -8 & ~MARKER_SKIP) | code | flags;
+    }
+    /**
+     * Counts one more testcase with this id and tells whether it collides with an earlier one: a
+     * runner's own rerun repeats a failed testcase inside the same suite element of the same file;
+     * any other repeat is a second test that shares the id. Independent of the order of files and
+     * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
+     */
+    occurrence(index, where, path, previousPath) {
+        if (index >= this.statuses.length)
+            this.mark(index, 0, 0);
+        const count = this.seen[index] + 1;
+        this.seen[index] = count;
+        const before = this.seenAt[index];
+        this.seenAt[index] = where;
+        let files = this.collisions.get(index);
+        // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
+        const afterPass = (this.statuses[index] & ANY_PASS) !== 0;
+        if (files === undefined && (count === 1 || (before === where && !afterPass)))
+            return false;
+        if (files === undefined) {
+            files = new Set();
+            const earlier = previousPath(before);
+            if (earlier !== undefined)
+                files.add(earlier);
+            this.collisions.set(index, files);
+        }
+        if (files.size < 5)
+            files.add(path);
+        return true;
+    }
+    hasTests() {
+        return this.statuses.some((bits) => bits !== 0);
+    }
+    status(index) {
+        return index < this.statuses.length ? this.statuses[index] : 0;
+    }
+}
+class CoverageEngine {
+    config;
+    options;
+    ids = new IdTable();
+    identifier;
+    /** The index the next testcase probably has: reports list tests in the same order on every backend. */
+    expected = -1;
+    /** normalizeFile() of the last file attribute: consecutive testcases share it. */
+    lastFile = { raw: undefined, normalized: undefined };
+    /** Per test: its file as an index into `files` (-1: none) and its line (0: none; see lineAt). */
+    fileOf = new Int32Array(1024);
+    lineOf = new Uint32Array(1024);
+    /** Lines a Uint32Array cannot hold as given (0, huge, fractional): rare. */
+    oddLines = new Map();
+    files = [];
+    fileIds = new Map();
+    lastFileId = { file: undefined, id: -1 };
+    states;
+    crossLeg = new Map();
+    errors = [];
+    unassigned = 0;
+    /** Failed or errored testcases that pairing set aside (see keepUnpairedFailure). */
+    unpaired = new Map();
+    /** Report paths by ReportFile.serial. */
+    reportPaths = [];
+    unscopedCache = new Map();
+    lastState;
+    constructor(config, options) {
+        this.config = config;
+        this.options = options;
+        this.states = new Map(config.backends.map((b) => [b.name, new BackendState(b.name)]));
+        this.identifier = new Identifier(config);
+    }
+    /**
+     * What the reader keeps of each testcase: of its output, the first line with a skip marker,
+     * found by scanning all of it as it streams (a marker after megabytes of log still counts).
+     */
+    parserLimits = { ...DEFAULT_LIMITS, outputLine: (line) => this.isSkipMarkerLine(line) };
+    /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
+    openFile(path, backends) {
+        for (const backend of backends)
+            this.state(backend).files += 1;
+        this.reportPaths.push(path);
+        return { path, backends, serial: this.reportPaths.length - 1 };
+    }
+    /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
+    setJobResult(backend, result) {
+        this.state(backend).jobResult = result;
+    }
+    fileError(file, error) {
+        const entry = { ...error, message: this.options.redact(error.message) };
+        this.errors.push(entry);
+        if (typeof file !== 'string')
+            for (const backend of file.backends)
+                this.state(backend).errors.push(entry);
+    }
+    addTestcase(file, testcase) {
+        const testFile = this.normalizedFile(testcase.file);
+        const { head, tail, namedBackend } = this.identifier.identifyParts(testcase, testFile);
+        let backend;
+        if (namedBackend !== undefined) {
+            if (!file.backends.includes(namedBackend)) {
+                this.noteCrossLeg(head + tail, namedBackend, file.backends.join('+'));
+                this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names ${namedBackend}, but it ran in a report of ${file.backends.join('+')}`);
+                return;
+            }
+            backend = namedBackend;
+        }
+        else if (file.backends.length === 1) {
+            backend = file.backends[0];
+        }
+        else {
+            this.unassigned += 1;
+            this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`);
+            return;
+        }
+        if (backend === undefined || !this.inScope(head, tail, testFile))
+            return;
+        const index = this.indexOf(head, tail, testFile, reportedLine(testcase));
+        const state = this.state(backend);
+        let code = CASE_CODE[testcase.status];
+        let flags = 0;
+        let detail;
+        if (code === PASSED && testcase.output !== undefined) {
+            const marker = this.findSkipMarker(testcase.output);
+            if (marker !== undefined) {
+                code = SKIPPED;
+                flags |= MARKER_SKIP;
+                detail = { message: flatCopy(marker), markerSkip: true };
+            }
+        }
+        if (code === PASSED)
+            flags |= ANY_PASS;
+        if (code === FAILED || code === ERRORED)
+            flags |= ANY_FAILURE;
+        if (testcase.flaky)
+            flags |= FLAKY_MARK;
+        if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
+            detail = { message: flatCopy(this.cleanMessage(testcase.message)) };
+            if (testFile === undefined && code !== SKIPPED)
+                Object.assign(detail, this.locate(testcase.message));
+        }
+        if (testcase.status === 'errored')
+            flags |= ANY_ERRORED;
+        if (code === SKIPPED)
+            flags |= ANY_SKIPPED;
+        if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
+            flags |= COLLISION;
+        }
+        state.mark(index, code, flags);
+        // The worst result's message is kept (a later pass keeps the failure that explains a flaky test);
+        // among equals the first stays.
+        if (detail !== undefined) {
+            detail.severity = SEVERITY[code];
+            const kept = state.details.get(index);
+            if (kept === undefined || (kept.severity ?? 0) < detail.severity)
+                state.details.set(index, detail);
+        }
+    }
+    verdict() {
+        const backends = this.config.backends.map((b) => b.name);
+        const today = this.options.now.toISOString().slice(0, 10);
+        const exemptionUse = this.config.exemptions.map(() => ({ matched: false, excused: new Set() }));
+        const gaps = [];
+        const flaky = [];
+        const summaries = new Map(backends.map((name) => {
+            const state = this.state(name);
+            const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
+            if (state.jobResult !== undefined)
+                summary.jobResult = state.jobResult;
+            return [name, summary];
+        }));
+        // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
+        const silenced = new Set(backends.filter((name) => this.state(name).files === 0 || !this.state(name).hasTests()));
+        const states = backends.map((name) => this.state(name));
+        const summaryList = backends.map((name) => summaries.get(name));
+        const finals = backends.map(() => 'missing');
+        const hasExemptions = this.config.exemptions.length > 0;
+        const size = this.ids.size;
+        // Per backend, tests by final status (STATUS_NAMES order), and the tests that did not pass
+        // everywhere: small loops over typed arrays (fast even before the optimiser has run).
+        const counts = states.map(() => new Float64Array(STATUS_NAMES.length));
+        const codes = states.map((state) => finalCodes(state.statuses, size));
+        const notPassed = new Uint8Array(size);
+        codes.forEach((list, b) => countCodes(list, counts[b], notPassed));
+        const width = states.length;
+        for (let index = 0; index < size; index++) {
+            // Passed everywhere and no exemption to match: nothing more to say about this test.
+            if (notPassed[index] === 0 && !hasExemptions)
+                continue;
+            for (let b = 0; b < width; b++)
+                finals[b] = STATUS_NAMES[codes[b][index]];
+            const id = this.ids.idAt(index);
+            const file = this.fileAt(index);
+            const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1;
+            const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined;
+            if (exemption !== undefined)
+                exemptionUse[exemptionIndex].matched = true;
+            const expired = exemption?.until !== undefined && exemption.until < today;
+            for (let b = 0; b < width; b++) {
+                const status = finals[b];
+                if (status === 'passed')
+                    continue;
+                const name = backends[b];
+                const state = states[b];
+                const detail = state.details.get(index);
+                if (status === 'flaky') {
+                    flaky.push(withMessage({ test: id, backend: name }, detail?.message));
+                    if (this.config.flaky === 'warn')
+                        continue;
+                }
+                const excusable = status === 'missing' || status === 'skipped';
+                if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
+                    exemptionUse[exemptionIndex]?.excused.add(id);
+                    continue;
+                }
+                if (status === 'missing' && silenced.has(name))
+                    continue;
+                const others = othersOf(backends, finals, b, exemption, expired);
+                const gap = {
+                    test: id,
+                    backend: name,
+                    kind: status,
+                    reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
+                    others
+                };
+                if (detail?.message !== undefined)
+                    gap.message = detail.message;
+                const line = file !== undefined ? this.lineAt(index) : detail?.line;
+                if (file !== undefined || detail?.file !== undefined)
+                    gap.file = file ?? detail?.file;
+                if (line !== undefined)
+                    gap.line = line;
+                gaps.push(gap);
+            }
+        }
+        states.forEach((_, b) => {
+            const summary = summaryList[b];
+            const count = counts[b];
+            for (let code = 1; code < STATUS_NAMES.length; code++) {
+                summary.tests += count[code];
+                summary[STATUS_NAMES[code]] += count[code];
+            }
+        });
+        const backendGaps = this.backendGaps([...summaries.values()]);
+        const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])];
+        const exemptions = this.config.exemptions.map((exemption, i) => {
+            const use = exemptionUse[i];
+            const expired = exemption.until !== undefined && exemption.until < today;
+            const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused';
+            const report = {
+                test: exemption.test.source,
+                backends: exemption.backends,
+                reason: exemption.reason,
+                state,
+                excused: [...use.excused].sort()
+            };
+            if (exemption.until !== undefined)
+                report.until = exemption.until;
+            return report;
+        });
+        const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure';
+        const verdict = {
+            conclusion,
+            title: '',
+            backends: summaryList,
+            tests: this.ids.size,
+            gaps: allGaps,
+            exemptions,
+            flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
+            crossLeg: [...this.crossLeg.values()],
+            unassigned: this.unassigned,
+            errors: this.errors
+        };
+        verdict.title = verdictTitle(verdict);
+        return verdict;
+    }
+    backendGaps(summaries) {
+        const gaps = [];
+        const patterns = new Map(this.config.backends.map((b) => [b.name, b.reports.join(', ')]));
+        for (const summary of summaries) {
+            const { name } = summary;
+            const job = summary.jobResult !== undefined && summary.jobResult !== 'success' ? `; its job's result is "${summary.jobResult}"` : '';
+            const base = { test: WHOLE_BACKEND, backend: name, others: {} };
+            const errors = this.state(name).errors.length;
+            const unreadable = errors > 0 ? `; ${errors} report file(s) could not be read` : '';
+            if (summary.files === 0) {
+                gaps.push({ ...base, kind: 'no-report', reason: `no report file matched ${patterns.get(name) ?? 'its globs'}${job}` });
+            }
+            else if (summary.tests === 0) {
+                gaps.push({
+                    ...base,
+                    kind: 'empty',
+                    reason: `${summary.files} report file(s) but no test in scope${unreadable}${job}`
+                });
+            }
+            else if (summary.tests < this.config.minTests) {
+                gaps.push({
+                    ...base,
+                    kind: 'too-few',
+                    reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
+                });
+            }
+        }
+        return gaps;
+    }
+    state(name) {
+        // Testcases come a file (one backend) at a time: the last state is nearly always the one.
+        const last = this.lastState;
+        if (last !== undefined && last.name === name)
+            return last;
+        let state = this.states.get(name);
+        if (state === undefined) {
+            state = new BackendState(name);
+            this.states.set(name, state);
+        }
+        this.lastState = state;
+        return state;
+    }
+    indexOf(head, tail, file, line) {
+        const known = this.ids.size;
+        const index = this.ids.intern(head, tail, this.expected);
+        if (index === known) {
+            if (index >= this.fileOf.length) {
+                const fileOf = new Int32Array(this.fileOf.length * 2);
+                fileOf.set(this.fileOf);
+                this.fileOf = fileOf;
+                const lineOf = new Uint32Array(this.lineOf.length * 2);
+                lineOf.set(this.lineOf);
+                this.lineOf = lineOf;
+            }
+            this.fileOf[index] = file === undefined ? -1 : this.fileId(file);
+            if (line === undefined)
+                this.lineOf[index] = 0;
+            else if (Number.isInteger(line) && line >= 1 && line <= 0xffffffff)
+                this.lineOf[index] = line;
+            else
+                this.oddLines.set(index, line);
+        }
+        this.expected = index + 1;
+        return index;
+    }
+    fileId(file) {
+        // Consecutive tests share their file (the same string from normalizedFile): no lookup then.
+        if (file === this.lastFileId.file)
+            return this.lastFileId.id;
+        let id = this.fileIds.get(file);
+        if (id === undefined) {
+            id = this.files.length;
+            const copy = flatCopy(file);
+            this.files.push(copy);
+            this.fileIds.set(copy, id);
+        }
+        this.lastFileId = { file, id };
+        return id;
+    }
+    fileAt(index) {
+        const id = this.fileOf[index];
+        return id < 0 ? undefined : this.files[id];
+    }
+    lineAt(index) {
+        const line = this.lineOf[index];
+        if (line !== 0)
+            return line;
+        return this.oddLines.size === 0 ? undefined : this.oddLines.get(index);
+    }
+    normalizedFile(file) {
+        const last = this.lastFile;
+        if (file !== last.raw) {
+            // Copied: the attribute may be a slice of a whole chunk of the report.
+            const raw = file === undefined ? undefined : flatCopy(file);
+            this.lastFile = { raw, normalized: normalizeFile(raw, this.options.pathRoots ?? []) };
+        }
+        return this.lastFile.normalized;
+    }
+    inScope(head, tail, file) {
+        const { include, exclude } = this.config;
+        if (include.length === 0 && exclude.length === 0)
+            return true;
+        const id = head + tail;
+        const key = file === undefined ? id : `${file}\0${id}`;
+        let scoped = this.unscopedCache.get(key);
+        if (scoped === undefined) {
+            const candidates = [id, file];
+            scoped = (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates);
+            // Only cache the answer per file when the file decides it; ids are unique, caching them costs memory.
+            if (file !== undefined && this.unscopedCache.size < 100_000)
+                this.unscopedCache.set(key, scoped);
+        }
+        return scoped;
+    }
+    findSkipMarker(output) {
+        // Line by line, as a person reads the log: colour codes gone, no match across two lines.
+        for (const raw of eachLine(output)) {
+            const line = visibleLine(raw);
+            if (this.markerIn(line))
+                return this.cleanMessage(line);
+        }
+        return undefined;
+    }
+    isSkipMarkerLine(raw) {
+        return this.markerIn(visibleLine(raw));
+    }
+    markerIn(line) {
+        for (const marker of this.config.skipMarkers)
+            if (marker.test(line))
+                return true;
+        return false;
+    }
+    cleanMessage(raw) {
+        // A colour code whose ESC was neutralised by the decoder is noise in a summary.
+        const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '');
+        const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
+        const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
+        const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
+        return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
+    }
+    locate(message) {
+        const frame = testFrame(message);
+        if (frame === undefined)
+            return {};
+        return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line };
+    }
+    /**
+     * Pairing may set a testcase aside (it names another backend, or no backend in a shared report),
+     * but a failure never disappears with it: it becomes a gap of its own, on the report's backends.
+     */
+    keepUnpairedFailure(file, testcase, head, tail, testFile, why) {
+        if (testcase.status !== 'failed' && testcase.status !== 'errored')
+            return;
+        if (!this.inScope(head, tail, testFile))
+            return;
+        const test = head + tail;
+        const backend = file.backends.join('+');
+        const key = `${test}\0${backend}\0${file.path}\0${testcase.status}`;
+        if (this.unpaired.has(key))
+            return;
+        const kind = testcase.status;
+        const gap = {
+            test,
+            backend,
+            kind,
+            reason: `${kind} in ${file.path}, not paired with another backend: ${why}`,
+            others: {}
+        };
+        if (testcase.message !== undefined) {
+            const message = flatCopy(this.cleanMessage(testcase.message));
+            if (message !== '')
+                gap.message = message;
+        }
+        const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '');
+        if (located.file !== undefined)
+            gap.file = located.file;
+        if (located.line !== undefined)
+            gap.line = located.line;
+        // Bounded like the cross-leg list; past the bound one gap per kind and report still fails the gate.
+        if (this.unpaired.size >= 10_000) {
+            const overflow = `${backend}\0${file.path}\0${kind}`;
+            if (this.unpaired.has(overflow))
+                return;
+            this.unpaired.set(overflow, { ...gap, test: `${test} (and more: over 10,000 unpaired failures)` });
+            return;
+        }
+        this.unpaired.set(key, gap);
+    }
+    noteCrossLeg(id, namedBackend, foundIn) {
+        const key = `${id}\0${namedBackend}\0${foundIn}`;
+        if (!this.crossLeg.has(key) && this.crossLeg.size < 10_000)
+            this.crossLeg.set(key, { test: id, namedBackend, foundIn });
+    }
+}
+/**
+ * A copy of `text` that shares no memory with it. Strings cut from a report (attribute values,
+ * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
+ * verdict is copied first.
+ */
+/** A line as a person sees it; only text with a bracket can hold a colour code. */
+function visibleLine(raw) {
+    return raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw;
+}
+function flatCopy(text) {
+    return text.length === 0 ? text : (' ' + text).slice(1);
+}
+const COLLATOR = new Intl.Collator();
+/** pytest writes a 0-based `line` (its item location); every other runner counts from 1. */
+function reportedLine(testcase) {
+    if (testcase.line === undefined)
+        return undefined;
+    return testcase.suitePath[0] === 'pytest' ? testcase.line + 1 : testcase.line;
+}
+function finalStatus(bits) {
+    const anyFailure = (bits & ANY_FAILURE) !== 0;
+    const worstFailure = (bits & ANY_ERRORED) !== 0 ? 'errored' : 'failed';
+    // Different testcases that share an id: the worst result counts, whatever their order.
+    if ((bits & COLLISION) !== 0)
+        return anyFailure ? worstFailure : (bits & ANY_SKIPPED) !== 0 ? 'skipped' : 'passed';
+    // One testcase, or a runner's own reruns of it: a pass after failed attempts is flaky.
+    if ((bits & ANY_PASS) !== 0)
+        return anyFailure || (bits & FLAKY_MARK) !== 0 ? 'flaky' : 'passed';
+    return anyFailure ? worstFailure : 'skipped';
+}
+/** FINAL_CODE of each test's status byte (0, missing, past the end of `statuses`). */
+function finalCodes(statuses, size) {
+    const codes = new Uint8Array(size);
+    const known = Math.min(size, statuses.length);
+    for (let i = 0; i < known; i++)
+        codes[i] = FINAL_CODE[statuses[i]];
+    return codes;
+}
+/** Adds each code to `count` and marks the tests that did not pass in `notPassed`. */
+function countCodes(codes, count, notPassed) {
+    for (let i = 0; i < codes.length; i++) {
+        const code = codes[i];
+        count[code] = count[code] + 1;
+        if (code !== FINAL_PASSED)
+            notPassed[i] = 1;
+    }
+}
+/** Final statuses by code: 0 is a test the backend never reported. */
+const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flaky'];
+const FINAL_PASSED = 1;
+/** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
+const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
+function othersOf(backends, finals, backend, exemption, expired) {
+    const others = {};
+    for (let b = 0; b < backends.length; b++) {
+        if (b === backend)
+            continue;
+        const name = backends[b];
+        const status = finals[b];
+        const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped');
+        others[name] = excused ? 'exempt' : status;
+    }
+    return others;
+}
+/** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
+function collisionNote(state, index) {
+    const files = state.collisions.get(index);
+    if (files === undefined)
+        return '';
+    const count = state.seen[index];
+    const where = [...files].sort().join(', ');
+    return `; ${count} testcases share this id on ${state.name} (${where}), not as one runner's rerun: the worst result counts`;
+}
+function testReason(status, backend, others, detail, until, expired) {
+    const elsewhere = Object.entries(others)
+        .map(([name, s]) => `${s} on ${name}`)
+        .join(', ');
+    const context = elsewhere.length > 0 ? ` (${elsewhere})` : '';
+    const expiry = expired && until !== undefined ? `; its exemption expired on ${until}` : '';
+    switch (status) {
+        case 'missing':
+            return `never ran on ${backend}${context}${expiry}`;
+        case 'skipped':
+            return detail?.markerSkip === true
+                ? `reported as passed on ${backend}, but its output says it skipped itself${context}${expiry}`
+                : `skipped on ${backend}${context}${expiry}`;
+        case 'failed':
+            return `failed on ${backend}${context}`;
+        case 'errored':
+            return `errored on ${backend}${context}`;
+        case 'flaky':
+            return `passed on ${backend} only after a failed attempt (flaky: fail)${context}`;
+        default:
+            return `${status} on ${backend}${context}`;
+    }
+}
+const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
+/**
+ * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
+ * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
+ * names get ranks once (equal ranks where the collator finds them equal), so a comparison calls
+ * the collator for the test ids only.
+ */
+function sortGaps(gaps) {
+    const names = [...new Set(gaps.map((gap) => gap.backend))].sort(COLLATOR.compare);
+    const rank = new Map();
+    names.forEach((name, i) => rank.set(name, i > 0 && COLLATOR.compare(names[i - 1], name) === 0 ? rank.get(names[i - 1]) : i));
+    // The same order as one stable sort by (kind, backend rank, test id): the gaps are split by
+    // (kind, backend rank), keeping their order, and only each group is sorted, by test id.
+    const groups = new Map();
+    for (const gap of gaps) {
+        const key = KIND_ORDER$1[gap.kind] * names.length + rank.get(gap.backend);
+        const group = groups.get(key);
+        if (group === undefined)
+            groups.set(key, [gap]);
+        else
+            group.push(gap);
+    }
+    const byTest = (a, b) => COLLATOR.compare(a.test, b.test);
+    const sorted = [];
+    for (const key of [...groups.keys()].sort((a, b) => a - b))
+        for (const gap of groups.get(key).sort(byTest))
+            sorted.push(gap);
+    return sorted;
+}
+function withMessage(value, message) {
+    return message === undefined ? value : { ...value, message };
+}
+
+//#region rolldown:runtime
+var __require = /* @__PURE__ */ createRequire(import.meta.url);
+
+//#endregion
+//#region src/utils.ts
+function cleanPath(path) {
+	let normalized = normalize(path);
+	if (normalized.length > 1 && normalized[normalized.length - 1] === sep) normalized = normalized.substring(0, normalized.length - 1);
+	return normalized;
+}
+const SLASHES_REGEX = /[\\/]/g;
+function convertSlashes(path, separator) {
+	return path.replace(SLASHES_REGEX, separator);
+}
+const WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
+function isRootDirectory(path) {
+	return path === "/" || WINDOWS_ROOT_DIR_REGEX.test(path);
+}
+function normalizePath(path, options) {
+	const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
+	const pathNeedsCleaning = process.platform === "win32" && path.includes("/") || path.startsWith(".");
+	if (resolvePaths) path = resolve$1(path);
+	if (normalizePath$1 || pathNeedsCleaning) path = cleanPath(path);
+	if (path === ".") return "";
+	const needsSeperator = path[path.length - 1] !== pathSeparator;
+	return convertSlashes(needsSeperator ? path + pathSeparator : path, pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/join-path.ts
+function joinPathWithBasePath(filename, directoryPath) {
+	return directoryPath + filename;
+}
+function joinPathWithRelativePath(root, options) {
+	return function(filename, directoryPath) {
+		const sameRoot = directoryPath.startsWith(root);
+		if (sameRoot) return directoryPath.slice(root.length) + filename;
+		else return convertSlashes(relative(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
+	};
+}
+function joinPath(filename) {
+	return filename;
+}
+function joinDirectoryPath(filename, directoryPath, separator) {
+	return directoryPath + filename + separator;
+}
+function build$7(root, options) {
+	const { relativePaths, includeBasePath } = options;
+	return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
+}
+
+//#endregion
+//#region src/api/functions/push-directory.ts
+function pushDirectoryWithRelativePath(root) {
+	return function(directoryPath, paths) {
+		paths.push(directoryPath.substring(root.length) || ".");
+	};
+}
+function pushDirectoryFilterWithRelativePath(root) {
+	return function(directoryPath, paths, filters) {
+		const relativePath = directoryPath.substring(root.length) || ".";
+		if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
+	};
+}
+const pushDirectory = (directoryPath, paths) => {
+	paths.push(directoryPath || ".");
+};
+const pushDirectoryFilter = (directoryPath, paths, filters) => {
+	const path = directoryPath || ".";
+	if (filters.every((filter) => filter(path, true))) paths.push(path);
+};
+const empty$2 = () => {};
+function build$6(root, options) {
+	const { includeDirs, filters, relativePaths } = options;
+	if (!includeDirs) return empty$2;
+	if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
+	return filters && filters.length ? pushDirectoryFilter : pushDirectory;
+}
+
+//#endregion
+//#region src/api/functions/push-file.ts
+const pushFileFilterAndCount = (filename, _paths, counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) counts.files++;
+};
+const pushFileFilter = (filename, paths, _counts, filters) => {
+	if (filters.every((filter) => filter(filename, false))) paths.push(filename);
+};
+const pushFileCount = (_filename, _paths, counts, _filters) => {
+	counts.files++;
+};
+const pushFile = (filename, paths) => {
+	paths.push(filename);
+};
+const empty$1 = () => {};
+function build$5(options) {
+	const { excludeFiles, filters, onlyCounts } = options;
+	if (excludeFiles) return empty$1;
+	if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
+	else if (onlyCounts) return pushFileCount;
+	else return pushFile;
+}
+
+//#endregion
+//#region src/api/functions/get-array.ts
+const getArray = (paths) => {
+	return paths;
+};
+const getArrayGroup = () => {
+	return [""].slice(0, 0);
+};
+function build$4(options) {
+	return options.group ? getArrayGroup : getArray;
+}
+
+//#endregion
+//#region src/api/functions/group-files.ts
+const groupFiles = (groups, directory, files) => {
+	groups.push({
+		directory,
+		files,
+		dir: directory
+	});
+};
+const empty = () => {};
+function build$3(options) {
+	return options.group ? groupFiles : empty;
+}
+
+//#endregion
+//#region src/api/functions/resolve-symlink.ts
+const resolveSymlinksAsync = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	fs.realpath(path, (error, resolvedPath) => {
+		if (error) return queue.dequeue(suppressErrors ? null : error, state);
+		fs.stat(resolvedPath, (error$1, stat) => {
+			if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
+			if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return queue.dequeue(null, state);
+			callback$1(stat, resolvedPath);
+			queue.dequeue(null, state);
+		});
+	});
+};
+const resolveSymlinks = function(path, state, callback$1) {
+	const { queue, fs, options: { suppressErrors } } = state;
+	queue.enqueue();
+	try {
+		const resolvedPath = fs.realpathSync(path);
+		const stat = fs.statSync(resolvedPath);
+		if (stat.isDirectory() && isRecursive(path, resolvedPath, state)) return;
+		callback$1(stat, resolvedPath);
+	} catch (e) {
+		if (!suppressErrors) throw e;
+	}
+};
+function build$2(options, isSynchronous) {
+	if (!options.resolveSymlinks || options.excludeSymlinks) return null;
+	return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
+}
+function isRecursive(path, resolved, state) {
+	if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
+	let parent = dirname(path);
+	let depth = 1;
+	while (parent !== state.root && depth < 2) {
+		const resolvedPath = state.symlinks.get(parent);
+		const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
+		if (isSameRoot) depth++;
+		else parent = dirname(parent);
+	}
+	state.symlinks.set(path, resolved);
+	return depth > 1;
+}
+function isRecursiveUsingRealPaths(resolved, state) {
+	return state.visited.includes(resolved + state.options.pathSeparator);
+}
+
+//#endregion
+//#region src/api/functions/invoke-callback.ts
+const onlyCountsSync = (state) => {
+	return state.counts;
+};
+const groupsSync = (state) => {
+	return state.groups;
+};
+const defaultSync = (state) => {
+	return state.paths;
+};
+const limitFilesSync = (state) => {
+	return state.paths.slice(0, state.options.maxFiles);
+};
+const onlyCountsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.counts, state.options.suppressErrors);
+	return null;
+};
+const defaultAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths, state.options.suppressErrors);
+	return null;
+};
+const limitFilesAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
+	return null;
+};
+const groupsAsync = (state, error, callback$1) => {
+	report(error, callback$1, state.groups, state.options.suppressErrors);
+	return null;
+};
+function report(error, callback$1, output, suppressErrors) {
+	if (error && !suppressErrors) callback$1(error, output);
+	else callback$1(null, output);
+}
+function build$1(options, isSynchronous) {
+	const { onlyCounts, group, maxFiles } = options;
+	if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
+	else if (group) return isSynchronous ? groupsSync : groupsAsync;
+	else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
+	else return isSynchronous ? defaultSync : defaultAsync;
+}
+
+//#endregion
+//#region src/api/functions/walk-directory.ts
+const readdirOpts = { withFileTypes: true };
+const walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	state.queue.enqueue();
+	if (currentDepth < 0) return state.queue.dequeue(null, state);
+	const { fs } = state;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	fs.readdir(crawlPath || ".", readdirOpts, (error, entries = []) => {
+		callback$1(entries, directoryPath, currentDepth);
+		state.queue.dequeue(state.options.suppressErrors ? null : error, state);
+	});
+};
+const walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+	const { fs } = state;
+	if (currentDepth < 0) return;
+	state.visited.push(crawlPath);
+	state.counts.directories++;
+	let entries = [];
+	try {
+		entries = fs.readdirSync(crawlPath || ".", readdirOpts);
+	} catch (e) {
+		if (!state.options.suppressErrors) throw e;
+	}
+	callback$1(entries, directoryPath, currentDepth);
+};
+function build(isSynchronous) {
+	return isSynchronous ? walkSync : walkAsync;
+}
+
+//#endregion
+//#region src/api/queue.ts
+/**
+* This is a custom stateless queue to track concurrent async fs calls.
+* It increments a counter whenever a call is queued and decrements it
+* as soon as it completes. When the counter hits 0, it calls onQueueEmpty.
+*/
+var Queue = class {
+	count = 0;
+	constructor(onQueueEmpty) {
+		this.onQueueEmpty = onQueueEmpty;
+	}
+	enqueue() {
+		this.count++;
+		return this.count;
+	}
+	dequeue(error, output) {
+		if (this.onQueueEmpty && (--this.count <= 0 || error)) {
+			this.onQueueEmpty(error, output);
+			if (error) {
+				output.controller.abort();
+				this.onQueueEmpty = void 0;
+			}
+		}
+	}
+};
+
+//#endregion
+//#region src/api/counter.ts
+var Counter = class {
+	_files = 0;
+	_directories = 0;
+	set files(num) {
+		this._files = num;
+	}
+	get files() {
+		return this._files;
+	}
+	set directories(num) {
+		this._directories = num;
+	}
+	get directories() {
+		return this._directories;
+	}
+	/**
+	* @deprecated use `directories` instead
+	*/
+	/* c8 ignore next 3 */
+	get dirs() {
+		return this._directories;
+	}
+};
+
+//#endregion
+//#region src/api/aborter.ts
+/**
+* AbortController is not supported on Node 14 so we use this until we can drop
+* support for Node 14.
+*/
+var Aborter = class {
+	aborted = false;
+	abort() {
+		this.aborted = true;
+	}
+};
+
+//#endregion
+//#region src/api/walker.ts
+var Walker = class {
+	root;
+	isSynchronous;
+	state;
+	joinPath;
+	pushDirectory;
+	pushFile;
+	getArray;
+	groupFiles;
+	resolveSymlink;
+	walkDirectory;
+	callbackInvoker;
+	constructor(root, options, callback$1) {
+		this.isSynchronous = !callback$1;
+		this.callbackInvoker = build$1(options, this.isSynchronous);
+		this.root = normalizePath(root, options);
+		this.state = {
+			root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
+			paths: [""].slice(0, 0),
+			groups: [],
+			counts: new Counter(),
+			options,
+			queue: new Queue((error, state) => this.callbackInvoker(state, error, callback$1)),
+			symlinks: /* @__PURE__ */ new Map(),
+			visited: [""].slice(0, 0),
+			controller: new Aborter(),
+			fs: options.fs || nativeFs
+		};
+		this.joinPath = build$7(this.root, options);
+		this.pushDirectory = build$6(this.root, options);
+		this.pushFile = build$5(options);
+		this.getArray = build$4(options);
+		this.groupFiles = build$3(options);
+		this.resolveSymlink = build$2(options, this.isSynchronous);
+		this.walkDirectory = build(this.isSynchronous);
+	}
+	start() {
+		this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
+		this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
+		return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
+	}
+	walk = (entries, directoryPath, depth) => {
+		const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
+		if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
+		const files = this.getArray(this.state.paths);
+		for (let i = 0; i < entries.length; ++i) {
+			const entry = entries[i];
+			if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
+				const filename = this.joinPath(entry.name, directoryPath);
+				this.pushFile(filename, files, this.state.counts, filters);
+			} else if (entry.isDirectory()) {
+				let path = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+				if (exclude && exclude(entry.name, path)) continue;
+				this.pushDirectory(path, paths, filters);
+				this.walkDirectory(this.state, path, path, depth - 1, this.walk);
+			} else if (this.resolveSymlink && entry.isSymbolicLink()) {
+				let path = joinPathWithBasePath(entry.name, directoryPath);
+				this.resolveSymlink(path, this.state, (stat, resolvedPath) => {
+					if (stat.isDirectory()) {
+						resolvedPath = normalizePath(resolvedPath, this.state.options);
+						if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path + pathSeparator)) return;
+						this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path + pathSeparator, depth - 1, this.walk);
+					} else {
+						resolvedPath = useRealPaths ? resolvedPath : path;
+						const filename = basename(resolvedPath);
+						const directoryPath$1 = normalizePath(dirname(resolvedPath), this.state.options);
+						resolvedPath = this.joinPath(filename, directoryPath$1);
+						this.pushFile(resolvedPath, files, this.state.counts, filters);
+					}
+				});
+			}
+		}
+		this.groupFiles(this.state.groups, directoryPath, files);
+	};
+};
+
+//#endregion
+//#region src/api/async.ts
+function promise(root, options) {
+	return new Promise((resolve$1, reject) => {
+		callback(root, options, (err, output) => {
+			if (err) return reject(err);
+			resolve$1(output);
+		});
+	});
+}
+function callback(root, options, callback$1) {
+	let walker = new Walker(root, options, callback$1);
+	walker.start();
+}
+
+//#endregion
+//#region src/api/sync.ts
+function sync(root, options) {
+	const walker = new Walker(root, options);
+	return walker.start();
+}
+
+//#endregion
+//#region src/builder/api-builder.ts
+var APIBuilder = class {
+	constructor(root, options) {
+		this.root = root;
+		this.options = options;
+	}
+	withPromise() {
+		return promise(this.root, this.options);
+	}
+	withCallback(cb) {
+		callback(this.root, this.options, cb);
+	}
+	sync() {
+		return sync(this.root, this.options);
+	}
+};
+
+//#endregion
+//#region src/builder/index.ts
+let pm = null;
+/* c8 ignore next 6 */
+try {
+	__require.resolve("picomatch");
+	pm = __require("picomatch");
+} catch {}
+var Builder = class {
+	globCache = {};
+	options = {
+		maxDepth: Infinity,
+		suppressErrors: true,
+		pathSeparator: sep,
+		filters: []
+	};
+	globFunction;
+	constructor(options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		this.globFunction = this.options.globFunction;
+	}
+	group() {
+		this.options.group = true;
+		return this;
+	}
+	withPathSeparator(separator) {
+		this.options.pathSeparator = separator;
+		return this;
+	}
+	withBasePath() {
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withRelativePaths() {
+		this.options.relativePaths = true;
+		return this;
+	}
+	withDirs() {
+		this.options.includeDirs = true;
+		return this;
+	}
+	withMaxDepth(depth) {
+		this.options.maxDepth = depth;
+		return this;
+	}
+	withMaxFiles(limit) {
+		this.options.maxFiles = limit;
+		return this;
+	}
+	withFullPaths() {
+		this.options.resolvePaths = true;
+		this.options.includeBasePath = true;
+		return this;
+	}
+	withErrors() {
+		this.options.suppressErrors = false;
+		return this;
+	}
+	withSymlinks({ resolvePaths = true } = {}) {
+		this.options.resolveSymlinks = true;
+		this.options.useRealPaths = resolvePaths;
+		return this.withFullPaths();
+	}
+	withAbortSignal(signal) {
+		this.options.signal = signal;
+		return this;
+	}
+	normalize() {
+		this.options.normalizePath = true;
+		return this;
+	}
+	filter(predicate) {
+		this.options.filters.push(predicate);
+		return this;
+	}
+	onlyDirs() {
+		this.options.excludeFiles = true;
+		this.options.includeDirs = true;
+		return this;
+	}
+	exclude(predicate) {
+		this.options.exclude = predicate;
+		return this;
+	}
+	onlyCounts() {
+		this.options.onlyCounts = true;
+		return this;
+	}
+	crawl(root) {
+		return new APIBuilder(root || ".", this.options);
+	}
+	withGlobFunction(fn) {
+		this.globFunction = fn;
+		return this;
+	}
+	/**
+	* @deprecated Pass options using the constructor instead:
+	* ```ts
+	* new fdir(options).crawl("/path/to/root");
+	* ```
+	* This method will be removed in v7.0
+	*/
+	/* c8 ignore next 4 */
+	crawlWithOptions(root, options) {
+		this.options = {
+			...this.options,
+			...options
+		};
+		return new APIBuilder(root || ".", this.options);
+	}
+	glob(...patterns) {
+		if (this.globFunction) return this.globWithOptions(patterns);
+		return this.globWithOptions(patterns, ...[{ dot: true }]);
+	}
+	globWithOptions(patterns, ...options) {
+		const globFn = this.globFunction || pm;
+		/* c8 ignore next 5 */
+		if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
+		var isMatch = this.globCache[patterns.join("\0")];
+		if (!isMatch) {
+			isMatch = globFn(patterns, ...options);
+			this.globCache[patterns.join("\0")] = isMatch;
+		}
+		this.options.filters.push((path) => isMatch(path));
+		return this;
+	}
+};
+
+//#region src/utils.ts
+const isReadonlyArray = Array.isArray;
+const BACKSLASHES = /\\/g;
+const DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
+const isWin = process.platform === "win32";
+const ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
+function getPartialMatcher(patterns, options = {}) {
+	const patternsCount = patterns.length;
+	const patternsParts = Array(patternsCount);
+	const matchers = Array(patternsCount);
+	let i, j;
+	for (i = 0; i < patternsCount; i++) {
+		const parts = splitPattern(patterns[i]);
+		patternsParts[i] = parts;
+		const partsCount = parts.length;
+		const partMatchers = Array(partsCount);
+		for (j = 0; j < partsCount; j++) partMatchers[j] = picomatch(parts[j], options);
+		matchers[i] = partMatchers;
+	}
+	return (input) => {
+		const inputParts = input.split("/");
+		if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
+		for (i = 0; i < patternsCount; i++) {
+			const patternParts = patternsParts[i];
+			const matcher = matchers[i];
+			const inputPatternCount = inputParts.length;
+			const minParts = Math.min(inputPatternCount, patternParts.length);
+			j = 0;
+			while (j < minParts) {
+				const part = patternParts[j];
+				if (part.includes("/")) return true;
+				if (!matcher[j](inputParts[j])) break;
+				if (!options.noglobstar && part === "**") return true;
+				j++;
+			}
+			if (j === inputPatternCount) return true;
+		}
+		return false;
+	};
+}
+/* node:coverage ignore next 2 */
+const WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
+const isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
+function buildFormat(cwd, root, absolute) {
+	if (cwd === root || root.startsWith(`${cwd}/`)) {
+		if (absolute) {
+			const start = cwd.length + +!isRoot(cwd);
+			return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
+		}
+		const prefix = root.slice(cwd.length + 1);
+		if (prefix) return (p, isDir) => {
+			if (p === ".") return prefix;
+			const result = `${prefix}/${p}`;
+			return isDir ? result.slice(0, -1) : result;
+		};
+		return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
+	}
+	if (absolute) return (p) => posix.relative(cwd, p) || ".";
+	return (p) => posix.relative(cwd, `${root}/${p}`) || ".";
+}
+function buildRelative(cwd, root) {
+	if (root.startsWith(`${cwd}/`)) {
+		const prefix = root.slice(cwd.length + 1);
+		return (p) => `${prefix}/${p}`;
+	}
+	return (p) => {
+		const result = posix.relative(cwd, `${root}/${p}`);
+		return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
+	};
+}
+function ensureNonDriveRelativePath(path) {
+	return path.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+}
+const splitPatternOptions = { parts: true };
+function splitPattern(path) {
+	var _result$parts;
+	const result = picomatch.scan(path, splitPatternOptions);
+	return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path];
+}
+const POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
+const WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
+const escapePosixPath = (path) => path.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+const escapeWin32Path = (path) => path.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+/**
+* Escapes a path's special characters depending on the platform.
+* @see {@link https://superchupu.dev/tinyglobby/documentation#escapePath}
+*/
+/* node:coverage ignore next */
+const escapePath = isWin ? escapeWin32Path : escapePosixPath;
+/**
+* Checks if a pattern has dynamic parts.
+*
+* Has a few minor differences with [`fast-glob`](https://github.com/mrmlnc/fast-glob) for better accuracy:
+*
+* - Doesn't necessarily return `false` on patterns that include `\`.
+* - Returns `true` if the pattern includes parentheses, regardless of them representing one single pattern or not.
+* - Returns `true` for unfinished glob extensions i.e. `(h`, `+(h`.
+* - Returns `true` for unfinished brace expansions as long as they include `,` or `..`.
+*
+* @see {@link https://superchupu.dev/tinyglobby/documentation#isDynamicPattern}
+*/
+function isDynamicPattern(pattern, options) {
+	const scan = picomatch.scan(pattern);
+	return scan.isGlob || scan.negated;
+}
+function log(...tasks) {
+	console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
+}
+function ensureStringArray(value) {
+	return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
+}
+//#endregion
+//#region src/patterns.ts
+const PARENT_DIRECTORY = /^(\/?\.\.)+/;
+const ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
+function normalizePattern(pattern, opts, props, isIgnore) {
+	var _PARENT_DIRECTORY$exe;
+	const cwd = opts.cwd;
+	let result = pattern;
+	if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
+	if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
+	const escapedCwd = escapePath(cwd);
+	result = isAbsolute(result.replace(ESCAPING_BACKSLASHES, "")) ? posix.relative(escapedCwd, result) : posix.normalize(result);
+	const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
+	const parts = splitPattern(result);
+	if (parentDir) {
+		const n = (parentDir.length + 1) / 3;
+		let i = 0;
+		const cwdParts = escapedCwd.split("/");
+		while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
+			result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
+			i++;
+		}
+		const potentialRoot = posix.join(cwd, parentDir.slice(i * 3));
+		if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
+			props.root = ensureNonDriveRelativePath(potentialRoot);
+			props.depthOffset = -n + i;
+		}
+	}
+	if (!isIgnore && props.depthOffset >= 0) {
+		var _props$commonPath;
+		(_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
+		const newCommonPath = [];
+		const length = Math.min(props.commonPath.length, parts.length);
+		for (let i = 0; i < length; i++) {
+			const part = parts[i];
+			if (part === "**" && !parts[i + 1]) {
+				newCommonPath.pop();
+				break;
+			}
+			if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
+			newCommonPath.push(part);
+		}
+		props.depthOffset = newCommonPath.length;
+		props.commonPath = newCommonPath;
+		props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? posix.join(cwd, ...newCommonPath) : cwd);
+	}
+	return result;
+}
+function processPatterns(options, patterns, props) {
+	const matchPatterns = [];
+	const ignorePatterns = [];
+	for (const pattern of options.ignore) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
+	}
+	for (const pattern of patterns) {
+		if (!pattern) continue;
+		if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
+		else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
+	}
+	return {
+		match: matchPatterns,
+		ignore: ignorePatterns
+	};
+}
+//#endregion
+//#region src/crawler.ts
+function buildCrawler(options, patterns) {
+	const cwd = options.cwd;
+	const props = {
+		root: cwd,
+		depthOffset: 0
+	};
+	const processed = processPatterns(options, patterns, props);
+	if (options.debug) log("internal processing patterns:", processed);
+	const { absolute, caseSensitiveMatch, debug, dot, followSymbolicLinks, onlyDirectories } = options;
+	const root = props.root.replace(BACKSLASHES, "");
+	const matchOptions = {
+		dot,
+		nobrace: options.braceExpansion === false,
+		nocase: !caseSensitiveMatch,
+		noextglob: options.extglob === false,
+		noglobstar: options.globstar === false,
+		posix: true
+	};
+	const matcher = picomatch(processed.match, matchOptions);
+	const ignore = picomatch(processed.ignore, matchOptions);
+	const partialMatcher = getPartialMatcher(processed.match, matchOptions);
+	const format = buildFormat(cwd, root, absolute);
+	const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
+	const excludePredicate = (_, p) => {
+		const relativePath = excludeFormatter(p, true);
+		return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
+	};
+	let maxDepth;
+	if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
+	const crawler = new Builder({
+		filters: [debug ? (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			const matches = matcher(path) && !ignore(path);
+			if (matches) log(`matched ${path}`);
+			return matches;
+		} : (p, isDirectory) => {
+			const path = format(p, isDirectory);
+			return matcher(path) && !ignore(path);
+		}],
+		exclude: debug ? (_, p) => {
+			const skipped = excludePredicate(_, p);
+			log(`${skipped ? "skipped" : "crawling"} ${p}`);
+			return skipped;
+		} : excludePredicate,
+		fs: options.fs,
+		pathSeparator: "/",
+		relativePaths: !absolute,
+		resolvePaths: absolute,
+		includeBasePath: absolute,
+		resolveSymlinks: followSymbolicLinks,
+		excludeSymlinks: !followSymbolicLinks,
+		excludeFiles: onlyDirectories,
+		includeDirs: onlyDirectories || !options.onlyFiles,
+		maxDepth,
+		signal: options.signal
+	}).crawl(root);
+	if (options.debug) log("internal properties:", {
+		...props,
+		root
+	});
+	return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
+}
+//#endregion
+//#region src/index.ts
+function formatPaths(paths, mapper) {
+	if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
+	return paths;
+}
+const defaultOptions = {
+	caseSensitiveMatch: true,
+	debug: !!process.env.TINYGLOBBY_DEBUG,
+	expandDirectories: true,
+	followSymbolicLinks: true,
+	onlyFiles: true
+};
+function getOptions(options) {
+	const opts = Object.assign({}, options);
+	for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
+	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve$1(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+	opts.ignore = ensureStringArray(opts.ignore);
+	opts.fs && (opts.fs = {
+		readdir: opts.fs.readdir || readdir,
+		readdirSync: opts.fs.readdirSync || readdirSync,
+		realpath: opts.fs.realpath || realpath,
+		realpathSync: opts.fs.realpathSync || realpathSync,
+		stat: opts.fs.stat || stat,
+		statSync: opts.fs.statSync || statSync
+	});
+	if (opts.debug) log("globbing with options:", opts);
+	return opts;
+}
+function getCrawler(globInput, inputOptions = {}) {
+	var _ref;
+	if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
+	const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
+	const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
+	const options = getOptions(isModern ? inputOptions : globInput);
+	return patterns.length > 0 ? buildCrawler(options, patterns) : [];
+}
+async function glob(globInput, options) {
+	const [crawler, relative] = getCrawler(globInput, options);
+	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
+}
+
+// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
+// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
+//
+// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
+// those characters, so a strict parser would reject the whole report. We strip ANSI escape
+// sequences and replace any other forbidden control character with U+FFFD instead.
+class InvalidEncodingError extends Error {
+    byteOffset;
+    validPrefix;
+    encoding;
+    constructor(byteOffset, validPrefix, 
+    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
+    encoding = 'UTF-8') {
+        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
+        this.byteOffset = byteOffset;
+        this.validPrefix = validPrefix;
+        this.encoding = encoding;
+        this.name = 'InvalidEncodingError';
+    }
+}
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+/**
+ * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
+ * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
+ * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
+ * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
+ */
+const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
+/** Held back only within this many final characters (a longer tail is not one being cut). */
+const MAX_PARTIAL = 256;
+/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
+function partialEscapeStart(text) {
+    const from = Math.max(0, text.length - MAX_PARTIAL);
+    const tail = text.slice(from);
+    if (!tail.includes('\x1b') && !tail.includes('&'))
+        return -1;
+    const match = TRAILING_PARTIAL.exec(tail);
+    return match === null ? -1 : from + match.index;
+}
+/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
+const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
+function cleanControlCharacters(text) {
+    let out = text;
+    if (HAS_CONTROL.test(out))
+        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
+    if (out.includes('&#'))
+        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
+    return out;
+}
+/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
+function sniffEncoding(head) {
+    const [a, b, c, d] = head;
+    if (a === 0xef && b === 0xbb && c === 0xbf)
+        return 'utf-8';
+    if (a === 0xff && b === 0xfe)
+        return 'utf-16le';
+    if (a === 0xfe && b === 0xff)
+        return 'utf-16be';
+    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
+        return 'utf-16le';
+    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
+        return 'utf-16be';
+    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
+    const declared = declaration?.[1]?.toLowerCase();
+    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
+        return 'windows-1252';
+    }
+    return 'utf-8';
+}
+function latin1(bytes) {
+    let text = '';
+    for (const byte of bytes)
+        text += String.fromCharCode(byte);
+    return text;
+}
+/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
+const SNIFF_BYTES = 200;
+/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
+class ReportDecoder {
+    decoder;
+    held = '';
+    bytesSeen = 0;
+    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
+    head;
+    encoding = 'utf-8';
+    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
+    tail = new Uint8Array(0);
+    push(chunk) {
+        let bytes = chunk;
+        if (this.decoder === undefined) {
+            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
+            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
+                this.head = bytes;
+                return '';
+            }
+            this.head = undefined;
+            this.start(bytes);
+        }
+        let text;
+        try {
+            text = this.decoder.decode(bytes, { stream: true });
+        }
+        catch {
+            throw this.locateInvalid(bytes);
+        }
+        this.bytesSeen += bytes.length;
+        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
+        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
+        return this.clean(text, false);
+    }
+    start(head) {
+        this.encoding = sniffEncoding(head);
+        this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    }
+    end() {
+        if (this.decoder === undefined) {
+            if (this.head === undefined)
+                return '';
+            // A file shorter than the sniffing window: decide with what there is.
+            const head = this.head;
+            this.head = undefined;
+            this.start(head);
+            return this.push(head) + this.end();
+        }
+        let text;
+        try {
+            text = this.decoder.decode();
+        }
+        catch {
+            // A sequence cut by the end of the file: name the byte where it starts.
+            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
+            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
+        }
+        return this.clean(text, true);
+    }
+    clean(text, final) {
+        let joined = this.held + text;
+        this.held = '';
+        if (!final) {
+            const partial = partialEscapeStart(joined);
+            if (partial >= 0) {
+                this.held = joined.slice(partial);
+                joined = joined.slice(0, partial);
+            }
+        }
+        return cleanControlCharacters(joined);
+    }
+    label() {
+        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
+    }
+    /**
+     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
+     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
+     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
+     */
+    locateInvalid(bytes) {
+        if (this.encoding !== 'utf-8')
+            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
+        const pending = incompleteTail(this.tail);
+        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+        const offset = firstInvalidUtf8(combined);
+        let prefix = '';
+        try {
+            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
+        }
+        catch {
+            prefix = '';
+        }
+        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
+    }
+}
+/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
+function incompleteTail(tail) {
+    for (let k = tail.length - 1; k >= 0; k--) {
+        const byte = tail[k];
+        if ((byte & 0xc0) === 0x80)
+            continue;
+        if (byte < 0xc0)
+            return tail.subarray(tail.length);
+        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
+    }
+    return tail.subarray(tail.length);
+}
+/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
+function firstInvalidUtf8(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const byte = bytes[i];
+        let need;
+        if (byte < 0x80)
+            need = 0;
+        else if (byte >= 0xc2 && byte <= 0xdf)
+            need = 1;
+        else if (byte >= 0xe0 && byte <= 0xef)
+            need = 2;
+        else if (byte >= 0xf0 && byte <= 0xf4)
+            need = 3;
+        else
+            return i;
+        if (need > 0 && i + need >= bytes.length)
+            return i;
+        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
+        const second = bytes[i + 1];
+        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
+            return i;
+        for (let k = 2; k <= need; k++) {
+            if ((bytes[i + k] & 0xc0) !== 0x80)
+                return i;
+        }
+        i += need + 1;
+    }
+    return i;
 }
 
 // Names and messages come from reports, which pull requests control: they are untrusted text.
@@ -11487,7 +11596,7 @@ async function readReports(engine, reports, workspace) {
     for (const [file, backends] of reports.files) {
         const handle = engine.openFile(file, backends);
         try {
-            await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase));
+            await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits);
         }
         catch (error) {
             engine.fileError(handle, toReportError(file, error));
@@ -11495,11 +11604,11 @@ async function readReports(engine, reports, workspace) {
     }
 }
 /** Decodes and parses one file; throws ReportParseError with file, line and column. */
-async function streamReport(absolutePath, displayName, onTestcase) {
+async function streamReport(absolutePath, displayName, onTestcase, limits) {
     const info = await stat$1(absolutePath);
     if (!info.isFile())
         throw new ReportParseError(displayName, undefined, undefined, 'not a regular file');
-    const parser = new JUnitStreamParser(displayName, onTestcase);
+    const parser = new JUnitStreamParser(displayName, onTestcase, limits);
     const decoder = new ReportDecoder();
     // Plain blocking reads, a fresh buffer per chunk (the decoder may keep a view of the last one):
     // the same chunks as a read stream, without its thread-pool round trip and promise per chunk
