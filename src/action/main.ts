@@ -236,7 +236,8 @@ function failureVerdict(config: Config | undefined, message: string): Verdict {
     flaky: [],
     crossLeg: [],
     unassigned: 0,
-    errors: [{ message }]
+    errors: [{ message }],
+    drift: []
   }
   verdict.title = `Could not evaluate: ${message.split('\n')[0]?.slice(0, 200) ?? ''}`
   return verdict

@@ -1,8 +1,12 @@
-// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
+// dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 // Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { ConfigError } from '../core/config.js'
+import { type Config, ConfigError } from '../core/config.js'
+import { decodeDigest, formatInventoryFile, InventoryError } from '../core/inventory.js'
+import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { evaluateWorkspace } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
@@ -28,27 +32,36 @@ export interface CliIo {
   now?: Date
 }
 
-const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
+       dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
   --backend NAME=GLOB  report files of one backend; repeat for each backend and glob (replaces the config's backends)
-  --format FORMAT      text (default), markdown or json
+  --format FORMAT      text (default), markdown or json (the JSON verdict holds this run's test inventory)
   --output FILE        write the report to FILE instead of standard output
-  --help               show this help
+  --baseline FILE      a JSON verdict of an earlier run: a storage test it holds that no backend reports now is "vanished"
+  -h, --help           show this help
+
+inventory: lists the storage test ids the reports hold, one per line, in the format of the
+config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
+
 Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, config or unreadable-report error.
 `
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let values: { config?: string; backend?: string[]; format?: string; output?: string; help?: boolean }
+  const command = argv[0] === 'inventory' ? 'inventory' : 'check'
+  let values: { config?: string; backend?: string[]; format?: string; output?: string; baseline?: string; write?: boolean; help?: boolean }
   try {
     values = parseArgs({
-      args: argv,
+      args: command === 'inventory' ? argv.slice(1) : argv,
       options: {
         config: { type: 'string' },
         backend: { type: 'string', multiple: true },
         format: { type: 'string' },
         output: { type: 'string' },
+        baseline: { type: 'string' },
+        write: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true,
@@ -62,6 +75,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE)
     return EXIT_SUCCESS
   }
+  const misplaced = command === 'inventory' ? (values.baseline !== undefined ? '--baseline' : values.format !== undefined ? '--format' : undefined) : values.write === true ? '--write' : undefined
+  if (misplaced !== undefined) {
+    io.stderr(`dual-backend-coverage: ${misplaced} ${command === 'inventory' ? 'is not an option of the inventory command' : 'belongs to the inventory command: dual-backend-coverage inventory --write'}\n\n${USAGE}`)
+    return EXIT_ERROR
+  }
+  if (command === 'inventory') return runInventory(values, io)
   const format = values.format ?? 'text'
   if (format !== 'text' && format !== 'markdown' && format !== 'json') {
     io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`)
@@ -69,7 +88,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd })
-    const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now })
+    const drift = values.baseline === undefined ? [] : [readBaseline(values.baseline, io.cwd)]
+    const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, drift, digest: format === 'json' })
     // JSON and text go out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1
     // name) plus its UTF-8 copy nearly doubled the peak memory at 1M testcases. Markdown is
     // already cut to its 1 MiB budget.
@@ -80,16 +100,71 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           ? [renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })]
           : renderTextPieces(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
     if (values.output === undefined) await writeOut(pieces, io)
-    else writeFilePieces(pieces, values.output)
+    else writeFilePieces(pieces, path.resolve(io.cwd, values.output))
     for (const error of verdict.errors) io.stderr(`dual-backend-coverage: ${error.message}\n`)
     if (verdict.errors.length > 0) return EXIT_ERROR
     return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UnsafePathError) {
+    if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError) {
       io.stderr(`dual-backend-coverage: ${error.message}\n`)
     } else {
       io.stderr(`dual-backend-coverage: internal error: ${(error as Error).message}\n`)
     }
+    return EXIT_ERROR
+  }
+}
+
+/** An earlier run's JSON verdict as an inventory to compare with; an unusable file is an error (exit 2). */
+function readBaseline(file: string, cwd: string): DriftSource {
+  let document: unknown
+  try {
+    document = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InventoryError(`--baseline ${file}: ${code === undefined ? `not a JSON verdict (${(error as Error).message})` : `could not be read (${code})`}`)
+  }
+  const digest = (document as { inventory?: unknown } | null)?.inventory
+  if (typeof digest !== 'string') {
+    throw new InventoryError(`--baseline ${file}: holds no test inventory (write it with \`--format json\` of this version or later)`)
+  }
+  try {
+    return { label: `the baseline ${file}`, inventory: decodeDigest(digest) }
+  } catch (error) {
+    throw new InventoryError(`--baseline ${file}: ${(error as Error).message}`)
+  }
+}
+
+/** `inventory`: the ids the reports hold, as the committed inventory file; refuses to write from a broken run. */
+async function runInventory(values: { config?: string; backend?: string[]; output?: string; write?: boolean }, io: CliIo): Promise<number> {
+  try {
+    const loaded = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd })
+    // The inventory lists what the reports hold: the current file is not compared with itself.
+    const config: Config = { ...loaded, inventory: undefined, drift: 'off' }
+    const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, digest: true })
+    const broken = [
+      ...verdict.errors.map((e) => e.message),
+      ...verdict.gaps.filter((g) => g.kind === 'no-report' || g.kind === 'empty').map((g) => `${g.backend}: ${g.reason}`)
+    ]
+    if (broken.length > 0) {
+      io.stderr(`dual-backend-coverage inventory: not written: a backend's reports are missing or unreadable, so tests would drop out of the list:\n${broken.map((b) => `  ${b}\n`).join('')}`)
+      return EXIT_ERROR
+    }
+    const ids = decodeDigest(verdict.digest ?? '').tests.map((t) => t.id)
+    const text = formatInventoryFile(ids)
+    const target = values.output ?? (values.write === true ? loaded.inventory : undefined)
+    if (values.write === true && target === undefined) {
+      io.stderr('dual-backend-coverage inventory: --write needs `inventory: PATH` in the config (or --output FILE)\n')
+      return EXIT_ERROR
+    }
+    if (target === undefined) {
+      io.stdout(text)
+    } else {
+      writeFileSync(path.resolve(io.cwd, target), text)
+      io.stderr(`dual-backend-coverage inventory: wrote ${ids.length} test ids to ${target}\n`)
+    }
+    return EXIT_SUCCESS
+  } catch (error) {
+    io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError ? '' : 'internal error: '}${(error as Error).message}\n`)
     return EXIT_ERROR
   }
 }

@@ -4,6 +4,14 @@ import yaml from 'js-yaml'
 import { compilePattern, type Matcher } from './patterns.js'
 
 export type FlakyPolicy = 'warn' | 'fail'
+/** What a storage test that vanished from every backend since an earlier inventory does. */
+export type DriftPolicy = 'fail' | 'warn' | 'off'
+
+/** A deliberate removal: vanished tests it matches are listed with its reason and do not fail the gate. */
+export interface Removal {
+  tests: Matcher[]
+  reason: string
+}
 
 export interface BackendConfig {
   name: string
@@ -34,6 +42,10 @@ export interface Config {
   skipMarkers: RegExp[]
   minTests: number
   redactEnv: string[]
+  drift: DriftPolicy
+  removed: Removal[]
+  /** Workspace path of the committed inventory file (the ids that must exist), if any. */
+  inventory?: string
 }
 
 export class ConfigError extends Error {
@@ -57,7 +69,10 @@ const KNOWN_KEYS = [
   'skip-markers',
   'min-tests',
   'redact-env',
-  'artifacts'
+  'artifacts',
+  'drift',
+  'removed',
+  'inventory'
 ]
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -145,7 +160,30 @@ export function buildConfig(document: unknown, source = 'config'): Config {
   // Listed variables add to the defaults: a config naming its own secret must not unmask DATABASE_URL.
   const redactEnv = [...new Set([...DEFAULT_REDACT_ENV, ...stringList(document['redact-env'] ?? [], 'redact-env', at)])]
 
-  return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv }
+  const drift = document.drift ?? 'fail'
+  if (drift !== 'fail' && drift !== 'warn' && drift !== 'off') throw at('drift', 'must be "fail", "warn" or "off"')
+  const removed = listOf(document.removed ?? [], 'removed', at).map((entry, index) => removal(entry, `removed[${index}]`, at))
+  const inventory = document.inventory
+  if (inventory !== undefined && (typeof inventory !== 'string' || inventory.trim().length === 0)) {
+    throw at('inventory', 'must be the workspace path of the inventory file (written by `dual-backend-coverage inventory --write`)')
+  }
+
+  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed }
+  if (typeof inventory === 'string') config.inventory = inventory.trim()
+  return config
+}
+
+function removal(entry: unknown, key: string, at: ErrorAt): Removal {
+  if (!isRecord(entry)) throw at(key, 'must be a mapping {test, reason}')
+  for (const field of Object.keys(entry)) {
+    if (field !== 'test' && field !== 'reason') throw at(`${key}.${field}`, 'unknown key (use test and reason)')
+  }
+  const tests = stringList(entry.test ?? [], `${key}.test`, at)
+  if (tests.length === 0) throw at(`${key}.test`, 'name the removed test: an id or pattern, or a list of them')
+  if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
+    throw at(`${key}.reason`, 'a reason is required: say why the test was removed (it is shown to the reviewer)')
+  }
+  return { tests: tests.map((t) => pattern(t, `${key}.test`, at)), reason: entry.reason.trim() }
 }
 
 /** Checks that run once the backends are final (after CLI flags or action inputs override them). */

@@ -4,9 +4,12 @@
 // test and backend, and details (messages, markers) only for tests that did not simply pass.
 import type { Config } from './config.js'
 import { IdTable } from './id-table.js'
-import { Identifier, normalizeFile } from './identity.js'
+import { ID_SEPARATOR, Identifier, normalizeFile } from './identity.js'
 import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/parser.js'
+import { compareIds, encodeDigest, type InventoryTest, type TestInventory } from './inventory.js'
 import type {
+  DriftReport,
+  DriftSource,
   BackendSummary,
   CrossLegCopy,
   ExemptionReport,
@@ -20,7 +23,7 @@ import type {
 } from './model.js'
 import { WHOLE_BACKEND } from './model.js'
 import { matchesAny } from './patterns.js'
-import { type Redactor, truncateSafely } from './redact.js'
+import { REDACTION_MASK, type Redactor, truncateSafely } from './redact.js'
 import { eachLine, testFrame, visibleText } from './text-scan.js'
 import { verdictTitle } from './title.js'
 
@@ -164,6 +167,7 @@ export class CoverageEngine {
   private readonly reportPaths: string[] = []
   private readonly unscopedCache = new Map<string, boolean>()
   private lastState: BackendState | undefined
+  private readonly driftSources: DriftSource[] = []
 
   constructor(
     private readonly config: Config,
@@ -185,6 +189,53 @@ export class CoverageEngine {
     this.reportPaths.push(path)
     return { path, backends, serial: this.reportPaths.length - 1 }
   }
+
+  /**
+   * An earlier inventory to compare with (the base branch's check run, a --baseline verdict, the
+   * committed inventory file): a storage test it holds that no backend reports now has vanished.
+   */
+  compareWith(source: DriftSource): void {
+    this.driftSources.push(source)
+  }
+
+  /**
+   * This run's inventory: every in-scope test id with the backends that reported it, sorted by id.
+   * Ids are redacted (a pytest id may hold a DSN): the digest leaves the run like any other text.
+   */
+  inventory(): TestInventory {
+    const backends = this.config.backends.map((b) => b.name)
+    const states = backends.map((name) => this.state(name))
+    const byId = new Map<string, Set<string>>()
+    const tests: TestInventory['tests'] = []
+    for (let index = 0; index < this.reportedIds; index++) {
+      const on = backends.filter((_, b) => (states[b] as BackendState).status(index) !== 0)
+      if (on.length === 0) continue
+      const raw = this.ids.idAt(index)
+      const id = this.options.redact(raw)
+      if (id === raw) {
+        tests.push({ id, backends: on })
+        continue
+      }
+      // Two ids that differ only in a secret mask to one: merge their backends.
+      const merged = byId.get(id) ?? new Set<string>()
+      for (const name of on) merged.add(name)
+      byId.set(id, merged)
+    }
+    for (const [id, on] of byId) tests.push({ id, backends: backends.filter((name) => on.has(name)) })
+    tests.sort((a, b) => compareIds(a.id, b.id))
+    for (let i = tests.length - 1; i > 0; i--) {
+      // A masked id equal to a plain one: keep one entry.
+      if ((tests[i] as InventoryTest).id === (tests[i - 1] as InventoryTest).id) tests.splice(i, 1)
+    }
+    return { backends, tests }
+  }
+
+  /** Ids interned from reports (earlier inventories' ids are interned after them, to look them up). */
+  private get reportedIds(): number {
+    return this.reportedIdCount ?? this.ids.size
+  }
+
+  private reportedIdCount: number | undefined
 
   /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
   setJobResult(backend: string, result: string): void {
@@ -333,6 +384,7 @@ export class CoverageEngine {
     })
 
     const backendGaps = this.backendGaps([...summaries.values()])
+    const drift = this.driftSources.map((source) => this.compareDrift(source, gaps))
     const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])]
     const exemptions: ExemptionReport[] = this.config.exemptions.map((exemption, i) => {
       const use = exemptionUse[i] as { matched: boolean; excused: Set<string> }
@@ -353,16 +405,118 @@ export class CoverageEngine {
       conclusion,
       title: '',
       backends: summaryList,
-      tests: this.ids.size,
+      tests: this.reportedIds,
       gaps: allGaps,
       exemptions,
       flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
       crossLeg: [...this.crossLeg.values()],
       unassigned: this.unassigned,
-      errors: this.errors
+      errors: this.errors,
+      drift
     }
     verdict.title = verdictTitle(verdict)
     return verdict
+  }
+
+  /** This run's inventory as a digest, for the next run to compare with (see src/core/inventory.ts). */
+  digest(): string {
+    return encodeDigest(this.inventory())
+  }
+
+  /**
+   * Compares with one earlier inventory. A test it holds that is in scope now and that no backend
+   * reports is `vanished` (a gap with drift: fail, a notice with drift: warn) unless a `removed:`
+   * entry acknowledges it. A test still reported by some backend but missing on another is already
+   * a `missing` gap there: pairing covers it.
+   */
+  private compareDrift(source: DriftSource, gaps: Gap[]): DriftReport {
+    const report: DriftReport = { label: source.label, compared: false, baseTests: 0, vanished: [], acknowledged: [], leftScope: 0, added: 0 }
+    if (this.config.drift === 'off') return { ...report, reason: 'drift: off in the config' }
+    const base = source.inventory
+    if (base === undefined) return { ...report, reason: source.notCompared ?? 'no earlier inventory was found' }
+    report.compared = true
+    report.baseTests = base.tests.length
+    this.reportedIdCount ??= this.ids.size
+    const reported = this.reportedIdCount
+    const matched = new Uint8Array(reported)
+    let matchedCount = 0
+    const vanished: Array<{ id: string; backends: string[] }> = []
+    // Earlier ids are redacted (see inventory()): one holding a mask is looked up among the masked ids.
+    let masked: Map<string, number> | undefined
+    for (const test of base.tests) {
+      let index = this.ids.intern(test.id)
+      if (index >= reported && test.id.includes(REDACTION_MASK)) {
+        masked ??= this.maskedIds(reported)
+        index = masked.get(test.id) ?? index
+      }
+      if (index < reported) {
+        if (matched[index] === 0) matchedCount += 1
+        matched[index] = 1
+        continue
+      }
+      const firstPart = test.id.split(ID_SEPARATOR, 1)[0] as string
+      if (!this.scopeAdmits(test.id, firstPart)) {
+        report.leftScope += 1
+        continue
+      }
+      const removal = this.config.removed.find((entry) => matchesAny(entry.tests, [test.id, firstPart]))
+      if (removal !== undefined) report.acknowledged.push({ test: this.options.redact(test.id), reason: removal.reason })
+      else vanished.push(test)
+    }
+    report.added = reported - matchedCount
+    report.vanished = vanished.map((test) => this.options.redact(test.id))
+    if (this.config.drift === 'fail' && vanished.length > 0) {
+      const renamedTo = this.renameHints(vanished, matched, reported)
+      for (const test of vanished) {
+        const where = test.backends.length > 0 ? `reported on ${test.backends.join(' and ')} at ${source.label}` : `listed in ${source.label}`
+        const hint = renamedTo.get(test.id)
+        gaps.push({
+          test: test.id,
+          backend: test.backends.length > 0 ? test.backends.join('+') : this.config.backends.map((b) => b.name).join('+'),
+          kind: 'vanished',
+          reason:
+            `${where}, reported by no backend now (deleted, renamed, filtered out or ignored)` +
+            (hint === undefined ? '' : `; renamed to "${this.options.redact(hint)}"?`) +
+            '; if it was removed on purpose, add it to `removed:` in the config with a reason',
+          others: {}
+        })
+      }
+    }
+    return report
+  }
+
+  /** Current ids that redaction changes, masked, with their index. */
+  private maskedIds(reported: number): Map<string, number> {
+    const masked = new Map<string, number>()
+    for (let index = 0; index < reported; index++) {
+      const raw = this.ids.idAt(index)
+      const id = this.options.redact(raw)
+      if (id !== raw && !masked.has(id)) masked.set(id, index)
+    }
+    return masked
+  }
+
+  /** A new test with the same last id part as a vanished one was probably that test, renamed or moved. */
+  private renameHints(vanished: Array<{ id: string }>, matched: Uint8Array, reported: number): Map<string, string> {
+    const lastPart = (id: string) => {
+      const at = id.lastIndexOf(ID_SEPARATOR)
+      return at < 0 ? id : id.slice(at + ID_SEPARATOR.length)
+    }
+    const wanted = new Map(vanished.map((test) => [lastPart(test.id), test.id]))
+    const hints = new Map<string, string>()
+    for (let index = 0; index < reported && hints.size < wanted.size; index++) {
+      if (matched[index] === 1) continue
+      const id = this.ids.idAt(index)
+      const from = wanted.get(lastPart(id))
+      if (from !== undefined && !hints.has(from)) hints.set(from, id)
+    }
+    return hints
+  }
+
+  private scopeAdmits(id: string, file: string): boolean {
+    const { include, exclude } = this.config
+    const candidates = [id, file]
+    return (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates)
   }
 
   private backendGaps(summaries: BackendSummary[]): Gap[] {
@@ -672,7 +826,7 @@ function testReason(
   }
 }
 
-const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 }
+const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, vanished: 6, skipped: 7, flaky: 8 }
 
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale

@@ -1,5 +1,6 @@
 // The verdict model shared by the engine, the renderers, the CLI and the action.
 // Everything here is plain data so the JSON output is a direct serialisation of it.
+import type { TestInventory } from './inventory.js'
 
 /** How one test ended on one backend, after merging shards and re-runs. */
 export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped' | 'flaky'
@@ -7,7 +8,7 @@ export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped' | 'flaky'
 /** What another backend says about the same test, as shown next to a gap. */
 export type OtherStatus = TestStatus | 'missing' | 'exempt'
 
-export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'no-report', 'empty', 'too-few'] as const
+export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'vanished', 'no-report', 'empty', 'too-few'] as const
 export type GapKind = (typeof GAP_KINDS)[number]
 
 /** Backend-level gaps name no single test; their `test` is this marker. */
@@ -75,6 +76,34 @@ export interface ReportError {
   message: string
 }
 
+/** An earlier inventory to compare with, found by an edge (the action, the CLI). */
+export interface DriftSource {
+  /** Where it came from, for the reviewer: "check run 123 on abc1234 (the pull request's base)". */
+  label: string
+  /** The earlier run's inventory, or for a committed inventory file the ids that must exist. */
+  inventory?: TestInventory
+  /** Why nothing could be compared (no base commit, no check run with an inventory, a 403...). */
+  notCompared?: string
+}
+
+/** What one comparison with an earlier inventory found. */
+export interface DriftReport {
+  label: string
+  compared: boolean
+  /** Why not, when not compared. */
+  reason?: string
+  /** Tests in the earlier inventory. */
+  baseTests: number
+  /** In scope there, reported by no backend now (gaps of kind `vanished`, or notices with `drift: warn`). */
+  vanished: string[]
+  /** Vanished on purpose: matched by a `removed:` entry of the config. */
+  acknowledged: Array<{ test: string; reason: string }>
+  /** Earlier tests the current `scope` leaves out (not vanished: the scope change is in the config's diff). */
+  leftScope: number
+  /** Tests reported now that the earlier inventory does not hold. */
+  added: number
+}
+
 export interface Verdict {
   conclusion: 'success' | 'failure'
   /** The verdict in one line, for a check-run title or a terminal. */
@@ -89,4 +118,8 @@ export interface Verdict {
   /** Tests in multi-backend reports whose name names no backend: not counted for any backend. */
   unassigned: number
   errors: ReportError[]
+  /** One entry per earlier inventory compared with (base check run, --baseline file, committed inventory). */
+  drift: DriftReport[]
+  /** This run's inventory as a digest (src/core/inventory.ts), when the caller asked for it. */
+  digest?: string
 }

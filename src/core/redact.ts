@@ -5,6 +5,8 @@
 export type Redactor = (text: string) => string
 
 const MASK = '***'
+/** What a secret becomes in every output. */
+export const REDACTION_MASK = MASK
 
 /**
  * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.

@@ -7,6 +7,7 @@ const KIND_PHRASE: Record<GapKind, [string, string]> = {
   missing: ['test missing', 'tests missing'],
   skipped: ['test skipped', 'tests skipped'],
   flaky: ['test flaky', 'tests flaky'],
+  vanished: ['test vanished', 'tests vanished'],
   'no-report': ['no report', 'no report'],
   empty: ['empty report', 'empty reports'],
   'too-few': ['too few tests', 'too few tests']
@@ -19,7 +20,8 @@ export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' 
   }
   const counts = new Map<string, { kind: GapKind; backend: string; count: number }>()
   for (const gap of verdict.gaps) {
-    const key = `${gap.kind}\0${gap.backend}`
+    // Vanished tests are on no backend now: one count, whatever backends they ran on before.
+    const key = gap.kind === 'vanished' ? 'vanished' : `${gap.kind}\0${gap.backend}`
     const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 }
     entry.count += 1
     counts.set(key, entry)
@@ -27,6 +29,7 @@ export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' 
   const parts = [...counts.values()].map(({ kind, backend, count }) => {
     const [one, many] = KIND_PHRASE[kind]
     const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few'
+    if (kind === 'vanished') return `${count} ${count === 1 ? one : many} from every backend`
     return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`
   })
   const head: string[] = []

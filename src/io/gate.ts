@@ -1,9 +1,12 @@
 // One evaluation of a workspace: config in, verdict out. Shared by the CLI and the action.
 import type { Config } from '../core/config.js'
 import { CoverageEngine } from '../core/engine.js'
-import type { Verdict } from '../core/model.js'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseInventoryFile } from '../core/inventory.js'
+import type { DriftSource, ReportError, Verdict } from '../core/model.js'
 import { createRedactor, type Redactor } from '../core/redact.js'
-import { findReports, readReports } from './reports.js'
+import { findReports, isInside, readReports } from './reports.js'
 import { resolveSourcePaths } from './source-paths.js'
 
 export interface GateOptions {
@@ -16,6 +19,31 @@ export interface GateOptions {
   jobResults?: Map<string, string>
   /** Extra values to redact (the action adds its token). */
   secrets?: string[]
+  /** Earlier inventories to compare with (the base branch's check run, a --baseline verdict). */
+  drift?: DriftSource[]
+  /** Put this run's inventory digest into the verdict (for the check run, or the JSON verdict). */
+  digest?: boolean
+}
+
+/** The committed inventory file as an earlier inventory: every id in it must be reported by some backend. */
+function readInventorySource(workspace: string, file: string): DriftSource | { error: ReportError } {
+  const label = `the inventory ${file}`
+  const absolute = path.resolve(workspace, file)
+  if (!isInside(workspace, absolute)) return { error: { file, message: `inventory: ${file} is outside the workspace` } }
+  let text: string
+  try {
+    text = readFileSync(absolute, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const hint = code === 'ENOENT' ? ' (write it with `dual-backend-coverage inventory --write`)' : ''
+    return { error: { file, message: `inventory: ${file} could not be read (${code ?? (error as Error).message})${hint}` } }
+  }
+  try {
+    const ids = parseInventoryFile(text, file)
+    return { label, inventory: { backends: [], tests: ids.map((id) => ({ id, backends: [] })) } }
+  } catch (error) {
+    return { error: { file, message: `inventory: ${(error as Error).message}` } }
+  }
 }
 
 export function redactorFor(config: Config, env: NodeJS.ProcessEnv, extra: string[] = []): Redactor {
@@ -32,9 +60,17 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
     pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
   })
   for (const [backend, result] of options.jobResults ?? []) engine.setJobResult(backend, result)
+  for (const source of options.drift ?? []) engine.compareWith(source)
+  if (config.inventory !== undefined) {
+    const source = readInventorySource(workspace, config.inventory)
+    if ('error' in source) engine.fileError(config.inventory, source.error)
+    else engine.compareWith(source)
+  }
   const reports = await findReports(config, workspace)
   await readReports(engine, reports, workspace)
   const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
+  // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
+  if (options.digest === true) verdict.digest = engine.digest()
   await resolveSourcePaths(verdict, workspace)
   return verdict
 }

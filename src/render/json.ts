@@ -32,7 +32,10 @@ export function renderJson(verdict: Verdict): string {
     flaky: verdict.flaky,
     crossLeg: verdict.crossLeg,
     unassigned: verdict.unassigned,
-    errors: verdict.errors
+    errors: verdict.errors,
+    drift: verdict.drift,
+    // This run's test inventory (src/core/inventory.ts): `--baseline` reads it back.
+    ...(verdict.digest === undefined ? {} : { inventory: verdict.digest })
   }
   return `${neutralise(JSON.stringify(document, null, 2))}\n`
 }

@@ -2,7 +2,7 @@
 // over 65,535 bytes) or a job summary (1 MiB per step). Blocks are added whole, most important
 // first (errors, gaps), so a cut never leaves a broken table or an open tag; what did not fit is
 // counted in a closing line that points at the complete record.
-import type { Gap, Verdict } from '../core/model.js'
+import type { DriftReport, Gap, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { clip, escapeHtml, escapeInline, inlineCode, singleLine, sliceWhole, utf8Length } from './escape.js'
 
@@ -31,8 +31,8 @@ export interface MarkdownOptions {
   sections?: readonly Section[]
 }
 
-export type Section = 'title' | 'errors' | 'gaps' | 'messages' | 'backends' | 'flaky' | 'exemptions' | 'copies'
-export const ALL_SECTIONS: readonly Section[] = ['title', 'errors', 'gaps', 'messages', 'backends', 'flaky', 'exemptions', 'copies']
+export type Section = 'title' | 'errors' | 'gaps' | 'messages' | 'backends' | 'drift' | 'flaky' | 'exemptions' | 'copies'
+export const ALL_SECTIONS: readonly Section[] = ['title', 'errors', 'gaps', 'messages', 'backends', 'drift', 'flaky', 'exemptions', 'copies']
 
 class Budget {
   private readonly parts: string[] = []
@@ -113,6 +113,26 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
       `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`,
     'backends'
   )
+  if (wanted.has('drift')) {
+    for (const drift of verdict.drift) budget.tryAdd(`> ${escapeInline(driftLine(drift))}\n\n`, TAIL_RESERVE)
+  }
+  const warned = verdict.drift.flatMap((d) => (verdict.gaps.some((g) => g.kind === 'vanished') ? [] : d.vanished.map((test) => ({ test, label: d.label }))))
+  section(
+    'drift',
+    'Vanished since the earlier run (drift: warn)',
+    '| Test | Was in |\n| --- | --- |\n',
+    warned,
+    (v) => `| ${inlineCode(clip(v.test, CELL_CHARS))} | ${escapeInline(v.label)} |\n`,
+    'vanished tests'
+  )
+  section(
+    'drift',
+    'Removed on purpose',
+    '| Test | Reason |\n| --- | --- |\n',
+    verdict.drift.flatMap((d) => d.acknowledged),
+    (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`,
+    'removed tests'
+  )
   section(
     'flaky',
     'Flaky tests',
@@ -166,6 +186,7 @@ const KIND_LABEL: Record<Gap['kind'], string> = {
   failed: '❌ failed',
   errored: '💥 errored',
   flaky: '🔁 flaky',
+  vanished: '🕳️ vanished',
   'no-report': '📭 no report',
   empty: '🫙 empty',
   'too-few': '📉 too few'
@@ -199,6 +220,16 @@ function isRepoRelative(file: string): boolean {
 function messageBlock(gap: Gap): string {
   const summary = `${escapeHtml(singleLine(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS)))} on ${escapeHtml(gap.backend)}`
   return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`
+}
+
+/** One comparison with an earlier inventory, in a sentence. */
+export function driftLine(drift: DriftReport): string {
+  if (!drift.compared) return `Not compared with ${drift.label}: ${drift.reason ?? 'unknown reason'}.`
+  const parts = [`${drift.baseTests} ${drift.baseTests === 1 ? 'test' : 'tests'} there`, `${drift.vanished.length} vanished`]
+  if (drift.acknowledged.length > 0) parts.push(`${drift.acknowledged.length} removed on purpose`)
+  parts.push(`${drift.added} new`)
+  if (drift.leftScope > 0) parts.push(`${drift.leftScope} now out of scope`)
+  return `Compared with ${drift.label}: ${parts.join(', ')}.`
 }
 
 function firstLine(text: string): string {

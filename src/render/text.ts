@@ -3,12 +3,13 @@
 import type { Gap, GapKind, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { defuseWorkflowCommands } from './escape.js'
+import { driftLine } from './markdown.js'
 
 export interface TextOptions {
   colour: boolean
 }
 
-const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky']
+const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky']
 
 /** The whole report as one string: renderTextPieces joined. */
 export function renderText(verdict: Verdict, options: TextOptions): string {
@@ -71,6 +72,12 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
     if (count === 0) continue
     yield paint('1;33', `${kind} (${count})`)
     for (const gap of verdict.gaps) if (gap.kind === kind) yield* gapLines(gap)
+    yield ''
+  }
+  for (const drift of verdict.drift) {
+    yield safe(driftLine(drift))
+    if (!verdict.gaps.some((g) => g.kind === 'vanished')) for (const test of drift.vanished) yield paint('33', `  vanished (drift: warn): ${safe(test)}`)
+    for (const a of drift.acknowledged) yield `  removed on purpose: ${safe(a.test)} (${safe(a.reason)})`
     yield ''
   }
   if (verdict.flaky.length > 0) {

@@ -2,7 +2,7 @@
 import { buildConfig, type Config } from '../../src/core/config.js'
 import { CoverageEngine } from '../../src/core/engine.js'
 import { JUnitStreamParser, ReportParseError } from '../../src/core/junit/parser.js'
-import type { Verdict } from '../../src/core/model.js'
+import type { DriftSource, Verdict } from '../../src/core/model.js'
 import { createRedactor } from '../../src/core/redact.js'
 
 export interface ReportSpec {
@@ -20,8 +20,14 @@ export function configFor(document: Record<string, unknown>, backends = ['sqlite
   return buildConfig(withBackends, 'test-config')
 }
 
-export function evaluateReports(config: Config, reports: ReportSpec[], secrets: string[] = []): Verdict {
+export function evaluateReports(config: Config, reports: ReportSpec[], secrets: string[] = [], drift: DriftSource[] = []): Verdict {
+  return engineFor(config, reports, secrets, drift).verdict()
+}
+
+/** The engine after reading `reports` (and told about earlier inventories), before its verdict. */
+export function engineFor(config: Config, reports: ReportSpec[], secrets: string[] = [], drift: DriftSource[] = []): CoverageEngine {
   const engine = new CoverageEngine(config, { redact: createRedactor(secrets), now: TODAY })
+  for (const source of drift) engine.compareWith(source)
   reports.forEach((report, i) => {
     const path = report.path ?? `reports/${report.backends.join('+')}/${i}.xml`
     const file = engine.openFile(path, report.backends)
@@ -34,7 +40,7 @@ export function evaluateReports(config: Config, reports: ReportSpec[], secrets: 
       engine.fileError(file, { file: path, line: error.line, column: error.column, message: error.message })
     }
   })
-  return engine.verdict()
+  return engine
 }
 
 /** A minimal JUnit document: each case is [name, status?, extra XML inside the testcase?]. */

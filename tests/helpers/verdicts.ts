@@ -17,6 +17,7 @@ export function verdictOf(parts: Partial<Verdict> = {}): Verdict {
     crossLeg: [],
     unassigned: 0,
     errors: [],
+    drift: [],
     ...parts
   }
 }

@@ -30,7 +30,7 @@ function verdictWith(files: (string | undefined)[]): Verdict {
     others: {},
     ...(file === undefined ? {} : { file, line: 3 })
   }))
-  return { conclusion: 'failure', title: '', backends: [], tests: files.length, gaps, exemptions: [], flaky: [], crossLeg: [], unassigned: 0, errors: [] }
+  return { conclusion: 'failure', title: '', backends: [], tests: files.length, gaps, exemptions: [], flaky: [], crossLeg: [], unassigned: 0, errors: [], drift: [] }
 }
 
 describe('resolveSourcePaths', () => {

@@ -368,7 +368,8 @@ describe('random verdicts through the renderer', () => {
             flaky,
             crossLeg: [],
             unassigned: 0,
-            errors
+            errors,
+            drift: []
           }
           const markdown = renderMarkdown(verdict, {
             maxBytes,
