@@ -5,7 +5,8 @@
 # so runner exit codes are ignored; only a missing report is an error.
 #
 # Usage: scripts/regenerate-fixtures.sh [runner...]
-#   runners: pytest js go rust php java cpp   (default: all)
+#   runners: pytest js go rust php java cpp collectors   (default: all)
+#   collectors: the runners' own list commands (tests/fixtures/collectors/); uses what the others install.
 #   nextest is hand-built (cargo-nextest cannot be installed offline) and is not regenerated.
 # Env: NO_INSTALL=1 to never apt-get/npm-install missing tools (just skip that runner).
 set -uo pipefail
@@ -195,11 +196,98 @@ run_cpp() {
   done
 }
 
+# The runners' own collection commands on the same suites ("expected tests from the collector"),
+# into tests/fixtures/collectors/<runner>/. Each list mirrors the JUnit run of that backend (same
+# env, tags and filters), so tests/core/collected.test.ts can match it against that report.
+# Not listable here: node --test (no list mode in Node 20), jest (--listTests prints file names
+# only: kept as jest/list-tests.txt, which parseCollected must refuse), surefire (no list goal).
+run_collectors() {
+  local OUT="$ROOT/tests/fixtures/collectors"
+  log "collectors: --collect-only / list modes"
+  mkdir -p "$OUT"/{pytest,pytest-param,vitest,mocha,jest,go,cargo,googletest,catch2,ctest,phpunit}
+  local b
+  if python3 -m pytest --version >/dev/null 2>&1; then
+    python3 -m pytest --version
+    for b in "${BACKENDS[@]}"; do
+      (cd "$SUITES/pytest" && TEST_BACKEND=$b python3 -m pytest -p no:cacheprovider --collect-only -q test_storage.py > "$OUT/pytest/$b.txt")
+      check "$OUT/pytest/$b.txt"
+    done
+    (cd "$SUITES/pytest-param" && python3 -m pytest -p no:cacheprovider --collect-only -q test_storage_param.py > "$OUT/pytest-param/combined.txt")
+    check "$OUT/pytest-param/combined.txt"
+  else skip "collectors: pytest not installed"; fi
+
+  local bin="$SUITES/js/node_modules/.bin"
+  if [ -x "$bin/vitest" ]; then
+    "$bin/vitest" --version; echo "mocha $("$bin/mocha" --version); jest $("$bin/jest" --version)"
+    for b in "${BACKENDS[@]}"; do
+      (cd "$SUITES/js/vitest" && TEST_BACKEND=$b "$bin/vitest" list --config vitest.config.mjs > "$OUT/vitest/$b.txt" 2>/dev/null)
+      check "$OUT/vitest/$b.txt"
+      (cd "$SUITES/js/vitest" && TEST_BACKEND=$b "$bin/vitest" list --config vitest.config.mjs --json > "$OUT/vitest/$b.json" 2>/dev/null)
+      check "$OUT/vitest/$b.json"
+      # --dry-run: every hook and test body is skipped; the json reporter still lists each test.
+      (cd "$SUITES/js" && TEST_BACKEND=$b "$bin/mocha" --dry-run --reporter json mocha/storage.spec.cjs > "$OUT/mocha/$b.json" 2>/dev/null)
+      check "$OUT/mocha/$b.json"
+    done
+    (cd "$SUITES/js" && "$bin/jest" --rootDir jest --listTests > "$OUT/jest/list-tests.txt" 2>/dev/null)
+    check "$OUT/jest/list-tests.txt"
+  else skip "collectors: js node_modules missing (run scripts/regenerate-fixtures.sh js first)"; fi
+
+  if need go golang-go; then
+    go version
+    for b in "${BACKENDS[@]}"; do
+      (cd "$SUITES/go" && TEST_BACKEND=$b GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go test -tags "$b" -list . ./... > "$OUT/go/$b.txt" 2>/dev/null)
+      check "$OUT/go/$b.txt"
+    done
+    (cd "$SUITES/go" && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go test -tags sqlite -list . -json ./... > "$OUT/go/sqlite.jsonl" 2>/dev/null)
+    check "$OUT/go/sqlite.jsonl"
+  else skip "collectors: go not installed"; fi
+
+  if command -v cargo >/dev/null 2>&1; then
+    cargo --version
+    for b in "${BACKENDS[@]}"; do
+      # stdout only: the list and libtest's "N tests, 0 benchmarks" per binary.
+      (cd "$SUITES/rust" && TEST_BACKEND=$b cargo test --offline -q -- --list > "$OUT/cargo/$b.txt" 2>/dev/null)
+      check "$OUT/cargo/$b.txt"
+    done
+    # With cargo's stderr: the "Running <target>" headers name each test binary's source file.
+    (cd "$SUITES/rust" && TEST_BACKEND=sqlite cargo test --offline -- --list > "$OUT/cargo/sqlite-with-stderr.txt" 2>&1)
+    check "$OUT/cargo/sqlite-with-stderr.txt"
+  else skip "collectors: cargo not installed"; fi
+
+  if command -v cmake >/dev/null 2>&1 && [ -e /usr/include/catch2/catch.hpp ] && [ -e /usr/lib/x86_64-linux-gnu/libgtest.a ]; then
+    echo "googletest $(dpkg-query -W -f='${Version}' libgtest-dev); catch2 $(dpkg-query -W -f='${Version}' catch2); $(ctest --version | head -1)"
+    for b in "${BACKENDS[@]}"; do
+      local build; build="$(mktemp -d /tmp/dbc-cpp-list-$b.XXXXXX)"
+      TEST_BACKEND=$b cmake -S "$SUITES/cpp" -B "$build" >/dev/null && cmake --build "$build" -j2 >/dev/null || { FAILED+=("cpp build $b"); continue; }
+      # Same filters as run_cpp's JUnit runs.
+      local filter='*' tags='[storage]'
+      if [ "$b" = postgres ]; then filter='-*pragma*'; tags='[storage]~[json]~[pragma]'; fi
+      "$build/storage_gtest" --gtest_filter="$filter" --gtest_list_tests > "$OUT/googletest/$b.txt" 2>/dev/null
+      check "$OUT/googletest/$b.txt"
+      "$build/storage_catch2" "$tags" --list-test-names-only > "$OUT/catch2/$b.txt" 2>/dev/null
+      check "$OUT/catch2/$b.txt"
+      [ "$b" = sqlite ] && { "$build/storage_catch2" "$tags" --list-tests > "$OUT/catch2/sqlite-list-tests.txt" 2>/dev/null; check "$OUT/catch2/sqlite-list-tests.txt"; }
+      (cd "$build" && ctest -N > "$OUT/ctest/$b.txt" 2>/dev/null)
+      check "$OUT/ctest/$b.txt"
+      [ "$b" = sqlite ] && { (cd "$build" && ctest --show-only=json-v1 > "$OUT/ctest/sqlite.json" 2>/dev/null); check "$OUT/ctest/sqlite.json"; }
+      rm -rf "$build"
+    done
+  else skip "collectors: cmake/libgtest-dev/catch2 missing (run scripts/regenerate-fixtures.sh cpp first)"; fi
+
+  if command -v phpunit >/dev/null 2>&1; then
+    phpunit --version | head -1
+    for b in "${BACKENDS[@]}"; do
+      (cd "$SUITES/php" && TEST_BACKEND=$b phpunit --list-tests > "$OUT/phpunit/$b.txt" 2>/dev/null)
+      check "$OUT/phpunit/$b.txt"
+    done
+  else skip "collectors: phpunit not installed"; fi
+}
+
 RUNNERS=("$@")
-[ ${#RUNNERS[@]} -eq 0 ] && RUNNERS=(pytest js go rust php java cpp)
+[ ${#RUNNERS[@]} -eq 0 ] && RUNNERS=(pytest js go rust php java cpp collectors)
 for r in "${RUNNERS[@]}"; do
   case "$r" in
-    pytest|js|go|rust|php|java|cpp) "run_$r" ;;
+    pytest|js|go|rust|php|java|cpp|collectors) "run_$r" ;;
     nextest) skip "nextest: fixture is hand-built (see tests/fixtures/dialects/README.md)" ;;
     *) echo "unknown runner: $r"; exit 2 ;;
   esac

@@ -46,6 +46,8 @@ export interface Config {
   removed: Removal[]
   /** Workspace path of the committed inventory file (the ids that must exist), if any. */
   inventory?: string
+  /** Globs of the runners' collected test lists, per backend ("*": every backend): each collected test must be reported. */
+  expected: Map<string, string[]>
 }
 
 export class ConfigError extends Error {
@@ -72,7 +74,8 @@ const KNOWN_KEYS = [
   'artifacts',
   'drift',
   'removed',
-  'inventory'
+  'inventory',
+  'expected'
 ]
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -168,7 +171,22 @@ export function buildConfig(document: unknown, source = 'config'): Config {
     throw at('inventory', 'must be the workspace path of the inventory file (written by `dual-backend-coverage inventory --write`)')
   }
 
-  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed }
+  const expected = new Map<string, string[]>()
+  const expectedValue = document.expected ?? []
+  if (isRecord(expectedValue)) {
+    for (const [name, globs] of Object.entries(expectedValue)) {
+      const canonical = aliases.get(name.toLowerCase()) ?? name
+      if (backends.length > 0 && !backends.some((b) => b.name === canonical)) throw at(`expected.${name}`, 'names a backend that is not under backends')
+      expected.set(canonical, stringList(globs, `expected.${name}`, at))
+    }
+  } else {
+    // A glob or a list of globs: the collected lists every backend must report (key "*", so
+    // backends given later by --backend or the backends input get them too).
+    const globs = stringList(expectedValue, 'expected', at)
+    if (globs.length > 0) expected.set('*', globs)
+  }
+
+  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected }
   if (typeof inventory === 'string') config.inventory = inventory.trim()
   return config
 }

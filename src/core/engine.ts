@@ -6,7 +6,8 @@ import type { Config } from './config.js'
 import { IdTable } from './id-table.js'
 import { ID_SEPARATOR, Identifier, normalizeFile } from './identity.js'
 import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/parser.js'
-import { compareIds, encodeDigest, type InventoryTest, type TestInventory } from './inventory.js'
+import { type CollectedTest, findUnreported, stripBackendWords } from './collected.js'
+import { compareIds, DigestWriter, decodeDigest, readDigest, type TestInventory } from './inventory.js'
 import type {
   DriftReport,
   DriftSource,
@@ -168,6 +169,8 @@ export class CoverageEngine {
   private readonly unscopedCache = new Map<string, boolean>()
   private lastState: BackendState | undefined
   private readonly driftSources: DriftSource[] = []
+  /** Collected test lists (the runner's own collection), with the backends that must report them. */
+  private readonly collected: Array<{ source: string; backends: string[]; tests: CollectedTest[] }> = []
 
   constructor(
     private readonly config: Config,
@@ -199,35 +202,47 @@ export class CoverageEngine {
   }
 
   /**
-   * This run's inventory: every in-scope test id with the backends that reported it, sorted by id.
-   * Ids are redacted (a pytest id may hold a DSN): the digest leaves the run like any other text.
+   * A runner's collected test list (`pytest --collect-only -q`, `go test -list .`, ...): each
+   * collected, in-scope test must be reported. One that no backend reports is `missing` on each
+   * of `backends` ("collected but never reported"); one some backend reports is paired as usual.
    */
+  expectCollected(source: string, backends: readonly string[], tests: readonly CollectedTest[]): void {
+    const patterns = this.config.backendInName
+    this.collected.push({ source, backends: [...backends], tests: patterns.length === 0 ? [...tests] : tests.map((t) => stripBackendWords(t, patterns)) })
+  }
+
+  /** This run's inventory, sorted by id (see digest()). */
   inventory(): TestInventory {
+    const inventory = decodeDigest(this.digest())
+    inventory.tests.sort((a, b) => compareIds(a.id, b.id))
+    return inventory
+  }
+
+  /**
+   * This run's inventory as a digest, for the next run to compare with: every in-scope test id
+   * with the backends that reported it. Ids are redacted (a pytest id may hold a DSN): the digest
+   * leaves the run like any other text. Written from the id table's heads and tails, so no id is
+   * built as a string (a million ids of 64 nested suites would be gigabytes).
+   */
+  digest(): string {
     const backends = this.config.backends.map((b) => b.name)
     const states = backends.map((name) => this.state(name))
-    const byId = new Map<string, Set<string>>()
-    const tests: TestInventory['tests'] = []
+    const writer = new DigestWriter(backends)
+    const redact = this.options.redact
+    let rawHead: string | undefined
+    let maskedHead = ''
     for (let index = 0; index < this.reportedIds; index++) {
-      const on = backends.filter((_, b) => (states[b] as BackendState).status(index) !== 0)
-      if (on.length === 0) continue
-      const raw = this.ids.idAt(index)
-      const id = this.options.redact(raw)
-      if (id === raw) {
-        tests.push({ id, backends: on })
-        continue
+      let mask = 0
+      for (let b = 0; b < states.length; b++) if ((states[b] as BackendState).status(index) !== 0) mask |= 1 << b
+      if (mask === 0) continue
+      const head = this.ids.headAt(index)
+      if (head !== rawHead) {
+        rawHead = head
+        maskedHead = redact(head)
       }
-      // Two ids that differ only in a secret mask to one: merge their backends.
-      const merged = byId.get(id) ?? new Set<string>()
-      for (const name of on) merged.add(name)
-      byId.set(id, merged)
+      writer.add(maskedHead, redact(this.ids.tailAt(index)), mask)
     }
-    for (const [id, on] of byId) tests.push({ id, backends: backends.filter((name) => on.has(name)) })
-    tests.sort((a, b) => compareIds(a.id, b.id))
-    for (let i = tests.length - 1; i > 0; i--) {
-      // A masked id equal to a plain one: keep one entry.
-      if ((tests[i] as InventoryTest).id === (tests[i - 1] as InventoryTest).id) tests.splice(i, 1)
-    }
-    return { backends, tests }
+    return writer.finish()
   }
 
   /** Ids interned from reports (earlier inventories' ids are interned after them, to look them up). */
@@ -384,6 +399,7 @@ export class CoverageEngine {
     })
 
     const backendGaps = this.backendGaps([...summaries.values()])
+    this.collectedGaps(gaps, silenced, today)
     const drift = this.driftSources.map((source) => this.compareDrift(source, gaps))
     const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])]
     const exemptions: ExemptionReport[] = this.config.exemptions.map((exemption, i) => {
@@ -418,11 +434,6 @@ export class CoverageEngine {
     return verdict
   }
 
-  /** This run's inventory as a digest, for the next run to compare with (see src/core/inventory.ts). */
-  digest(): string {
-    return encodeDigest(this.inventory())
-  }
-
   /**
    * Compares with one earlier inventory. A test it holds that is in scope now and that no backend
    * reports is `vanished` (a gap with drift: fail, a notice with drift: warn) unless a `removed:`
@@ -432,10 +443,7 @@ export class CoverageEngine {
   private compareDrift(source: DriftSource, gaps: Gap[]): DriftReport {
     const report: DriftReport = { label: source.label, compared: false, baseTests: 0, vanished: [], acknowledged: [], leftScope: 0, added: 0 }
     if (this.config.drift === 'off') return { ...report, reason: 'drift: off in the config' }
-    const base = source.inventory
-    if (base === undefined) return { ...report, reason: source.notCompared ?? 'no earlier inventory was found' }
-    report.compared = true
-    report.baseTests = base.tests.length
+    if (source.inventory === undefined && source.digest === undefined) return { ...report, reason: source.notCompared ?? 'no earlier inventory was found' }
     this.reportedIdCount ??= this.ids.size
     const reported = this.reportedIdCount
     const matched = new Uint8Array(reported)
@@ -443,7 +451,9 @@ export class CoverageEngine {
     const vanished: Array<{ id: string; backends: string[] }> = []
     // Earlier ids are redacted (see inventory()): one holding a mask is looked up among the masked ids.
     let masked: Map<string, number> | undefined
-    for (const test of base.tests) {
+    const visit = (id: string, backends: string[]) => {
+      report.baseTests += 1
+      const test = { id, backends }
       let index = this.ids.intern(test.id)
       if (index >= reported && test.id.includes(REDACTION_MASK)) {
         masked ??= this.maskedIds(reported)
@@ -452,17 +462,32 @@ export class CoverageEngine {
       if (index < reported) {
         if (matched[index] === 0) matchedCount += 1
         matched[index] = 1
-        continue
+        return
       }
       const firstPart = test.id.split(ID_SEPARATOR, 1)[0] as string
       if (!this.scopeAdmits(test.id, firstPart)) {
         report.leftScope += 1
-        continue
+        return
       }
       const removal = this.config.removed.find((entry) => matchesAny(entry.tests, [test.id, firstPart]))
       if (removal !== undefined) report.acknowledged.push({ test: this.options.redact(test.id), reason: removal.reason })
       else vanished.push(test)
     }
+    if (source.inventory !== undefined) {
+      for (const test of source.inventory.tests) visit(test.id, test.backends)
+    } else {
+      try {
+        readDigest(source.digest as string, visit)
+      } catch (error) {
+        // Nothing of a damaged inventory counts (ids it added to the table stay past `reported`).
+        return { ...report, baseTests: 0, acknowledged: [], leftScope: 0, reason: (error as Error).message }
+      }
+    }
+    report.compared = true
+    // An earlier inventory may list one (masked) id twice: one vanished test.
+    const unique = [...new Map(vanished.map((test) => [test.id, test])).values()]
+    vanished.length = 0
+    vanished.push(...unique)
     report.added = reported - matchedCount
     report.vanished = vanished.map((test) => this.options.redact(test.id))
     if (this.config.drift === 'fail' && vanished.length > 0) {
@@ -485,13 +510,50 @@ export class CoverageEngine {
     return report
   }
 
+  private collectedGaps(gaps: Gap[], silenced: Set<string>, today: string): void {
+    if (this.collected.length === 0) return
+    const reported = this.reportedIdCount ?? this.ids.size
+    const ids = this.ids
+    const everyId = function* (): Generator<string> {
+      for (let index = 0; index < reported; index++) yield ids.idAt(index)
+    }
+    const seen = new Set<string>()
+    for (const list of this.collected) {
+      const unreported = findUnreported(list.tests, everyId())
+      for (const test of unreported) {
+        const file = test.file
+        if (!this.scopeAdmits(test.display, file ?? test.display)) continue
+        const exemption = this.config.exemptions.find((e) => matchesAny([e.test], [test.display, file]))
+        const expired = exemption?.until !== undefined && exemption.until < today
+        for (const backend of list.backends) {
+          if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`)) continue
+          if (exemption !== undefined && !expired && !exemption.backends.includes(backend)) continue
+          seen.add(`${backend}\0${test.display}`)
+          const gap: Gap = {
+            test: test.display,
+            backend,
+            kind: 'missing',
+            reason: `collected (${list.source}) but never reported on ${backend}: no report names it (a pending, ignored or assertion-free test the reporter leaves out, or a filter?)`,
+            others: {}
+          }
+          if (file !== undefined) gap.file = file
+          if (test.line !== undefined) gap.line = test.line
+          gaps.push(gap)
+        }
+      }
+    }
+  }
+
   /** Current ids that redaction changes, masked, with their index. */
   private maskedIds(reported: number): Map<string, number> {
     const masked = new Map<string, number>()
+    const redact = this.options.redact
     for (let index = 0; index < reported; index++) {
-      const raw = this.ids.idAt(index)
-      const id = this.options.redact(raw)
-      if (id !== raw && !masked.has(id)) masked.set(id, index)
+      // Masked the way digest() masks: head and tail on their own.
+      const head = this.ids.headAt(index)
+      const tail = this.ids.tailAt(index)
+      const id = redact(head) + redact(tail)
+      if (id !== head + tail && !masked.has(id)) masked.set(id, index)
     }
     return masked
   }

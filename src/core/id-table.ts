@@ -111,6 +111,29 @@ export class IdTable {
     return this.find(length, expected)
   }
 
+  /**
+   * The id of an index in two parts, head + tail: the head (all but the last part, with its
+   * separator) is one string shared by every id of its class, so walking all ids this way
+   * builds no string per id but the tail.
+   */
+  headAt(index: number): string {
+    if (this.oddStrings.size > 0 && this.oddStrings.has(index)) return ''
+    const start = this.starts[index] as number
+    const block = Math.floor(start / BLOCK_SHIFT)
+    return this.heads[(this.blockWords[block] as Int32Array)[(start - block * BLOCK_SHIFT) / 4] as number] as string
+  }
+
+  tailAt(index: number): string {
+    if (this.oddStrings.size > 0) {
+      const odd = this.oddStrings.get(index)
+      if (odd !== undefined) return odd
+    }
+    const start = this.starts[index] as number
+    const block = Math.floor(start / BLOCK_SHIFT)
+    const offset = start - block * BLOCK_SHIFT
+    return (this.blocks[block] as Buffer).toString('utf8', offset + 4, offset + (this.lengths[index] as number))
+  }
+
   /** The id string of an index. */
   idAt(index: number): string {
     if (this.oddStrings.size > 0) {

@@ -16,7 +16,7 @@ export interface InventoryTest {
 
 export interface TestInventory {
   backends: string[]
-  /** Sorted by id (UTF-16 code-unit order), ids unique. */
+  /** In the order the run reported them (engine.inventory() sorts them); an id may repeat. */
   tests: InventoryTest[]
 }
 
@@ -39,27 +39,90 @@ export function compareIds(a: string, b: string): number {
 
 /** The inventory as one digest string (DIGEST_PREFIX + base64 of the gzipped, front-coded list). */
 export function encodeDigest(inventory: TestInventory): string {
-  const { backends } = inventory
-  if (backends.length > 30) throw new InventoryError('an inventory holds at most 30 backends')
-  const bit = new Map(backends.map((name, i) => [name, 1 << i]))
-  const lines = [JSON.stringify({ format: FORMAT, version: VERSION, backends, tests: inventory.tests.length })]
-  let previous = ''
+  const writer = new DigestWriter(inventory.backends)
+  const bit = new Map(inventory.backends.map((name, i) => [name, 1 << i]))
   for (const test of inventory.tests) {
-    let shared = 0
-    const limit = Math.min(previous.length, test.id.length)
-    while (shared < limit && previous.charCodeAt(shared) === test.id.charCodeAt(shared)) shared++
-    // Never split a surrogate pair between the shared prefix and the rest.
-    if (shared > 0 && isHighSurrogate(test.id.charCodeAt(shared - 1))) shared--
     let mask = 0
     for (const backend of test.backends) mask |= bit.get(backend) ?? 0
-    lines.push(`${shared}\t${mask.toString(36)}\t${escapeLine(test.id.slice(shared))}`)
-    previous = test.id
+    writer.add('', test.id, mask)
   }
-  return DIGEST_PREFIX + gzipSync(Buffer.from(lines.join('\n') + '\n', 'utf8'), { level: 9 }).toString('base64')
+  return writer.finish()
 }
 
-/** Reads a digest written by encodeDigest; throws InventoryError on anything else. */
+/**
+ * Writes a digest one test at a time, each id given as head + tail (see IdTable.headAt) so a
+ * million ids never exist as strings at once: only the front-coded lines are kept, about 20
+ * bytes a test, until finish() compresses them. Ids in the order given (reports order: ids of a
+ * class come together, which is what front coding needs).
+ */
+export class DigestWriter {
+  private readonly chunks: Buffer[] = []
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES)
+  private used = 0
+  private previousHead = ''
+  private previousTail = ''
+  private count = 0
+
+  constructor(private readonly backends: readonly string[]) {
+    if (backends.length > 30) throw new InventoryError('an inventory holds at most 30 backends')
+  }
+
+  /** `mask`: bit i set when backends[i] reported the test. */
+  add(head: string, tail: string, mask: number): void {
+    let shared = sharedPrefix(this.previousHead, this.previousTail, head, tail)
+    // Never split a surrogate pair between the shared prefix and the rest.
+    if (shared > 0 && isHighSurrogate(charAt(head, tail, shared - 1))) shared--
+    const rest = shared >= head.length ? tail.slice(shared - head.length) : head.slice(shared) + tail
+    const line = `${shared}\t${mask.toString(36)}\t${escapeLine(rest)}\n`
+    if (this.used + line.length * 3 > this.chunk.length) {
+      this.chunks.push(this.chunk.subarray(0, this.used))
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3))
+      this.used = 0
+    }
+    this.used += this.chunk.write(line, this.used, 'utf8')
+    this.previousHead = head
+    this.previousTail = tail
+    this.count += 1
+  }
+
+  finish(): string {
+    const header = JSON.stringify({ format: FORMAT, version: VERSION, backends: this.backends, tests: this.count })
+    const body = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), ...this.chunks, this.chunk.subarray(0, this.used)])
+    return DIGEST_PREFIX + gzipSync(body, { level: 9 }).toString('base64')
+  }
+}
+
+const CHUNK_BYTES = 1 << 20
+
+function charAt(head: string, tail: string, index: number): number {
+  return index < head.length ? head.charCodeAt(index) : tail.charCodeAt(index - head.length)
+}
+
+/** The length of the common prefix of (aHead + aTail) and (bHead + bTail), without joining them. */
+function sharedPrefix(aHead: string, aTail: string, bHead: string, bTail: string): number {
+  let start = 0
+  if (aHead === bHead) start = aHead.length
+  const aLength = aHead.length + aTail.length
+  const bLength = bHead.length + bTail.length
+  const limit = Math.min(aLength, bLength)
+  let i = start
+  while (i < limit && charAt(aHead, aTail, i) === charAt(bHead, bTail, i)) i++
+  return i
+}
+
+/** Reads a digest written by encodeDigest or DigestWriter; throws InventoryError on anything else. */
 export function decodeDigest(digest: string): TestInventory {
+  const tests: InventoryTest[] = []
+  const { backends } = readDigest(digest, (id, on) => tests.push({ id, backends: on }))
+  return { backends, tests }
+}
+
+/**
+ * Calls `visit` with each test of a digest, in its order, holding one id at a time (a base with
+ * a million tests is compared without a million strings). The backends array of a test is
+ * shared with others that have the same backends: do not change it.
+ */
+export function readDigest(digest: string, visit: (id: string, backends: string[]) => void): { backends: string[]; tests: number } {
   const text = digest.trim()
   if (!text.startsWith(DIGEST_PREFIX)) {
     const version = /^dbc-inventory\/(\d+):/.exec(text)?.[1]
@@ -71,11 +134,10 @@ export function decodeDigest(digest: string): TestInventory {
   } catch (error) {
     throw new InventoryError(`the inventory digest is damaged (${(error as Error).message})`)
   }
-  const lines = body.split('\n')
-  if (lines.at(-1) === '') lines.pop()
+  const headerEnd = body.indexOf('\n')
   let header: { format?: unknown; version?: unknown; backends?: unknown; tests?: unknown }
   try {
-    header = JSON.parse(lines[0] ?? '') as typeof header
+    header = JSON.parse(body.slice(0, headerEnd < 0 ? body.length : headerEnd)) as typeof header
   } catch {
     throw new InventoryError('the inventory digest has no header')
   }
@@ -83,23 +145,33 @@ export function decodeDigest(digest: string): TestInventory {
     throw new InventoryError('the inventory digest has an unknown header')
   }
   const backends = header.backends as string[]
-  if (header.tests !== lines.length - 1) throw new InventoryError(`the inventory digest is incomplete (${lines.length - 1} of ${String(header.tests)} tests)`)
-  const tests: InventoryTest[] = []
+  const byMask = new Map<number, string[]>()
   let previous = ''
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string
-    const first = line.indexOf('\t')
-    const second = line.indexOf('\t', first + 1)
-    const shared = Number(line.slice(0, first))
-    const mask = parseInt(line.slice(first + 1, second), 36)
-    if (first < 0 || second < 0 || !Number.isInteger(shared) || shared < 0 || shared > previous.length || !Number.isInteger(mask)) {
-      throw new InventoryError(`the inventory digest is damaged at test ${i}`)
+  let count = 0
+  for (let start = headerEnd + 1; headerEnd >= 0 && start < body.length; ) {
+    let end = body.indexOf('\n', start)
+    if (end < 0) end = body.length
+    const first = body.indexOf('\t', start)
+    const second = first < 0 ? -1 : body.indexOf('\t', first + 1)
+    count += 1
+    if (first < 0 || second < 0 || second > end) throw new InventoryError(`the inventory digest is damaged at test ${count}`)
+    const shared = Number(body.slice(start, first))
+    const mask = parseInt(body.slice(first + 1, second), 36)
+    if (!Number.isInteger(shared) || shared < 0 || shared > previous.length || !Number.isInteger(mask)) {
+      throw new InventoryError(`the inventory digest is damaged at test ${count}`)
     }
-    const id = previous.slice(0, shared) + unescapeLine(line.slice(second + 1))
-    tests.push({ id, backends: backends.filter((_, b) => (mask & (1 << b)) !== 0) })
+    const id = previous.slice(0, shared) + unescapeLine(body.slice(second + 1, end))
+    let on = byMask.get(mask)
+    if (on === undefined) {
+      on = backends.filter((_, b) => (mask & (1 << b)) !== 0)
+      byMask.set(mask, on)
+    }
+    visit(id, on)
     previous = id
+    start = end + 1
   }
-  return { backends, tests }
+  if (header.tests !== count) throw new InventoryError(`the inventory digest is incomplete (${count} of ${String(header.tests)} tests)`)
+  return { backends, tests: count }
 }
 
 /** A digest cut into parts of at most `partChars` characters (base64 is ASCII: characters are bytes). */

@@ -82,6 +82,8 @@ export interface DriftSource {
   label: string
   /** The earlier run's inventory, or for a committed inventory file the ids that must exist. */
   inventory?: TestInventory
+  /** The same as a digest (src/core/inventory.ts), read one id at a time: for large suites. */
+  digest?: string
   /** Why nothing could be compared (no base commit, no check run with an inventory, a 403...). */
   notCompared?: string
 }

@@ -3,6 +3,7 @@ import type { Config } from '../core/config.js'
 import { CoverageEngine } from '../core/engine.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { CollectedParseError, parseCollected } from '../core/collected.js'
 import { parseInventoryFile } from '../core/inventory.js'
 import type { DriftSource, ReportError, Verdict } from '../core/model.js'
 import { createRedactor, type Redactor } from '../core/redact.js'
@@ -23,6 +24,33 @@ export interface GateOptions {
   drift?: DriftSource[]
   /** Put this run's inventory digest into the verdict (for the check run, or the JSON verdict). */
   digest?: boolean
+}
+
+/**
+ * The runners' collected test lists (`expected:`), found with the same workspace rules as reports.
+ * A configured glob that matches nothing, or a list that cannot be read or parsed, is an error:
+ * "nothing collected" must never pass as "nothing expected".
+ */
+async function readCollectedLists(engine: CoverageEngine, config: Config, workspace: string): Promise<void> {
+  if (config.expected.size === 0) return
+  const backends = config.backends
+    .map((b) => ({ name: b.name, reports: config.expected.get(b.name) ?? config.expected.get('*') ?? [], artifacts: [] }))
+    .filter((b) => b.reports.length > 0)
+  const found = await findReports({ ...config, backends }, workspace)
+  for (const match of found.refused) engine.fileError(match, { file: match, message: `${match}: refused: collected lists must be regular files inside the workspace` })
+  for (const backend of backends) {
+    if (![...found.files.values()].some((names) => names.includes(backend.name))) {
+      engine.fileError(backend.reports.join(', '), { message: `expected: no collected test list matched ${backend.reports.join(', ')} for ${backend.name}` })
+    }
+  }
+  for (const [file, names] of found.files) {
+    try {
+      engine.expectCollected(file, names, parseCollected(readFileSync(path.join(workspace, file), 'utf8'), file))
+    } catch (error) {
+      const reason = error instanceof CollectedParseError ? error.message : `${file}: could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+      engine.fileError(file, { file, message: `expected: ${reason}` })
+    }
+  }
 }
 
 /** The committed inventory file as an earlier inventory: every id in it must be reported by some backend. */
@@ -68,6 +96,7 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
   }
   const reports = await findReports(config, workspace)
   await readReports(engine, reports, workspace)
+  await readCollectedLists(engine, config, workspace)
   const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
   // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
   if (options.digest === true) verdict.digest = engine.digest()
