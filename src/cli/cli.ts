@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Config, ConfigError } from '../core/config.js'
-import { decodeDigest, formatInventoryFile, InventoryError } from '../core/inventory.js'
+import { decodeDigest, formatInventoryFile, InventoryError, readDigest } from '../core/inventory.js'
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { evaluateWorkspace } from '../io/gate.js'
@@ -128,7 +128,9 @@ function readBaseline(file: string, cwd: string): DriftSource {
     throw new InventoryError(`--baseline ${file}: holds no test inventory (write it with \`--format json\` of this version or later)`)
   }
   try {
-    return { label: `the baseline ${file}`, inventory: decodeDigest(digest) }
+    // Checked whole first (a damaged baseline is an error, exit 2); the engine then reads it one id at a time.
+    readDigest(digest, () => undefined)
+    return { label: `the baseline ${file}`, digest }
   } catch (error) {
     throw new InventoryError(`--baseline ${file}: ${(error as Error).message}`)
   }
