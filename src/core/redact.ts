@@ -120,12 +120,25 @@ function maskKeyValues(text: string): string {
       lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';')
     }
     const before = match.index > 0 ? text[match.index - 1] : ''
-    const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon)
-    if (valueEnd === valueStart) {
+    let maskFrom = valueStart
+    let valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon)
+    if (valueEnd === valueStart && isLineEnd(text, valueStart)) {
+      // "password:" at the end of a line (YAML, a pretty-printed config): its value is the first
+      // word of the next line, after its indentation.
+      let next = valueStart + (text[valueStart] === '\r' && text[valueStart + 1] === '\n' ? 2 : 1)
+      while (next < text.length && (text[next] === ' ' || text[next] === '\t')) next++
+      const nextEnd = text.indexOf('\n', next)
+      lineStart = text.lastIndexOf('\n', next - 1) + 1
+      lineEnd = nextEnd < 0 ? text.length : nextEnd
+      lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';')
+      maskFrom = next
+      valueEnd = scanValue(text, next, lineEnd, false, lineHasSemicolon)
+    }
+    if (valueEnd === maskFrom) {
       key.lastIndex = valueStart
       continue
     }
-    out += text.slice(copied, valueStart) + MASK
+    out += text.slice(copied, maskFrom) + MASK
     copied = valueEnd
     key.lastIndex = valueEnd
   }
@@ -158,6 +171,10 @@ function scanValue(text: string, start: number, lineEnd: number, inQuery: boolea
   const semicolon = text.indexOf(';', start)
   const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon
   return trimEnd(text, start, Math.max(blank, adoEnd))
+}
+
+function isLineEnd(text: string, at: number): boolean {
+  return at < text.length && (text[at] === '\n' || text[at] === '\r')
 }
 
 function trimEnd(text: string, start: number, end: number): number {

@@ -89,3 +89,16 @@ describe('the guarded redactor (each rule runs only when its literal is present)
     for (const a of pieces) for (const b of pieces) for (const text of [a + b, `${a} ${b}`, `${a}=${b}`]) expect(guarded(text)).toBe(reference(text))
   })
 })
+
+describe('a key at the end of a line', () => {
+  const redact = createRedactor([])
+  it('masks the first word of the next line (YAML, pretty-printed configs)', () => {
+    expect(redact('db:\n  password:\n    hunter2secret\n  host: x')).toBe('db:\n  password:\n    ***\n  host: x')
+    expect(redact('password:\r\nhunter2\r\nnext')).toBe('password:\r\n***\r\nnext')
+    expect(redact('token =\n\t"quoted value"\nrest')).toBe('token =\n\t***\nrest')
+  })
+  it('leaves an empty next line and a key at the very end alone', () => {
+    expect(redact('password:\n\nfoo')).toBe('password:\n\nfoo')
+    expect(redact('password:')).toBe('password:')
+  })
+})

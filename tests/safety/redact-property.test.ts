@@ -119,6 +119,8 @@ describe('every rule runs in linear time on adversarial input', () => {
     "password='": "password='".repeat(n / 10),
     'password="\\': 'password="\\'.repeat(n / 11),
     'password;': 'password=x;'.repeat(n / 11),
+    'password:\\n': 'password:\n'.repeat(n / 10),
+    'password:\\n + blanks': `password:\n${' '.repeat(n)}`,
     'passwordpassword': 'password'.repeat(n / 8),
     'token&': '&token=a'.repeat(n / 8),
     'a\\n  ': 'a\n  '.repeat(n / 4),
