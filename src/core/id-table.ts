@@ -136,15 +136,7 @@ export class IdTable {
 
   /** The id string of an index. */
   idAt(index: number): string {
-    if (this.oddStrings.size > 0) {
-      const odd = this.oddStrings.get(index)
-      if (odd !== undefined) return odd
-    }
-    const start = this.starts[index] as number
-    const block = Math.floor(start / BLOCK_SHIFT)
-    const offset = start - block * BLOCK_SHIFT
-    const head = this.heads[(this.blockWords[block] as Int32Array)[offset / 4] as number] as string
-    return head + (this.blocks[block] as Buffer).toString('utf8', offset + 4, offset + (this.lengths[index] as number))
+    return this.headAt(index) + this.tailAt(index)
   }
 
   private headId(head: string): number {
