@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { once } from 'node:events';
-import { existsSync, readFileSync, openSync, readSync, closeSync, writeSync } from 'node:fs';
-import { TextDecoder, parseArgs } from 'node:util';
+import { existsSync, readFileSync, openSync, readSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import path, { resolve } from 'node:path';
+import { TextDecoder, parseArgs } from 'node:util';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { realpath as realpath$1, stat as stat$1, lstat, opendir } from 'node:fs/promises';
 import * as nativeFs from 'fs';
 import { statSync, stat, realpathSync, realpath, readdirSync, readdir } from 'fs';
@@ -5643,7 +5644,12 @@ const KNOWN_KEYS = [
     'skip-markers',
     'min-tests',
     'redact-env',
-    'artifacts'
+    'artifacts',
+    'drift',
+    'removed',
+    'inventory',
+    'expected',
+    'evidence'
 ];
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Validates a config object (from YAML, or built by the CLI/action from flags and inputs). */
@@ -5723,7 +5729,67 @@ function buildConfig(document, source = 'config') {
     }
     // Listed variables add to the defaults: a config naming its own secret must not unmask DATABASE_URL.
     const redactEnv = [...new Set([...DEFAULT_REDACT_ENV, ...stringList(document['redact-env'] ?? [], 'redact-env', at)])];
-    return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv };
+    const drift = document.drift ?? 'fail';
+    if (drift !== 'fail' && drift !== 'warn' && drift !== 'off')
+        throw at('drift', 'must be "fail", "warn" or "off"');
+    const removed = listOf(document.removed ?? [], 'removed', at).map((entry, index) => removal(entry, `removed[${index}]`, at));
+    const inventory = document.inventory;
+    if (inventory !== undefined && (typeof inventory !== 'string' || inventory.trim().length === 0)) {
+        throw at('inventory', 'must be the workspace path of the inventory file (written by `dual-backend-coverage inventory --write`)');
+    }
+    const expected = new Map();
+    const expectedValue = document.expected ?? [];
+    if (isRecord(expectedValue)) {
+        for (const [name, globs] of Object.entries(expectedValue)) {
+            const canonical = aliases.get(name.toLowerCase()) ?? name;
+            if (backends.length > 0 && !backends.some((b) => b.name === canonical))
+                throw at(`expected.${name}`, 'names a backend that is not under backends');
+            expected.set(canonical, stringList(globs, `expected.${name}`, at));
+        }
+    }
+    else {
+        // A glob or a list of globs: the collected lists every backend must report (key "*", so
+        // backends given later by --backend or the backends input get them too).
+        const globs = stringList(expectedValue, 'expected', at);
+        if (globs.length > 0)
+            expected.set('*', globs);
+    }
+    const evidence = new Map();
+    const evidenceValue = document.evidence ?? {};
+    if (!isRecord(evidenceValue))
+        throw at('evidence', "must map each backend to a regex (or list) its reports must show, e.g. postgres: 'PostgreSQL 1[4-9]\\.'");
+    for (const [name, sources] of Object.entries(evidenceValue)) {
+        const canonical = aliases.get(name.toLowerCase()) ?? name;
+        if (backends.length > 0 && !backends.some((b) => b.name === canonical))
+            throw at(`evidence.${name}`, 'names a backend that is not under backends');
+        evidence.set(canonical, stringList(sources, `evidence.${name}`, at).map((source) => {
+            try {
+                return new RegExp(source);
+            }
+            catch (error) {
+                throw at(`evidence.${name}`, `not a valid regular expression: ${error.message}`);
+            }
+        }));
+    }
+    const config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected, evidence };
+    if (typeof inventory === 'string')
+        config.inventory = inventory.trim();
+    return config;
+}
+function removal(entry, key, at) {
+    if (!isRecord(entry))
+        throw at(key, 'must be a mapping {test, reason}');
+    for (const field of Object.keys(entry)) {
+        if (field !== 'test' && field !== 'reason')
+            throw at(`${key}.${field}`, 'unknown key (use test and reason)');
+    }
+    const tests = stringList(entry.test ?? [], `${key}.test`, at);
+    if (tests.length === 0)
+        throw at(`${key}.test`, 'name the removed test: an id or pattern, or a list of them');
+    if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
+        throw at(`${key}.reason`, 'a reason is required: say why the test was removed (it is shown to the reviewer)');
+    }
+    return { tests: tests.map((t) => pattern(t, `${key}.test`, at)), reason: entry.reason.trim() };
 }
 /** Checks that run once the backends are final (after CLI flags or action inputs override them). */
 function assertRunnable(config) {
@@ -5786,6 +5852,192 @@ function listOf(value, key, at) {
 }
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// The test inventory: which in-scope test ids each backend reported. A later run compares its own
+// inventory with an earlier one (the base branch's check run, a --baseline verdict, a committed
+// inventory file) to find storage tests that vanished from every backend, which comparing the
+// backends with each other cannot see.
+//
+// The digest is the inventory in a compact, versioned text form that fits GitHub's limits:
+// sorted ids, front-coded (each line keeps only what differs from the id before it), gzip, base64.
+// Pure computation (zlib is a codec, not I/O).
+const DIGEST_PREFIX = 'dbc-inventory/1:';
+const FORMAT = 'dual-backend-coverage inventory';
+const VERSION = 1;
+/** A digest that inflates past this is refused: a base check run must not exhaust the gate's memory. */
+const MAX_DIGEST_INFLATED_BYTES = 256 * 2 ** 20;
+class InventoryError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InventoryError';
+    }
+}
+function compareIds(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Writes a digest one test at a time, each id given as head + tail (see IdTable.headAt) so a
+ * million ids never exist as strings at once: only the front-coded lines are kept, about 20
+ * bytes a test, until finish() compresses them. Ids in the order given (reports order: ids of a
+ * class come together, which is what front coding needs).
+ */
+class DigestWriter {
+    backends;
+    chunks = [];
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    used = 0;
+    previousHead = '';
+    previousTail = '';
+    count = 0;
+    constructor(backends) {
+        this.backends = backends;
+        if (backends.length > 30)
+            throw new InventoryError('an inventory holds at most 30 backends');
+    }
+    /** `mask`: bit i set when backends[i] reported the test. */
+    add(head, tail, mask) {
+        let shared = sharedPrefix(this.previousHead, this.previousTail, head, tail);
+        // Never split a surrogate pair between the shared prefix and the rest.
+        if (shared > 0 && isHighSurrogate(charAt(head, tail, shared - 1)))
+            shared--;
+        const rest = shared >= head.length ? tail.slice(shared - head.length) : head.slice(shared) + tail;
+        const line = `${shared}\t${mask.toString(36)}\t${escapeLine(rest)}\n`;
+        if (this.used + line.length * 3 > this.chunk.length) {
+            this.chunks.push(this.chunk.subarray(0, this.used));
+            this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3));
+            this.used = 0;
+        }
+        this.used += this.chunk.write(line, this.used, 'utf8');
+        this.previousHead = head;
+        this.previousTail = tail;
+        this.count += 1;
+    }
+    finish() {
+        const header = JSON.stringify({ format: FORMAT, version: VERSION, backends: this.backends, tests: this.count });
+        const body = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), ...this.chunks, this.chunk.subarray(0, this.used)]);
+        return DIGEST_PREFIX + gzipSync(body, { level: 9 }).toString('base64');
+    }
+}
+const CHUNK_BYTES = 1 << 20;
+function charAt(head, tail, index) {
+    return index < head.length ? head.charCodeAt(index) : tail.charCodeAt(index - head.length);
+}
+/** The length of the common prefix of (aHead + aTail) and (bHead + bTail), without joining them. */
+function sharedPrefix(aHead, aTail, bHead, bTail) {
+    let start = 0;
+    if (aHead === bHead)
+        start = aHead.length;
+    const aLength = aHead.length + aTail.length;
+    const bLength = bHead.length + bTail.length;
+    const limit = Math.min(aLength, bLength);
+    let i = start;
+    while (i < limit && charAt(aHead, aTail, i) === charAt(bHead, bTail, i))
+        i++;
+    return i;
+}
+/** Reads a digest written by encodeDigest or DigestWriter; throws InventoryError on anything else. */
+function decodeDigest(digest) {
+    const tests = [];
+    const { backends } = readDigest(digest, (id, on) => tests.push({ id, backends: on }));
+    return { backends, tests };
+}
+/**
+ * Calls `visit` with each test of a digest, in its order, holding one id at a time (a base with
+ * a million tests is compared without a million strings). The backends array of a test is
+ * shared with others that have the same backends: do not change it.
+ */
+function readDigest(digest, visit) {
+    const text = digest.trim();
+    if (!text.startsWith(DIGEST_PREFIX)) {
+        const version = /^dbc-inventory\/(\d+):/.exec(text)?.[1];
+        throw new InventoryError(version === undefined ? 'not a test inventory digest' : `inventory digest version ${version} is newer than this version of the gate reads (1)`);
+    }
+    let body;
+    try {
+        body = gunzipSync(Buffer.from(text.slice(DIGEST_PREFIX.length), 'base64'), { maxOutputLength: MAX_DIGEST_INFLATED_BYTES }).toString('utf8');
+    }
+    catch (error) {
+        throw new InventoryError(`the inventory digest is damaged (${error.message})`);
+    }
+    const headerEnd = body.indexOf('\n');
+    let header;
+    try {
+        header = JSON.parse(body.slice(0, headerEnd < 0 ? body.length : headerEnd));
+    }
+    catch {
+        throw new InventoryError('the inventory digest has no header');
+    }
+    if (header.format !== FORMAT || header.version !== VERSION || !Array.isArray(header.backends) || !header.backends.every((b) => typeof b === 'string')) {
+        throw new InventoryError('the inventory digest has an unknown header');
+    }
+    const backends = header.backends;
+    const byMask = new Map();
+    let previous = '';
+    let count = 0;
+    for (let start = headerEnd + 1; headerEnd >= 0 && start < body.length;) {
+        let end = body.indexOf('\n', start);
+        if (end < 0)
+            end = body.length;
+        const first = body.indexOf('\t', start);
+        const second = first < 0 ? -1 : body.indexOf('\t', first + 1);
+        count += 1;
+        if (first < 0 || second < 0 || second > end)
+            throw new InventoryError(`the inventory digest is damaged at test ${count}`);
+        const shared = Number(body.slice(start, first));
+        const mask = parseInt(body.slice(first + 1, second), 36);
+        if (!Number.isInteger(shared) || shared < 0 || shared > previous.length || !Number.isInteger(mask)) {
+            throw new InventoryError(`the inventory digest is damaged at test ${count}`);
+        }
+        const id = previous.slice(0, shared) + unescapeLine(body.slice(second + 1, end));
+        let on = byMask.get(mask);
+        if (on === undefined) {
+            on = backends.filter((_, b) => (mask & (1 << b)) !== 0);
+            byMask.set(mask, on);
+        }
+        visit(id, on);
+        previous = id;
+        start = end + 1;
+    }
+    if (header.tests !== count)
+        throw new InventoryError(`the inventory digest is incomplete (${count} of ${String(header.tests)} tests)`);
+    return { backends, tests: count };
+}
+function isHighSurrogate(code) {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+/** Ids may hold any character; the line format needs "\n", "\r", "\t" and "\\" escaped. */
+function escapeLine(text) {
+    return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]) : text;
+}
+function unescapeLine(text) {
+    return text.includes('\\') ? text.replace(/\\(.)/g, (_m, c) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c) : text;
+}
+/**
+ * The committed inventory file: one id per line, sorted, so a pull request that removes a storage
+ * test shows the removal in its diff. Lines starting with "#" are comments; ids are escaped as in
+ * the digest (a "\" or line break inside a name).
+ */
+const INVENTORY_FILE_HEADER = [
+    '# dual-backend-coverage inventory: the storage tests that must exist (one test id per line).',
+    '# A test listed here that no backend reports fails the gate as "vanished". Written by',
+    '# `dual-backend-coverage inventory --write`; when you remove a test on purpose, remove its line.'
+];
+function formatInventoryFile(ids) {
+    const sorted = [...new Set(ids)].sort(compareIds);
+    return [...INVENTORY_FILE_HEADER, ...sorted.map((id) => escapeLine(id).replace(/^#/, '\\#'))].join('\n') + '\n';
+}
+function parseInventoryFile(text, source) {
+    const ids = [];
+    const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
+    for (const line of lines) {
+        if (line.trim().length === 0 || line.startsWith('#'))
+            continue;
+        ids.push(unescapeLine(line));
+    }
+    if (ids.length === 0)
+        throw new InventoryError(`${source}: the inventory lists no test (write it with \`dual-backend-coverage inventory --write\`)`);
+    return ids;
 }
 
 // Reads the config file (when there is one) and applies backend overrides from flags or inputs.
@@ -5853,7 +6105,7 @@ function parseBackendLines(lines, separator) {
 // UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
 // with a lone surrogate (which UTF-8 cannot hold), or longer than a block, is kept in an ordinary
 // Map instead.
-const EMPTY = -1;
+const EMPTY$1 = -1;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The first block's size; each next one doubles, up to MAX_BLOCK. */
@@ -5886,7 +6138,7 @@ class IdTable {
     lengths = new Uint32Array(1 << 12);
     hashes = new Int32Array(1 << 12);
     /** Open addressing, linear probing, at most half full: id index or EMPTY. */
-    slots = new Int32Array(1 << 13).fill(EMPTY);
+    slots = new Int32Array(1 << 13).fill(EMPTY$1);
     mask = (1 << 13) - 1;
     count = 0;
     /** The id being looked up, zero-padded to whole words. */
@@ -5943,8 +6195,19 @@ class IdTable {
         this.scratchWords[0] = this.headId(head);
         return this.find(length, expected);
     }
-    /** The id string of an index. */
-    idAt(index) {
+    /**
+     * The id of an index in two parts, head + tail: the head (all but the last part, with its
+     * separator) is one string shared by every id of its class, so walking all ids this way
+     * builds no string per id but the tail.
+     */
+    headAt(index) {
+        if (this.oddStrings.size > 0 && this.oddStrings.has(index))
+            return '';
+        const start = this.starts[index];
+        const block = Math.floor(start / BLOCK_SHIFT);
+        return this.heads[this.blockWords[block][(start - block * BLOCK_SHIFT) / 4]];
+    }
+    tailAt(index) {
         if (this.oddStrings.size > 0) {
             const odd = this.oddStrings.get(index);
             if (odd !== undefined)
@@ -5953,8 +6216,11 @@ class IdTable {
         const start = this.starts[index];
         const block = Math.floor(start / BLOCK_SHIFT);
         const offset = start - block * BLOCK_SHIFT;
-        const head = this.heads[this.blockWords[block][offset / 4]];
-        return head + this.blocks[block].toString('utf8', offset + 4, offset + this.lengths[index]);
+        return this.blocks[block].toString('utf8', offset + 4, offset + this.lengths[index]);
+    }
+    /** The id string of an index. */
+    idAt(index) {
+        return this.headAt(index) + this.tailAt(index);
     }
     headId(head) {
         if (head === this.lastHead)
@@ -5999,7 +6265,7 @@ class IdTable {
         let slot = hash & this.mask;
         for (;;) {
             const index = this.slots[slot];
-            if (index === EMPTY)
+            if (index === EMPTY$1)
                 break;
             if (hashes[index] === hash && this.equals(index, length, wordCount))
                 return index;
@@ -6076,14 +6342,14 @@ class IdTable {
     }
     rehash() {
         const size = this.slots.length * 2;
-        const slots = new Int32Array(size).fill(EMPTY);
+        const slots = new Int32Array(size).fill(EMPTY$1);
         const mask = size - 1;
         const odd = this.oddStrings;
         for (let index = 0; index < this.count; index++) {
             if (odd.size > 0 && odd.has(index))
                 continue;
             let slot = this.hashes[index] & mask;
-            while (slots[slot] !== EMPTY)
+            while (slots[slot] !== EMPTY$1)
                 slot = (slot + 1) & mask;
             slots[slot] = index;
         }
@@ -6156,7 +6422,7 @@ function identify(testcase, file, config) {
             continue;
         if (classname !== undefined && coversSuite(classname, suite))
             continue;
-        if (file !== undefined && sameFile(file, suite))
+        if (file !== undefined && sameFile$1(file, suite))
             continue;
         if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `))
             continue;
@@ -6165,7 +6431,7 @@ function identify(testcase, file, config) {
     // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
     const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
     if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
-        if (file === undefined || !sameFile(file, classname))
+        if (file === undefined || !sameFile$1(file, classname))
             keep(classname);
     }
     parts.push(name.trim());
@@ -6278,14 +6544,14 @@ function buildPrefix(suitePath, classname, file) {
             continue;
         if (classname !== undefined && coversSuite(classname, suite))
             continue;
-        if (file !== undefined && sameFile(file, suite))
+        if (file !== undefined && sameFile$1(file, suite))
             continue;
         suitesSpaced.push(`${suite} `);
         const trimmed = suite.trim();
         if (trimmed.length > 0 && !parts.includes(trimmed))
             parts.push(trimmed);
     }
-    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile(file, classname));
+    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile$1(file, classname));
     if (classTested) {
         const trimmed = classname.trim();
         if (trimmed.length > 0 && !parts.includes(trimmed))
@@ -6332,7 +6598,7 @@ function coversSuite(classname, suite) {
     const b = canonicalName(suite);
     return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
 }
-function sameFile(file, other) {
+function sameFile$1(file, other) {
     return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
 }
 
@@ -9170,6 +9436,12 @@ class JUnitStreamParser {
             this.suiteFiles.push(attributes.file ?? attributes.filepath);
             return;
         }
+        if (name === 'property') {
+            const value = attributes.value;
+            if (this.limits.onProperty !== undefined)
+                this.limits.onProperty(attributes.name ?? '', value ?? '');
+            return;
+        }
         const open = this.current;
         if (name === 'testcase') {
             if (open !== undefined)
@@ -9408,8 +9680,545 @@ function countNewlines(text) {
     return count;
 }
 
-// The verdict model shared by the engine, the renderers, the CLI and the action.
-// Everything here is plain data so the JSON output is a direct serialisation of it.
+// Expected tests from the collector: the list a runner prints without running anything
+// (`pytest --collect-only -q`, `go test -list .`, `cargo test -- --list`, ...), parsed so the gate
+// can name every collected test that no report mentions. A test that is collected but never
+// reported (mocha-junit-reporter drops pending tests, libtest drops ignored ones, Catch2 drops a
+// test case that made no assertion) is otherwise invisible when it is absent on both backends.
+//
+// Pure: no I/O. Formats are told apart by content; the file name is only a hint (Catch2's
+// --list-test-names-only is bare names, which nothing else can tell apart from noise).
+class CollectedParseError extends Error {
+    source;
+    reason;
+    constructor(source, reason) {
+        super(`${source}: ${reason}`);
+        this.source = source;
+        this.reason = reason;
+        this.name = 'CollectedParseError';
+    }
+}
+const EMPTY = 'no tests in the collected list (empty, or only the runner’s summary lines); an empty list cannot mean "nothing expected"';
+/** Parses one collector output; throws CollectedParseError when the format is unknown or nothing was collected. */
+function parseCollected(text, source) {
+    const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+    const fail = (reason) => {
+        throw new CollectedParseError(source, reason);
+    };
+    if (body.trim() === '')
+        fail(EMPTY);
+    const lines = body.split('\n');
+    const first = body.trimStart()[0];
+    let tests;
+    if (first === '{' || first === '[')
+        tests = parseJson(body, lines, fail);
+    else {
+        for (const parser of LINE_FORMATS) {
+            tests = parser(lines, fail);
+            if (tests !== undefined)
+                break;
+        }
+        // Bare names are Catch2's --list-test-names-only only when the file name says so.
+        if (tests === undefined && /catch/i.test(source))
+            tests = catch2Names(lines);
+    }
+    if (tests === undefined) {
+        if (isFileList(lines)) {
+            fail('lists test files, not tests (jest --listTests / vitest list --filesOnly name no tests); use a collector that prints test names');
+        }
+        const sample = lines.find((line) => line.trim() !== '') ?? '';
+        fail(`not a known collector format (first line: ${JSON.stringify(sample.slice(0, 120))}); see "Expected tests from the collector" in the README`);
+    }
+    if (tests === undefined || tests.length === 0)
+        return fail(EMPTY);
+    return tests;
+}
+const blank = (line) => line.trim() === '';
+// pytest --collect-only -q: `path::Class::test[param]`, then "N tests collected in 0.01s".
+// Anything after a "==== section ====" header is pytest's summary (warnings, errors).
+const PYTEST_SUMMARY = /^(\d+(\/\d+)? tests? collected|no tests (collected|ran)\b)/;
+function pytest(lines, fail) {
+    const tests = [];
+    let summary = false;
+    for (const line of lines) {
+        if (/Interrupted: .*error|^ERROR\b|^\d+ errors?\b|\bcollected, \d+ errors?\b/.test(line)) {
+            if (tests.length > 0 || summary)
+                fail(`pytest reported collection errors, so the list is incomplete: ${line.trim()}`);
+            return undefined;
+        }
+        if (summary || blank(line) || PYTEST_SUMMARY.test(line))
+            continue;
+        if (/^=+ .* =+$/.test(line)) {
+            summary = true;
+            continue;
+        }
+        const match = /^([^\s:][^\s]*?)::(.+)$/.exec(line);
+        if (match === null)
+            return undefined;
+        const file = match[1];
+        // A parameter id may hold "::": split only before the first "[".
+        const rest = match[2];
+        const bracket = rest.indexOf('[');
+        const parts = (bracket < 0 ? rest : rest.slice(0, bracket)).split('::');
+        const name = (parts.pop() ?? '') + (bracket < 0 ? '' : rest.slice(bracket));
+        const module = file.replace(/\.py$/, '').replace(/[\\/]/g, '.');
+        tests.push({ display: line, name, containers: [module, ...parts], file });
+    }
+    return tests.length > 0 || summary ? tests : undefined;
+}
+// cargo test -- --list: `path::name: test` per test binary, then "N tests, M benchmarks".
+// With cargo's stderr too, "Running <target> (...)" names the binary's source file.
+function cargo(lines, fail) {
+    const tests = [];
+    let file;
+    let summaries = 0;
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        if (/^\d+ tests?, \d+ benchmarks?$/.test(line)) {
+            summaries++;
+            continue;
+        }
+        const running = /^\s+Running (?:unittests )?(\S+)/.exec(line);
+        if (running !== null) {
+            file = running[1];
+            continue;
+        }
+        if (/^\s+Doc-tests /.test(line)) {
+            file = undefined;
+            continue;
+        }
+        if (/^error(\[\w+\])?:/.test(line))
+            fail(`cargo failed to build the tests, so the list is incomplete: ${line}`);
+        // cargo's progress lines and compiler warnings (indented, or "warning: ...").
+        if (/^\s/.test(line) || /^(warning|note|help)(\[\w+\])?:/.test(line))
+            continue;
+        const match = /^(.+): (test|bench)$/.exec(line);
+        if (match === null)
+            return undefined;
+        // Benchmarks are not tests the JUnit reports pair.
+        if (match[2] === 'bench')
+            continue;
+        const path = match[1];
+        // Doctests ("src/lib.rs - add (line 3)") are one opaque name.
+        const parts = path.includes(' - ') ? [path] : path.split('::');
+        const name = parts.pop() ?? path;
+        tests.push({ display: line, name, containers: parts, ...(file === undefined ? {} : { file }) });
+    }
+    return summaries > 0 || tests.length > 0 ? tests : undefined;
+}
+// go test -list .: test names, then "ok  \t<package>\t0.002s" for each package.
+const GO_NAME = /^(Test|Example|Fuzz|Benchmark)[\p{L}\p{N}_]*$/u;
+function goList(lines, fail) {
+    const tests = [];
+    let pending = [];
+    let packages = 0;
+    const flush = (pkg) => {
+        // Benchmarks only run with -bench; they are not in a test report.
+        for (const name of pending)
+            if (!name.startsWith('Benchmark'))
+                tests.push({ display: name, name, containers: pkg === undefined ? [] : [pkg] });
+        pending = [];
+    };
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        const ok = /^ok\s+(\S+)\s/.exec(line + ' ');
+        if (ok !== null) {
+            packages++;
+            flush(ok[1]);
+            continue;
+        }
+        if (/^\?\s+\S+\s+\[no test files\]/.test(line))
+            continue;
+        if (/^(FAIL\b|# |panic:)/.test(line)) {
+            if (tests.length + pending.length + packages > 0)
+                fail(`go test failed, so the list is incomplete: ${line}`);
+            return undefined;
+        }
+        if (!GO_NAME.test(line))
+            return undefined;
+        pending.push(line);
+    }
+    flush(undefined);
+    return packages > 0 || tests.length > 0 ? tests : undefined;
+}
+// googletest --gtest_list_tests: "Suite." then "  test" lines; "  # GetParam() = ..." comments.
+function gtest(lines) {
+    const tests = [];
+    let suite;
+    for (const line of lines) {
+        if (blank(line) || line.startsWith('Running main() from '))
+            continue;
+        const suiteMatch = /^(\S+)\.(\s+#.*)?$/.exec(line);
+        if (suiteMatch !== null) {
+            suite = suiteMatch[1];
+            continue;
+        }
+        const test = /^ {2}(\S+)(\s+#.*)?$/.exec(line);
+        if (test === null || suite === undefined)
+            return undefined;
+        const name = test[1];
+        tests.push({ display: `${suite}.${name}`, name, containers: [suite] });
+    }
+    return suite === undefined ? undefined : tests;
+}
+// ctest -N: "Test project <dir>", "  Test #1: name", "Total Tests: N".
+function ctestN(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^Total Tests: \d+$/.test(line))
+            continue;
+        if (line.startsWith('Test project ')) {
+            header = true;
+            continue;
+        }
+        const match = /^\s*Test\s+#\d+: (.+)$/.exec(line);
+        if (match === null || !header)
+            return undefined;
+        const name = match[1].trim();
+        tests.push({ display: name, name, containers: [] });
+    }
+    return header ? tests : undefined;
+}
+// Catch2 --list-tests (v2, v3): "  name" then "      [tags]", "N test cases". A long name is
+// wrapped by Catch2 onto an indented second line: refused (unknown format) rather than guessed.
+function catch2List(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^\d+ (matching )?test cases?$/.test(line))
+            continue;
+        if (/^(All available|Matching) test cases:$/.test(line)) {
+            header = true;
+            continue;
+        }
+        if (!header)
+            return undefined;
+        if (/^ {6,}\[/.test(line))
+            continue;
+        const match = /^ {2}(\S.*)$/.exec(line);
+        if (match === null)
+            return undefined;
+        const name = match[1].trimEnd();
+        tests.push({ display: name, name, containers: [] });
+    }
+    return header ? tests : undefined;
+}
+/** Catch2 --list-test-names-only: one test case name per line, nothing else. */
+function catch2Names(lines) {
+    return lines.filter((line) => !blank(line)).map((line) => ({ display: line.trim(), name: line.trim(), containers: [] }));
+}
+// phpunit --list-tests: banner, "Available test(s):", " - Namespace\Class::method[ with data set #0]".
+function phpunit(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^PHPUnit \d/.test(line) || /^(Runtime|Configuration|Random Seed):/.test(line))
+            continue;
+        if (/^Available tests?(\(s\))?:$/.test(line)) {
+            header = true;
+            continue;
+        }
+        const match = /^ - (.+?)::(.+)$/.exec(line);
+        if (match === null || !header)
+            return undefined;
+        tests.push({ display: line.slice(3), name: match[2], containers: [match[1]] });
+    }
+    return header ? tests : undefined;
+}
+// vitest list: "[project] file > describe > ... > test".
+function vitestText(lines) {
+    const tests = [];
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        const withoutProject = line.replace(/^\[[^\]]*\] /, '');
+        const parts = withoutProject.split(' > ');
+        const file = parts.shift();
+        if (parts.length === 0 || !/^\S+\.\w+$/.test(file))
+            return undefined;
+        const name = parts.pop();
+        tests.push({ display: line, name, containers: parts, file });
+    }
+    return tests.length > 0 ? tests : undefined;
+}
+// cargo before pytest: `mod::test: test` would also pass for a pytest id.
+const LINE_FORMATS = [cargo, pytest, goList, gtest, ctestN, catch2List, phpunit, vitestText];
+const SOURCE_FILE = /\.(py|[cm]?[jt]sx?|go|rs|php|java|kts?|scala|groovy|rb|c|cc|cpp|cxx|h|hpp|cs|fs|exs?|swift|dart|lua|vue|svelte|feature)$/;
+function isFileList(lines) {
+    const used = lines.filter((line) => !blank(line));
+    return used.length > 0 && used.every((line) => SOURCE_FILE.test(line.trim()) && !/\s>\s|::/.test(line));
+}
+function parseJson(body, lines, fail) {
+    let value;
+    try {
+        value = JSON.parse(body);
+    }
+    catch {
+        // go test -list . -json: one JSON event per line.
+        return goJson(lines, fail);
+    }
+    if (Array.isArray(value))
+        return vitestJson(value);
+    if (!isObject(value))
+        return undefined;
+    if (value.kind === 'ctestInfo' && Array.isArray(value.tests))
+        return ctestJson(value);
+    if (isObject(value.stats) && Array.isArray(value.tests))
+        return mochaJson(value);
+    if (typeof value.Action === 'string')
+        return goJson(lines, fail);
+    return undefined;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** vitest list --json: [{ name: "describe > test", file, projectName? }]. */
+function vitestJson(entries) {
+    const tests = [];
+    for (const entry of entries) {
+        if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.file !== 'string')
+            return undefined;
+        const parts = entry.name.split(' > ');
+        const name = parts.pop();
+        tests.push({ display: `${entry.file} > ${entry.name}`, name, containers: parts, file: entry.file });
+    }
+    return tests;
+}
+/**
+ * mocha --dry-run --reporter json: `tests` holds every test (pending ones too; `pending` is
+ * merged in case a version lists them apart). fullTitle joins describe titles with spaces, which
+ * cannot be split back: the describe path is kept as one container.
+ */
+function mochaJson(report) {
+    const tests = [];
+    const seen = new Set();
+    for (const entry of [...report.tests, ...(Array.isArray(report.pending) ? report.pending : [])]) {
+        if (!isObject(entry) || typeof entry.title !== 'string' || typeof entry.fullTitle !== 'string')
+            return undefined;
+        const file = typeof entry.file === 'string' ? entry.file : undefined;
+        const key = `${file ?? ''}\u0000${entry.fullTitle}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        const { title, fullTitle } = entry;
+        const describe = fullTitle.endsWith(` ${title}`) ? fullTitle.slice(0, -title.length - 1) : '';
+        tests.push({ display: fullTitle, name: title, containers: describe === '' ? [] : [describe], ...(file === undefined ? {} : { file }) });
+    }
+    return tests;
+}
+/** ctest --show-only=json-v1: tests[].name; the backtrace graph gives add_test()'s file and line. */
+function ctestJson(info) {
+    const graph = isObject(info.backtraceGraph) ? info.backtraceGraph : {};
+    const files = Array.isArray(graph.files) ? graph.files : [];
+    const nodes = Array.isArray(graph.nodes) ? graph.nodes : [];
+    const tests = [];
+    for (const entry of info.tests) {
+        if (!isObject(entry) || typeof entry.name !== 'string')
+            return undefined;
+        const node = typeof entry.backtrace === 'number' ? nodes[entry.backtrace] : undefined;
+        const file = isObject(node) && typeof node.file === 'number' ? files[node.file] : undefined;
+        const line = isObject(node) && typeof node.line === 'number' ? node.line : undefined;
+        tests.push({
+            display: entry.name,
+            name: entry.name,
+            containers: [],
+            ...(typeof file === 'string' ? { file } : {}),
+            ...(line === undefined ? {} : { line })
+        });
+    }
+    return tests;
+}
+/** go test -list . -json: each package's output lines, read as plain `go test -list`. */
+function goJson(lines, fail) {
+    const output = [];
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        let event;
+        try {
+            event = JSON.parse(line);
+        }
+        catch {
+            return undefined;
+        }
+        if (!isObject(event) || typeof event.Action !== 'string')
+            return undefined;
+        if (event.Action === 'output' && typeof event.Output === 'string')
+            output.push(...event.Output.split('\n'));
+        if (event.Action === 'fail')
+            fail(`go test failed for ${String(event.Package)}, so the list is incomplete`);
+    }
+    return goList(output, fail);
+}
+/**
+ * Applies `backend-in-name` patterns (the named group `backend`, as identity.ts's stripBackend
+ * does for report names) to the name and containers, so `test_x[sqlite]` and `test_x[postgres]`
+ * both become `test_x` and match the ids the engine builds with the same config. `display` is
+ * left as the collector wrote it, so a report still points at the real line.
+ */
+function stripBackendWords(test, patterns) {
+    if (patterns.length === 0)
+        return test;
+    const strip = (text) => {
+        for (const pattern of patterns) {
+            const match = pattern.exec(text);
+            if (match === null || match.groups?.backend === undefined)
+                continue;
+            return (text.slice(0, match.index) + text.slice(match.index + match[0].length)).replace(/\s{2,}/g, ' ').trim();
+        }
+        return text;
+    };
+    return { ...test, name: strip(test.name), containers: test.containers.map(strip) };
+}
+/*
+ * Matching rule (findUnreported). A collected test is reported when some reported id
+ * (parts joined by ' › ') satisfies all of:
+ *  1. Its last part equals the test's name, or the name preceded by a tail of the containers
+ *     joined by ' ', ' > ', '::', '.' or '/' (jest/mocha write "describe title", vitest
+ *     "describe > title", nextest "mod::test", ctest from googletest "Suite.test"). A last part
+ *     "X/..." also reports X (Go subtests, Catch2 sections: the parent ran).
+ *  2. The containers not used in (1) are consistent with the id's other parts: split into
+ *     tokens at '.', '::', '/', '\', '$' and spaces, they appear in order among the id's tokens,
+ *     and their last one or two are the id's last tokens before the name (the classname,
+ *     package or class: identify() puts it last). So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
+ *     `tests/x.py › tests.x.TestA › test_b` and `tests.x.TestA › test_b`.
+ *  3. When the collector names a file and the id has file parts (a path, or a source file
+ *     name such as `a.test.mjs`), one of them is the same file (equal, or one ends with '/'
+ *     + the other: absolute vs workspace-relative). An id with no file part does not decide.
+ * Cost: reported ids are indexed by last part (and by last part + last tokens, and by last
+ * part + file name), so each collected test costs a few map look-ups and a short bucket scan.
+ */
+const JOINERS = [' ', ' > ', '::', '.', '/'];
+class ReportedIndex {
+    byName = new Set();
+    /** Last part → some entry has no file part (so a collected file cannot contradict it). */
+    withoutFile = new Set();
+    /** `${last part}\0${last token}` and `${last part}\0${last two tokens}` of the prefix → entries. */
+    byClass = new Map();
+    /** `${last part}\0${base name of a file part}` → entries. */
+    byFile = new Map();
+    prefixes = new Map();
+    /** Tokens per container string: the same modules and classes recur in every collected test. */
+    containerTokens = new Map();
+    constructor(ids) {
+        for (const id of ids) {
+            const cut = id.lastIndexOf(ID_SEPARATOR);
+            const name = cut < 0 ? id : id.slice(cut + ID_SEPARATOR.length);
+            const entry = this.entry(cut < 0 ? '' : id.slice(0, cut));
+            this.add(name, entry);
+            const slash = name.indexOf('/');
+            if (slash > 0)
+                this.add(name.slice(0, slash), entry);
+        }
+    }
+    entry(prefix) {
+        let entry = this.prefixes.get(prefix);
+        if (entry === undefined) {
+            const parts = prefix === '' ? [] : prefix.split(ID_SEPARATOR);
+            const t = parts.flatMap(tokens);
+            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), last1: tail(t, 1), last2: tail(t, 2) };
+            this.prefixes.set(prefix, entry);
+        }
+        return entry;
+    }
+    add(name, entry) {
+        this.byName.add(name);
+        if (entry.files.length === 0)
+            this.withoutFile.add(name);
+        if (entry.last1 !== '')
+            push(this.byClass, name + entry.last1, entry);
+        if (entry.last2 !== '')
+            push(this.byClass, name + entry.last2, entry);
+        for (const file of entry.files)
+            push(this.byFile, `${name}\u0000${baseName(file)}`, entry);
+    }
+    has(test) {
+        const { name, containers } = test;
+        const file = test.file === undefined ? undefined : normalizePath$1(test.file);
+        if (this.byName.has(name) && this.matches(name, containers, file))
+            return true;
+        // Longer keys: a tail of the containers joined to the name, the rest checked as containers.
+        for (const joiner of JOINERS) {
+            let key = name;
+            for (let k = containers.length - 1; k >= 0; k--) {
+                key = containers[k] + joiner + key;
+                if (this.byName.has(key) && this.matches(key, containers.slice(0, k), file))
+                    return true;
+            }
+        }
+        return false;
+    }
+    tokensOf(containers) {
+        const out = [];
+        for (const container of containers) {
+            let t = this.containerTokens.get(container);
+            if (t === undefined) {
+                t = tokens(container);
+                this.containerTokens.set(container, t);
+            }
+            out.push(...t);
+        }
+        return out;
+    }
+    matches(key, rest, file) {
+        if (rest.length === 0) {
+            if (file === undefined || this.withoutFile.has(key))
+                return true;
+            return (this.byFile.get(`${key}\u0000${baseName(file)}`) ?? []).some((entry) => fileOk(entry, file));
+        }
+        const wanted = this.tokensOf(rest);
+        if (wanted.length === 0)
+            return false;
+        const bucket = this.byClass.get(key + tail(wanted, Math.min(2, wanted.length))) ?? [];
+        return bucket.some((entry) => fileOk(entry, file) && inOrder(wanted, entry.tokens));
+    }
+}
+/** The last `count` tokens as a key suffix (after the name): containers end with the id's last tokens. */
+function tail(tokens, count) {
+    return tokens.length < count ? '' : `\u0000${count}\u0000${tokens.slice(-count).join('\u0000')}`;
+}
+function fileOk(entry, file) {
+    return file === undefined || entry.files.length === 0 || entry.files.some((f) => sameFile(f, file));
+}
+/** The collected tests that no reported id matches (see the matching rule above). */
+function findUnreported(collected, reportedIds) {
+    const index = new ReportedIndex(reportedIds);
+    return collected.filter((test) => !index.has(test));
+}
+function push(map, key, entry) {
+    const list = map.get(key);
+    if (list === undefined)
+        map.set(key, [entry]);
+    else if (list[list.length - 1] !== entry)
+        list.push(entry);
+}
+function tokens(text) {
+    return text.split(/::|[./\\$\s]+/).filter((token) => token !== '');
+}
+/** `wanted` is a subsequence of `have`. */
+function inOrder(wanted, have) {
+    let i = 0;
+    for (const token of have)
+        if (token === wanted[i] && ++i === wanted.length)
+            return true;
+    return i === wanted.length;
+}
+function isFilePart(part) {
+    return !/\s/.test(part) && (/[\\/]/.test(part) || SOURCE_FILE.test(part));
+}
+function normalizePath$1(path) {
+    return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+}
+function baseName(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+function sameFile(a, b) {
+    return a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
+}
+
 /** Backend-level gaps name no single test; their `test` is this marker. */
 const WHOLE_BACKEND = '*';
 
@@ -9417,6 +10226,8 @@ const WHOLE_BACKEND = '*';
 // verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
 // `core.setSecret` masking only covers the runner's log, not text sent through the API.
 const MASK = '***';
+/** What a secret becomes in every output. */
+const REDACTION_MASK = MASK;
 /**
  * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
  * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
@@ -9519,12 +10330,26 @@ function maskKeyValues(text) {
             lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
         }
         const before = match.index > 0 ? text[match.index - 1] : '';
-        const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
-        if (valueEnd === valueStart) {
+        let maskFrom = valueStart;
+        let valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
+        if (valueEnd === valueStart && isLineEnd(text, valueStart)) {
+            // "password:" at the end of a line (YAML, a pretty-printed config): its value is the first
+            // word of the next line, after its indentation.
+            let next = valueStart + (text[valueStart] === '\r' && text[valueStart + 1] === '\n' ? 2 : 1);
+            while (next < text.length && (text[next] === ' ' || text[next] === '\t'))
+                next++;
+            const nextEnd = text.indexOf('\n', next);
+            lineStart = text.lastIndexOf('\n', next - 1) + 1;
+            lineEnd = nextEnd < 0 ? text.length : nextEnd;
+            lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
+            maskFrom = next;
+            valueEnd = scanValue(text, next, lineEnd, false, lineHasSemicolon);
+        }
+        if (valueEnd === maskFrom) {
             key.lastIndex = valueStart;
             continue;
         }
-        out += text.slice(copied, valueStart) + MASK;
+        out += text.slice(copied, maskFrom) + MASK;
         copied = valueEnd;
         key.lastIndex = valueEnd;
     }
@@ -9563,6 +10388,9 @@ function scanValue(text, start, lineEnd, inQuery, lineHasSemicolon) {
     const semicolon = text.indexOf(';', start);
     const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon;
     return trimEnd(text, start, Math.max(blank, adoEnd));
+}
+function isLineEnd(text, at) {
+    return at < text.length && (text[at] === '\n' || text[at] === '\r');
 }
 function trimEnd(text, start, end) {
     while (end > start && /\s/.test(text[end - 1]))
@@ -9655,6 +10483,8 @@ const KIND_PHRASE = {
     missing: ['test missing', 'tests missing'],
     skipped: ['test skipped', 'tests skipped'],
     flaky: ['test flaky', 'tests flaky'],
+    vanished: ['test vanished', 'tests vanished'],
+    unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
     'no-report': ['no report', 'no report'],
     empty: ['empty report', 'empty reports'],
     'too-few': ['too few tests', 'too few tests']
@@ -9666,14 +10496,17 @@ function verdictTitle(verdict) {
     }
     const counts = new Map();
     for (const gap of verdict.gaps) {
-        const key = `${gap.kind}\0${gap.backend}`;
+        // Vanished tests are on no backend now: one count, whatever backends they ran on before.
+        const key = gap.kind === 'vanished' ? 'vanished' : `${gap.kind}\0${gap.backend}`;
         const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
         entry.count += 1;
         counts.set(key, entry);
     }
     const parts = [...counts.values()].map(({ kind, backend, count }) => {
         const [one, many] = KIND_PHRASE[kind];
-        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few';
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven';
+        if (kind === 'vanished')
+            return `${count} ${count === 1 ? one : many} from every backend`;
         return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
     });
     const head = [];
@@ -9802,6 +10635,9 @@ class CoverageEngine {
     reportPaths = [];
     unscopedCache = new Map();
     lastState;
+    driftSources = [];
+    /** Collected test lists (the runner's own collection), with the backends that must report them. */
+    collected = [];
     constructor(config, options) {
         this.config = config;
         this.options = options;
@@ -9812,14 +10648,124 @@ class CoverageEngine {
      * What the reader keeps of each testcase: of its output, the first line with a skip marker,
      * found by scanning all of it as it streams (a marker after megabytes of log still counts).
      */
-    parserLimits = { ...DEFAULT_LIMITS, outputLine: (line) => this.isSkipMarkerLine(line) };
+    parserLimits = {
+        ...DEFAULT_LIMITS,
+        outputLine: (line) => {
+            if (this.watchEvidence)
+                this.observeEvidence(line);
+            return this.isSkipMarkerLine(line);
+        },
+        onProperty: (name, value) => {
+            if (this.watchEvidence)
+                this.observeEvidence(`${name}=${value}`);
+        }
+    };
+    /** Backends of the report file being read (evidence found in it is theirs). */
+    currentBackends = [];
+    evidenceFound = new Map();
+    foreignEvidence = new Map();
+    get watchEvidence() {
+        return this.config.evidence.size > 0;
+    }
+    /**
+     * `evidence:` in the config: a backend's reports must show that its server ran (a version a
+     * canary test prints, a suite property). A match of another backend's evidence is kept too:
+     * SQLite's version in the postgres job means the storage factory fell back to SQLite.
+     */
+    observeEvidence(text) {
+        const line = visibleLine(text);
+        for (const [backend, patterns] of this.config.evidence) {
+            const match = matchAny(patterns, line);
+            if (match === undefined)
+                continue;
+            for (const reportBackend of this.currentBackends) {
+                if (reportBackend === backend) {
+                    if (!this.evidenceFound.has(backend))
+                        this.evidenceFound.set(backend, this.evidenceSample(line, match));
+                }
+                else {
+                    let foreign = this.foreignEvidence.get(reportBackend);
+                    if (foreign === undefined)
+                        this.foreignEvidence.set(reportBackend, (foreign = new Map()));
+                    if (!foreign.has(backend))
+                        foreign.set(backend, this.evidenceSample(line, match));
+                }
+            }
+        }
+    }
+    evidenceSample(line, match) {
+        // The match with a little context, redacted: enough to show which server, never a whole log line.
+        const from = Math.max(0, match.index - 40);
+        const text = line.slice(from, match.index + match[0].length + 80).trim();
+        return flatCopy(this.options.redact(text.length > 160 ? `${text.slice(0, 160)}…` : text));
+    }
     /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
     openFile(path, backends) {
         for (const backend of backends)
             this.state(backend).files += 1;
+        this.currentBackends = backends;
         this.reportPaths.push(path);
         return { path, backends, serial: this.reportPaths.length - 1 };
     }
+    /**
+     * An earlier inventory to compare with (the base branch's check run, a --baseline verdict, the
+     * committed inventory file): a storage test it holds that no backend reports now has vanished.
+     */
+    compareWith(source) {
+        this.driftSources.push(source);
+    }
+    /**
+     * A runner's collected test list (`pytest --collect-only -q`, `go test -list .`, ...): each
+     * collected, in-scope test must be reported. One that no backend reports is `missing` on each
+     * of `backends` ("collected but never reported"); one some backend reports is paired as usual.
+     */
+    expectCollected(source, backends, tests) {
+        const patterns = this.config.backendInName;
+        this.collected.push({ source, backends: [...backends], tests: patterns.length === 0 ? [...tests] : tests.map((t) => stripBackendWords(t, patterns)) });
+    }
+    /** This run's inventory, sorted by id (see digest()). */
+    inventory() {
+        const inventory = decodeDigest(this.digest());
+        inventory.tests.sort((a, b) => compareIds(a.id, b.id));
+        return inventory;
+    }
+    /**
+     * This run's inventory as a digest, for the next run to compare with: every in-scope test id
+     * with the backends that reported it. Ids are redacted (a pytest id may hold a DSN): the digest
+     * leaves the run like any other text. Written from the id table's heads and tails, so no id is
+     * built as a string (a million ids of 64 nested suites would be gigabytes).
+     */
+    digest() {
+        const backends = this.config.backends.map((b) => b.name);
+        const states = backends.map((name) => this.state(name));
+        const writer = new DigestWriter(backends);
+        const redact = this.options.redact;
+        // Heads are shared by a class's ids; classes may alternate, so remember each head's mask.
+        const maskedHeads = new Map();
+        for (let index = 0; index < this.reportedIds; index++) {
+            let mask = 0;
+            for (let b = 0; b < states.length; b++)
+                if (states[b].status(index) !== 0)
+                    mask |= 1 << b;
+            if (mask === 0)
+                continue;
+            const head = this.ids.headAt(index);
+            let maskedHead = maskedHeads.get(head);
+            if (maskedHead === undefined) {
+                if (maskedHeads.size >= 65_536)
+                    maskedHeads.clear();
+                maskedHead = redact(head);
+                maskedHeads.set(head, maskedHead);
+            }
+            writer.add(maskedHead, redact(this.ids.tailAt(index)), mask);
+        }
+        return writer.finish();
+    }
+    /** Ids interned from reports (earlier inventories' ids are interned after them, to look them up). */
+    get reportedIds() {
+        return this.reportedIdCount ?? this.ids.size;
+    }
+    reportedIdCount;
     /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
     setJobResult(backend, result) {
         this.state(backend).jobResult = result;
@@ -9905,6 +10851,10 @@ class CoverageEngine {
             const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
             if (state.jobResult !== undefined)
                 summary.jobResult = state.jobResult;
+            if (this.config.evidence.size > 0) {
+                const found = this.evidenceFound.get(name);
+                summary.evidence = { ...(found === undefined ? {} : { found }), foreign: Object.fromEntries(this.foreignEvidence.get(name) ?? []) };
+            }
             return [name, summary];
         }));
         // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
@@ -9980,6 +10930,8 @@ class CoverageEngine {
             }
         });
         const backendGaps = this.backendGaps([...summaries.values()]);
+        this.collectedGaps(gaps, silenced, today);
+        const drift = this.driftSources.map((source) => this.compareDrift(source, gaps));
         const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])];
         const exemptions = this.config.exemptions.map((exemption, i) => {
             const use = exemptionUse[i];
@@ -10001,16 +10953,176 @@ class CoverageEngine {
             conclusion,
             title: '',
             backends: summaryList,
-            tests: this.ids.size,
+            tests: this.reportedIds,
             gaps: allGaps,
             exemptions,
             flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
             crossLeg: [...this.crossLeg.values()],
             unassigned: this.unassigned,
-            errors: this.errors
+            errors: this.errors,
+            drift
         };
         verdict.title = verdictTitle(verdict);
         return verdict;
+    }
+    /**
+     * Compares with one earlier inventory. A test it holds that is in scope now and that no backend
+     * reports is `vanished` (a gap with drift: fail, a notice with drift: warn) unless a `removed:`
+     * entry acknowledges it. A test still reported by some backend but missing on another is already
+     * a `missing` gap there: pairing covers it.
+     */
+    compareDrift(source, gaps) {
+        const report = { label: source.label, compared: false, baseTests: 0, vanished: [], acknowledged: [], leftScope: 0, added: 0 };
+        if (this.config.drift === 'off')
+            return { ...report, reason: 'drift: off in the config' };
+        if (source.inventory === undefined && source.digest === undefined)
+            return { ...report, reason: source.notCompared ?? 'no earlier inventory was found' };
+        this.reportedIdCount ??= this.ids.size;
+        const reported = this.reportedIdCount;
+        const matched = new Uint8Array(reported);
+        let matchedCount = 0;
+        const vanished = [];
+        // Earlier ids are redacted (see inventory()): one holding a mask is looked up among the masked ids.
+        let masked;
+        const visit = (id, backends) => {
+            report.baseTests += 1;
+            const test = { id, backends };
+            let index = this.ids.intern(test.id);
+            if (index >= reported && test.id.includes(REDACTION_MASK)) {
+                masked ??= this.maskedIds(reported);
+                index = masked.get(test.id) ?? index;
+            }
+            if (index < reported) {
+                if (matched[index] === 0)
+                    matchedCount += 1;
+                matched[index] = 1;
+                return;
+            }
+            const firstPart = test.id.split(ID_SEPARATOR, 1)[0];
+            if (!this.scopeAdmits(test.id, firstPart)) {
+                report.leftScope += 1;
+                return;
+            }
+            const removal = this.config.removed.find((entry) => matchesAny(entry.tests, [test.id, firstPart]));
+            if (removal !== undefined)
+                report.acknowledged.push({ test: this.options.redact(test.id), reason: removal.reason });
+            else
+                vanished.push(test);
+        };
+        if (source.inventory !== undefined) {
+            for (const test of source.inventory.tests)
+                visit(test.id, test.backends);
+        }
+        else {
+            try {
+                readDigest(source.digest, visit);
+            }
+            catch (error) {
+                // Nothing of a damaged inventory counts (ids it added to the table stay past `reported`).
+                return { ...report, baseTests: 0, acknowledged: [], leftScope: 0, reason: error.message };
+            }
+        }
+        report.compared = true;
+        // An earlier inventory may list one (masked) id twice: one vanished test.
+        const unique = [...new Map(vanished.map((test) => [test.id, test])).values()];
+        vanished.length = 0;
+        vanished.push(...unique);
+        report.added = reported - matchedCount;
+        report.vanished = vanished.map((test) => this.options.redact(test.id));
+        if (this.config.drift === 'fail' && vanished.length > 0) {
+            const renamedTo = this.renameHints(vanished, matched, reported);
+            for (const test of vanished) {
+                const where = test.backends.length > 0 ? `reported on ${test.backends.join(' and ')} at ${source.label}` : `listed in ${source.label}`;
+                const hint = renamedTo.get(test.id);
+                gaps.push({
+                    test: test.id,
+                    backend: test.backends.length > 0 ? test.backends.join('+') : this.config.backends.map((b) => b.name).join('+'),
+                    kind: 'vanished',
+                    reason: `${where}, reported by no backend now (deleted, renamed, filtered out or ignored)` +
+                        (hint === undefined ? '' : `; renamed to "${this.options.redact(hint)}"?`) +
+                        '; if it was removed on purpose, add it to `removed:` in the config with a reason',
+                    others: {}
+                });
+            }
+        }
+        return report;
+    }
+    collectedGaps(gaps, silenced, today) {
+        if (this.collected.length === 0)
+            return;
+        const reported = this.reportedIdCount ?? this.ids.size;
+        const ids = this.ids;
+        const everyId = function* () {
+            for (let index = 0; index < reported; index++)
+                yield ids.idAt(index);
+        };
+        const seen = new Set();
+        for (const list of this.collected) {
+            const unreported = findUnreported(list.tests, everyId());
+            for (const test of unreported) {
+                const file = test.file;
+                if (!this.scopeAdmits(test.display, file ?? test.display))
+                    continue;
+                const exemption = this.config.exemptions.find((e) => matchesAny([e.test], [test.display, file]));
+                const expired = exemption?.until !== undefined && exemption.until < today;
+                for (const backend of list.backends) {
+                    if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`))
+                        continue;
+                    if (exemption !== undefined && !expired && !exemption.backends.includes(backend))
+                        continue;
+                    seen.add(`${backend}\0${test.display}`);
+                    const gap = {
+                        test: test.display,
+                        backend,
+                        kind: 'missing',
+                        reason: `collected (${list.source}) but never reported on ${backend}: no report names it (a pending, ignored or assertion-free test the reporter leaves out, or a filter?)`,
+                        others: {}
+                    };
+                    if (file !== undefined)
+                        gap.file = file;
+                    if (test.line !== undefined)
+                        gap.line = test.line;
+                    gaps.push(gap);
+                }
+            }
+        }
+    }
+    /** Current ids that redaction changes, masked, with their index. */
+    maskedIds(reported) {
+        const masked = new Map();
+        const redact = this.options.redact;
+        for (let index = 0; index < reported; index++) {
+            // Masked the way digest() masks: head and tail on their own.
+            const head = this.ids.headAt(index);
+            const tail = this.ids.tailAt(index);
+            const id = redact(head) + redact(tail);
+            if (id !== head + tail && !masked.has(id))
+                masked.set(id, index);
+        }
+        return masked;
+    }
+    /** A new test with the same last id part as a vanished one was probably that test, renamed or moved. */
+    renameHints(vanished, matched, reported) {
+        const lastPart = (id) => {
+            const at = id.lastIndexOf(ID_SEPARATOR);
+            return at < 0 ? id : id.slice(at + ID_SEPARATOR.length);
+        };
+        const wanted = new Map(vanished.map((test) => [lastPart(test.id), test.id]));
+        const hints = new Map();
+        for (let index = 0; index < reported && hints.size < wanted.size; index++) {
+            if (matched[index] === 1)
+                continue;
+            const id = this.ids.idAt(index);
+            const from = wanted.get(lastPart(id));
+            if (from !== undefined && !hints.has(from))
+                hints.set(from, id);
+        }
+        return hints;
+    }
+    scopeAdmits(id, file) {
+        const { include, exclude } = this.config;
+        const candidates = [id, file];
+        return (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates);
     }
     backendGaps(summaries) {
         const gaps = [];
@@ -10036,6 +11148,17 @@ class CoverageEngine {
                     ...base,
                     kind: 'too-few',
                     reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
+                });
+            }
+            const evidence = this.config.evidence.get(name);
+            if (summary.files > 0 && summary.tests > 0 && evidence !== undefined && summary.evidence?.found === undefined) {
+                const foreign = Object.entries(summary.evidence?.foreign ?? {})
+                    .map(([other, sample]) => `; they show ${other} instead ("${sample}")`)
+                    .join('');
+                gaps.push({
+                    ...base,
+                    kind: 'unproven',
+                    reason: `no ${name} report shows evidence that ${name} ran (evidence: ${evidence.map((p) => `/${p.source}/`).join(' or ')})${foreign}: the job may have run on another backend (a storage factory that falls back when DATABASE_URL is missing?)`
                 });
             }
         }
@@ -10211,6 +11334,15 @@ class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+function matchAny(patterns, text) {
+    for (const pattern of patterns) {
+        pattern.lastIndex = 0;
+        const match = pattern.exec(text);
+        if (match !== null)
+            return match;
+    }
+    return undefined;
+}
 /** A line as a person sees it; only text with a bracket can hold a colour code. */
 function visibleLine(raw) {
     return raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw;
@@ -10302,7 +11434,7 @@ function testReason(status, backend, others, detail, until, expired) {
             return `${status} on ${backend}${context}`;
     }
 }
-const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
+const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, failed: 4, errored: 5, missing: 6, vanished: 7, skipped: 8, flaky: 9 };
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
  * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
@@ -11707,6 +12839,58 @@ async function isFile(candidate) {
     return (await stat$1(candidate).catch(() => undefined))?.isFile() ?? false;
 }
 
+/**
+ * The runners' collected test lists (`expected:`), found with the same workspace rules as reports.
+ * A configured glob that matches nothing, or a list that cannot be read or parsed, is an error:
+ * "nothing collected" must never pass as "nothing expected".
+ */
+async function readCollectedLists(engine, config, workspace) {
+    if (config.expected.size === 0)
+        return;
+    const backends = config.backends
+        .map((b) => ({ name: b.name, reports: config.expected.get(b.name) ?? config.expected.get('*') ?? [], artifacts: [] }))
+        .filter((b) => b.reports.length > 0);
+    const found = await findReports({ ...config, backends }, workspace);
+    for (const match of found.refused)
+        engine.fileError(match, { file: match, message: `${match}: refused: collected lists must be regular files inside the workspace` });
+    for (const backend of backends) {
+        if (![...found.files.values()].some((names) => names.includes(backend.name))) {
+            engine.fileError(backend.reports.join(', '), { message: `expected: no collected test list matched ${backend.reports.join(', ')} for ${backend.name}` });
+        }
+    }
+    for (const [file, names] of found.files) {
+        try {
+            engine.expectCollected(file, names, parseCollected(readFileSync(path.join(workspace, file), 'utf8'), file));
+        }
+        catch (error) {
+            const reason = error instanceof CollectedParseError ? error.message : `${file}: could not be read (${error.code ?? error.message})`;
+            engine.fileError(file, { file, message: `expected: ${reason}` });
+        }
+    }
+}
+/** The committed inventory file as an earlier inventory: every id in it must be reported by some backend. */
+function readInventorySource(workspace, file) {
+    const label = `the inventory ${file}`;
+    const absolute = path.resolve(workspace, file);
+    if (!isInside(workspace, absolute))
+        return { error: { file, message: `inventory: ${file} is outside the workspace` } };
+    let text;
+    try {
+        text = readFileSync(absolute, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const hint = code === 'ENOENT' ? ' (write it with `dual-backend-coverage inventory --write`)' : '';
+        return { error: { file, message: `inventory: ${file} could not be read (${code ?? error.message})${hint}` } };
+    }
+    try {
+        const ids = parseInventoryFile(text, file);
+        return { label, inventory: { backends: [], tests: ids.map((id) => ({ id, backends: [] })) } };
+    }
+    catch (error) {
+        return { error: { file, message: `inventory: ${error.message}` } };
+    }
+}
 function redactorFor(config, env, extra = []) {
     const values = config.redactEnv.map((name) => env[name]).filter((v) => v !== undefined && v.length > 0);
     // Backend names and their aliases are public words, never masked on their own (see RedactorOptions).
@@ -11721,9 +12905,22 @@ async function evaluateWorkspace(options) {
     });
     for (const [backend, result] of options.jobResults ?? [])
         engine.setJobResult(backend, result);
+    for (const source of options.drift ?? [])
+        engine.compareWith(source);
+    if (config.inventory !== undefined) {
+        const source = readInventorySource(workspace, config.inventory);
+        if ('error' in source)
+            engine.fileError(config.inventory, source.error);
+        else
+            engine.compareWith(source);
+    }
     const reports = await findReports(config, workspace);
     await readReports(engine, reports, workspace);
+    await readCollectedLists(engine, config, workspace);
     const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets));
+    // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
+    if (options.digest === true)
+        verdict.digest = engine.digest();
     await resolveSourcePaths(verdict, workspace);
     return verdict;
 }
@@ -11792,7 +12989,10 @@ function renderJson(verdict) {
         flaky: verdict.flaky,
         crossLeg: verdict.crossLeg,
         unassigned: verdict.unassigned,
-        errors: verdict.errors
+        errors: verdict.errors,
+        drift: verdict.drift,
+        // This run's test inventory (src/core/inventory.ts): `--baseline` reads it back.
+        ...(verdict.digest === undefined ? {} : { inventory: verdict.digest })
     };
     return `${neutralise(JSON.stringify(document, null, 2))}\n`;
 }
@@ -11873,7 +13073,7 @@ function lastValue() {
 /** Characters of a test id or reason shown in a table cell. */
 const CELL_CHARS = 400;
 const JOB_SUMMARY_LIMIT = 1_048_576;
-const ALL_SECTIONS = ['title', 'errors', 'gaps', 'messages', 'backends', 'flaky', 'exemptions', 'copies'];
+const ALL_SECTIONS = ['title', 'errors', 'gaps', 'messages', 'backends', 'drift', 'flaky', 'exemptions', 'copies'];
 class Budget {
     limit;
     parts = [];
@@ -11930,6 +13130,13 @@ function renderMarkdown(verdict, options) {
     section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps, (gap) => gapRow(gap, options.links), 'gaps');
     section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages');
     section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends, (b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`, 'backends');
+    if (wanted.has('drift')) {
+        for (const drift of verdict.drift)
+            budget.tryAdd(`> ${escapeInline(driftLine(drift))}\n\n`, TAIL_RESERVE);
+    }
+    const warned = verdict.drift.flatMap((d) => (verdict.gaps.some((g) => g.kind === 'vanished') ? [] : d.vanished.map((test) => ({ test, label: d.label }))));
+    section('drift', 'Vanished since the earlier run (drift: warn)', '| Test | Was in |\n| --- | --- |\n', warned, (v) => `| ${inlineCode(clip(v.test, CELL_CHARS))} | ${escapeInline(v.label)} |\n`, 'vanished tests');
+    section('drift', 'Removed on purpose', '| Test | Reason |\n| --- | --- |\n', verdict.drift.flatMap((d) => d.acknowledged), (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`, 'removed tests');
     section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
     section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
@@ -11951,6 +13158,8 @@ const KIND_LABEL = {
     failed: '❌ failed',
     errored: '💥 errored',
     flaky: '🔁 flaky',
+    vanished: '🕳️ vanished',
+    unproven: '🔍 unproven',
     'no-report': '📭 no report',
     empty: '🫙 empty',
     'too-few': '📉 too few'
@@ -11982,12 +13191,24 @@ function messageBlock(gap) {
     const summary = `${escapeHtml(singleLine(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS)))} on ${escapeHtml(gap.backend)}`;
     return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`;
 }
+/** One comparison with an earlier inventory, in a sentence. */
+function driftLine(drift) {
+    if (!drift.compared)
+        return `Not compared with ${drift.label}: ${drift.reason ?? 'unknown reason'}.`;
+    const parts = [`${drift.baseTests} ${drift.baseTests === 1 ? 'test' : 'tests'} there`, `${drift.vanished.length} vanished`];
+    if (drift.acknowledged.length > 0)
+        parts.push(`${drift.acknowledged.length} removed on purpose`);
+    parts.push(`${drift.added} new`);
+    if (drift.leftScope > 0)
+        parts.push(`${drift.leftScope} now out of scope`);
+    return `Compared with ${drift.label}: ${parts.join(', ')}.`;
+}
 function firstLine(text) {
     const line = text.split('\n', 1)[0] ?? '';
     return line.length > 200 ? `${sliceWhole(line, 200)}…` : line;
 }
 
-const KIND_ORDER = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'skipped', 'flaky'];
+const KIND_ORDER = ['no-report', 'empty', 'too-few', 'unproven', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky'];
 /** Pieces of about this many UTF-16 code units (a piece holds whole lines, so one long line is one piece). */
 const PIECE_LENGTH = 1 << 16;
 /**
@@ -12049,6 +13270,15 @@ function* textLines(verdict, options) {
                 yield* gapLines(gap);
         yield '';
     }
+    for (const drift of verdict.drift) {
+        yield safe(driftLine(drift));
+        if (!verdict.gaps.some((g) => g.kind === 'vanished'))
+            for (const test of drift.vanished)
+                yield paint('33', `  vanished (drift: warn): ${safe(test)}`);
+        for (const a of drift.acknowledged)
+            yield `  removed on purpose: ${safe(a.test)} (${safe(a.reason)})`;
+        yield '';
+    }
     if (verdict.flaky.length > 0) {
         yield paint('1;36', `flaky, allowed by the warn policy (${verdict.flaky.length})`);
         for (const f of verdict.flaky)
@@ -12091,31 +13321,41 @@ function table(rows) {
     return rows.map((row) => row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join('  '));
 }
 
-// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+// dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
+// dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 // Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
 const EXIT_SUCCESS = 0;
 const EXIT_GAPS = 1;
 const EXIT_ERROR = 2;
-const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE]
+const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
+       dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
   --backend NAME=GLOB  report files of one backend; repeat for each backend and glob (replaces the config's backends)
-  --format FORMAT      text (default), markdown or json
+  --format FORMAT      text (default), markdown or json (the JSON verdict holds this run's test inventory)
   --output FILE        write the report to FILE instead of standard output
-  --help               show this help
+  --baseline FILE      a JSON verdict of an earlier run: a storage test it holds that no backend reports now is "vanished"
+  -h, --help           show this help
+
+inventory: lists the storage test ids the reports hold, one per line, in the format of the
+config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
+
 Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, config or unreadable-report error.
 `;
 async function runCli(argv, io) {
+    const command = argv[0] === 'inventory' ? 'inventory' : 'check';
     let values;
     try {
         values = parseArgs({
-            args: argv,
+            args: command === 'inventory' ? argv.slice(1) : argv,
             options: {
                 config: { type: 'string' },
                 backend: { type: 'string', multiple: true },
                 format: { type: 'string' },
                 output: { type: 'string' },
+                baseline: { type: 'string' },
+                write: { type: 'boolean' },
                 help: { type: 'boolean', short: 'h' }
             },
             strict: true,
@@ -12130,6 +13370,13 @@ async function runCli(argv, io) {
         io.stdout(USAGE);
         return EXIT_SUCCESS;
     }
+    const misplaced = command === 'inventory' ? (values.baseline !== undefined ? '--baseline' : values.format !== undefined ? '--format' : undefined) : values.write === true ? '--write' : undefined;
+    if (misplaced !== undefined) {
+        io.stderr(`dual-backend-coverage: ${misplaced} ${command === 'inventory' ? 'is not an option of the inventory command' : 'belongs to the inventory command: dual-backend-coverage inventory --write'}\n\n${USAGE}`);
+        return EXIT_ERROR;
+    }
+    if (command === 'inventory')
+        return runInventory(values, io);
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'markdown' && format !== 'json') {
         io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`);
@@ -12137,7 +13384,8 @@ async function runCli(argv, io) {
     }
     try {
         const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd });
-        const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now });
+        const drift = values.baseline === undefined ? [] : [readBaseline(values.baseline, io.cwd)];
+        const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, drift, digest: format === 'json' });
         // JSON and text go out in pieces: a huge verdict as one string (UTF-16 with any non-Latin-1
         // name) plus its UTF-8 copy nearly doubled the peak memory at 1M testcases. Markdown is
         // already cut to its 1 MiB budget.
@@ -12149,7 +13397,7 @@ async function runCli(argv, io) {
         if (values.output === undefined)
             await writeOut(pieces, io);
         else
-            writeFilePieces(pieces, values.output);
+            writeFilePieces(pieces, path.resolve(io.cwd, values.output));
         for (const error of verdict.errors)
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         if (verdict.errors.length > 0)
@@ -12157,12 +13405,71 @@ async function runCli(argv, io) {
         return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS;
     }
     catch (error) {
-        if (error instanceof ConfigError || error instanceof UnsafePathError) {
+        if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError) {
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         }
         else {
             io.stderr(`dual-backend-coverage: internal error: ${error.message}\n`);
         }
+        return EXIT_ERROR;
+    }
+}
+/** An earlier run's JSON verdict as an inventory to compare with; an unusable file is an error (exit 2). */
+function readBaseline(file, cwd) {
+    let document;
+    try {
+        document = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+    }
+    catch (error) {
+        const code = error.code;
+        throw new InventoryError(`--baseline ${file}: ${code === undefined ? `not a JSON verdict (${error.message})` : `could not be read (${code})`}`);
+    }
+    const digest = document?.inventory;
+    if (typeof digest !== 'string') {
+        throw new InventoryError(`--baseline ${file}: holds no test inventory (write it with \`--format json\` of this version or later)`);
+    }
+    try {
+        // Checked whole first (a damaged baseline is an error, exit 2); the engine then reads it one id at a time.
+        readDigest(digest, () => undefined);
+        return { label: `the baseline ${file}`, digest };
+    }
+    catch (error) {
+        throw new InventoryError(`--baseline ${file}: ${error.message}`);
+    }
+}
+/** `inventory`: the ids the reports hold, as the committed inventory file; refuses to write from a broken run. */
+async function runInventory(values, io) {
+    try {
+        const loaded = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd });
+        // The inventory lists what the reports hold: the current file is not compared with itself.
+        const config = { ...loaded, inventory: undefined, drift: 'off' };
+        const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, digest: true });
+        const broken = [
+            ...verdict.errors.map((e) => e.message),
+            ...verdict.gaps.filter((g) => g.kind === 'no-report' || g.kind === 'empty').map((g) => `${g.backend}: ${g.reason}`)
+        ];
+        if (broken.length > 0) {
+            io.stderr(`dual-backend-coverage inventory: not written: a backend's reports are missing or unreadable, so tests would drop out of the list:\n${broken.map((b) => `  ${b}\n`).join('')}`);
+            return EXIT_ERROR;
+        }
+        const ids = decodeDigest(verdict.digest ?? '').tests.map((t) => t.id);
+        const text = formatInventoryFile(ids);
+        const target = values.output ?? (values.write === true ? loaded.inventory : undefined);
+        if (values.write === true && target === undefined) {
+            io.stderr('dual-backend-coverage inventory: --write needs `inventory: PATH` in the config (or --output FILE)\n');
+            return EXIT_ERROR;
+        }
+        if (target === undefined) {
+            io.stdout(text);
+        }
+        else {
+            writeFileSync(path.resolve(io.cwd, target), text);
+            io.stderr(`dual-backend-coverage inventory: wrote ${ids.length} test ids to ${target}\n`);
+        }
+        return EXIT_SUCCESS;
+    }
+    catch (error) {
+        io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError ? '' : 'internal error: '}${error.message}\n`);
         return EXIT_ERROR;
     }
 }

@@ -21,7 +21,7 @@ import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$5 from 'node:diagnostics_channel';
 import require$$5 from 'node:tls';
-import require$$1$2 from 'node:zlib';
+import require$$1$2, { gzipSync, gunzipSync } from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
 import require$$8$1 from 'node:util/types';
 import require$$1$1 from 'node:worker_threads';
@@ -30187,10 +30187,10 @@ var Hook = { Collection };
 // pkg/dist-src/defaults.js
 
 // pkg/dist-src/version.js
-var VERSION$9 = "0.0.0-development";
+var VERSION$a = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
-var userAgent = `octokit-endpoint.js/${VERSION$9} ${getUserAgent()}`;
+var userAgent = `octokit-endpoint.js/${VERSION$a} ${getUserAgent()}`;
 var DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
@@ -31343,12 +31343,12 @@ class RequestError extends Error {
 // pkg/dist-src/index.js
 
 // pkg/dist-src/version.js
-var VERSION$8 = "10.0.16";
+var VERSION$9 = "10.0.16";
 
 // pkg/dist-src/defaults.js
 var defaults_default = {
   headers: {
-    "user-agent": `octokit-request.js/${VERSION$8} ${getUserAgent()}`
+    "user-agent": `octokit-request.js/${VERSION$9} ${getUserAgent()}`
   }
 };
 
@@ -31537,7 +31537,7 @@ var request = withDefaults$1(endpoint, defaults_default);
 // pkg/dist-src/index.js
 
 // pkg/dist-src/version.js
-var VERSION$7 = "0.0.0-development";
+var VERSION$8 = "0.0.0-development";
 
 // pkg/dist-src/error.js
 function _buildMessageForResponseErrors(data) {
@@ -31642,7 +31642,7 @@ function withDefaults(request2, newDefaults) {
 // pkg/dist-src/index.js
 withDefaults(request, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION$7} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION$8} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
@@ -31708,7 +31708,7 @@ var createTokenAuth = function createTokenAuth2(token) {
   });
 };
 
-const VERSION$6 = "7.0.8";
+const VERSION$7 = "7.0.8";
 
 const noop$1 = () => {
 };
@@ -31729,9 +31729,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-const userAgentTrail = `octokit-core.js/${VERSION$6} ${getUserAgent()}`;
+const userAgentTrail = `octokit-core.js/${VERSION$7} ${getUserAgent()}`;
 let Octokit$1 = class Octokit {
-  static VERSION = VERSION$6;
+  static VERSION = VERSION$7;
   static defaults(defaults) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -31843,7 +31843,7 @@ let Octokit$1 = class Octokit {
   auth;
 };
 
-const VERSION$5 = "17.0.0";
+const VERSION$6 = "17.0.0";
 
 const Endpoints = {
   actions: {
@@ -34264,7 +34264,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION$5;
+restEndpointMethods.VERSION = VERSION$6;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -34272,10 +34272,10 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION$5;
+legacyRestEndpointMethods.VERSION = VERSION$6;
 
 // pkg/dist-src/version.js
-var VERSION$4 = "0.0.0-development";
+var VERSION$5 = "0.0.0-development";
 
 // pkg/dist-src/normalize-paginated-list-response.js
 function normalizePaginatedListResponse(response) {
@@ -34398,7 +34398,7 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION$4;
+paginateRest.VERSION = VERSION$5;
 
 new Context();
 const baseUrl = getApiBaseUrl();
@@ -40042,7 +40042,12 @@ const KNOWN_KEYS = [
     'skip-markers',
     'min-tests',
     'redact-env',
-    'artifacts'
+    'artifacts',
+    'drift',
+    'removed',
+    'inventory',
+    'expected',
+    'evidence'
 ];
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Validates a config object (from YAML, or built by the CLI/action from flags and inputs). */
@@ -40122,7 +40127,67 @@ function buildConfig(document, source = 'config') {
     }
     // Listed variables add to the defaults: a config naming its own secret must not unmask DATABASE_URL.
     const redactEnv = [...new Set([...DEFAULT_REDACT_ENV, ...stringList(document['redact-env'] ?? [], 'redact-env', at)])];
-    return { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv };
+    const drift = document.drift ?? 'fail';
+    if (drift !== 'fail' && drift !== 'warn' && drift !== 'off')
+        throw at('drift', 'must be "fail", "warn" or "off"');
+    const removed = listOf(document.removed ?? [], 'removed', at).map((entry, index) => removal(entry, `removed[${index}]`, at));
+    const inventory = document.inventory;
+    if (inventory !== undefined && (typeof inventory !== 'string' || inventory.trim().length === 0)) {
+        throw at('inventory', 'must be the workspace path of the inventory file (written by `dual-backend-coverage inventory --write`)');
+    }
+    const expected = new Map();
+    const expectedValue = document.expected ?? [];
+    if (isRecord(expectedValue)) {
+        for (const [name, globs] of Object.entries(expectedValue)) {
+            const canonical = aliases.get(name.toLowerCase()) ?? name;
+            if (backends.length > 0 && !backends.some((b) => b.name === canonical))
+                throw at(`expected.${name}`, 'names a backend that is not under backends');
+            expected.set(canonical, stringList(globs, `expected.${name}`, at));
+        }
+    }
+    else {
+        // A glob or a list of globs: the collected lists every backend must report (key "*", so
+        // backends given later by --backend or the backends input get them too).
+        const globs = stringList(expectedValue, 'expected', at);
+        if (globs.length > 0)
+            expected.set('*', globs);
+    }
+    const evidence = new Map();
+    const evidenceValue = document.evidence ?? {};
+    if (!isRecord(evidenceValue))
+        throw at('evidence', "must map each backend to a regex (or list) its reports must show, e.g. postgres: 'PostgreSQL 1[4-9]\\.'");
+    for (const [name, sources] of Object.entries(evidenceValue)) {
+        const canonical = aliases.get(name.toLowerCase()) ?? name;
+        if (backends.length > 0 && !backends.some((b) => b.name === canonical))
+            throw at(`evidence.${name}`, 'names a backend that is not under backends');
+        evidence.set(canonical, stringList(sources, `evidence.${name}`, at).map((source) => {
+            try {
+                return new RegExp(source);
+            }
+            catch (error) {
+                throw at(`evidence.${name}`, `not a valid regular expression: ${error.message}`);
+            }
+        }));
+    }
+    const config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected, evidence };
+    if (typeof inventory === 'string')
+        config.inventory = inventory.trim();
+    return config;
+}
+function removal(entry, key, at) {
+    if (!isRecord(entry))
+        throw at(key, 'must be a mapping {test, reason}');
+    for (const field of Object.keys(entry)) {
+        if (field !== 'test' && field !== 'reason')
+            throw at(`${key}.${field}`, 'unknown key (use test and reason)');
+    }
+    const tests = stringList(entry.test ?? [], `${key}.test`, at);
+    if (tests.length === 0)
+        throw at(`${key}.test`, 'name the removed test: an id or pattern, or a list of them');
+    if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
+        throw at(`${key}.reason`, 'a reason is required: say why the test was removed (it is shown to the reviewer)');
+    }
+    return { tests: tests.map((t) => pattern(t, `${key}.test`, at)), reason: entry.reason.trim() };
 }
 /** Checks that run once the backends are final (after CLI flags or action inputs override them). */
 function assertRunnable(config) {
@@ -40191,6 +40256,8 @@ function isRecord(value) {
 // verdict, so nothing downstream (check run, summary, annotations, logs, JSON) ever sees it.
 // `core.setSecret` masking only covers the runner's log, not text sent through the API.
 const MASK = '***';
+/** What a secret becomes in every output. */
+const REDACTION_MASK = MASK;
 /**
  * scheme://user:password@host → scheme://user:***@host; scheme://token@host → scheme://***@host.
  * The userinfo runs to the LAST "@" of the whitespace-free token after "scheme://", so a password
@@ -40293,12 +40360,26 @@ function maskKeyValues(text) {
             lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
         }
         const before = match.index > 0 ? text[match.index - 1] : '';
-        const valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
-        if (valueEnd === valueStart) {
+        let maskFrom = valueStart;
+        let valueEnd = scanValue(text, valueStart, lineEnd, before === '?' || before === '&', lineHasSemicolon);
+        if (valueEnd === valueStart && isLineEnd(text, valueStart)) {
+            // "password:" at the end of a line (YAML, a pretty-printed config): its value is the first
+            // word of the next line, after its indentation.
+            let next = valueStart + (text[valueStart] === '\r' && text[valueStart + 1] === '\n' ? 2 : 1);
+            while (next < text.length && (text[next] === ' ' || text[next] === '\t'))
+                next++;
+            const nextEnd = text.indexOf('\n', next);
+            lineStart = text.lastIndexOf('\n', next - 1) + 1;
+            lineEnd = nextEnd < 0 ? text.length : nextEnd;
+            lineHasSemicolon = text.slice(lineStart, lineEnd).includes(';');
+            maskFrom = next;
+            valueEnd = scanValue(text, next, lineEnd, false, lineHasSemicolon);
+        }
+        if (valueEnd === maskFrom) {
             key.lastIndex = valueStart;
             continue;
         }
-        out += text.slice(copied, valueStart) + MASK;
+        out += text.slice(copied, maskFrom) + MASK;
         copied = valueEnd;
         key.lastIndex = valueEnd;
     }
@@ -40337,6 +40418,9 @@ function scanValue(text, start, lineEnd, inQuery, lineHasSemicolon) {
     const semicolon = text.indexOf(';', start);
     const adoEnd = semicolon < 0 || semicolon > lineEnd ? lineEnd : semicolon;
     return trimEnd(text, start, Math.max(blank, adoEnd));
+}
+function isLineEnd(text, at) {
+    return at < text.length && (text[at] === '\n' || text[at] === '\r');
 }
 function trimEnd(text, start, end) {
     while (end > start && /\s/.test(text[end - 1]))
@@ -40429,6 +40513,8 @@ const KIND_PHRASE = {
     missing: ['test missing', 'tests missing'],
     skipped: ['test skipped', 'tests skipped'],
     flaky: ['test flaky', 'tests flaky'],
+    vanished: ['test vanished', 'tests vanished'],
+    unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
     'no-report': ['no report', 'no report'],
     empty: ['empty report', 'empty reports'],
     'too-few': ['too few tests', 'too few tests']
@@ -40440,14 +40526,17 @@ function verdictTitle(verdict) {
     }
     const counts = new Map();
     for (const gap of verdict.gaps) {
-        const key = `${gap.kind}\0${gap.backend}`;
+        // Vanished tests are on no backend now: one count, whatever backends they ran on before.
+        const key = gap.kind === 'vanished' ? 'vanished' : `${gap.kind}\0${gap.backend}`;
         const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
         entry.count += 1;
         counts.set(key, entry);
     }
     const parts = [...counts.values()].map(({ kind, backend, count }) => {
         const [one, many] = KIND_PHRASE[kind];
-        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few';
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven';
+        if (kind === 'vanished')
+            return `${count} ${count === 1 ? one : many} from every backend`;
         return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
     });
     const head = [];
@@ -40528,7 +40617,7 @@ function parseBackendLines(lines, separator) {
 // UTF-8 maps well-formed strings one to one onto bytes, so equal bytes mean equal ids. A string
 // with a lone surrogate (which UTF-8 cannot hold), or longer than a block, is kept in an ordinary
 // Map instead.
-const EMPTY = -1;
+const EMPTY$1 = -1;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The first block's size; each next one doubles, up to MAX_BLOCK. */
@@ -40561,7 +40650,7 @@ class IdTable {
     lengths = new Uint32Array(1 << 12);
     hashes = new Int32Array(1 << 12);
     /** Open addressing, linear probing, at most half full: id index or EMPTY. */
-    slots = new Int32Array(1 << 13).fill(EMPTY);
+    slots = new Int32Array(1 << 13).fill(EMPTY$1);
     mask = (1 << 13) - 1;
     count = 0;
     /** The id being looked up, zero-padded to whole words. */
@@ -40618,8 +40707,19 @@ class IdTable {
         this.scratchWords[0] = this.headId(head);
         return this.find(length, expected);
     }
-    /** The id string of an index. */
-    idAt(index) {
+    /**
+     * The id of an index in two parts, head + tail: the head (all but the last part, with its
+     * separator) is one string shared by every id of its class, so walking all ids this way
+     * builds no string per id but the tail.
+     */
+    headAt(index) {
+        if (this.oddStrings.size > 0 && this.oddStrings.has(index))
+            return '';
+        const start = this.starts[index];
+        const block = Math.floor(start / BLOCK_SHIFT);
+        return this.heads[this.blockWords[block][(start - block * BLOCK_SHIFT) / 4]];
+    }
+    tailAt(index) {
         if (this.oddStrings.size > 0) {
             const odd = this.oddStrings.get(index);
             if (odd !== undefined)
@@ -40628,8 +40728,11 @@ class IdTable {
         const start = this.starts[index];
         const block = Math.floor(start / BLOCK_SHIFT);
         const offset = start - block * BLOCK_SHIFT;
-        const head = this.heads[this.blockWords[block][offset / 4]];
-        return head + this.blocks[block].toString('utf8', offset + 4, offset + this.lengths[index]);
+        return this.blocks[block].toString('utf8', offset + 4, offset + this.lengths[index]);
+    }
+    /** The id string of an index. */
+    idAt(index) {
+        return this.headAt(index) + this.tailAt(index);
     }
     headId(head) {
         if (head === this.lastHead)
@@ -40674,7 +40777,7 @@ class IdTable {
         let slot = hash & this.mask;
         for (;;) {
             const index = this.slots[slot];
-            if (index === EMPTY)
+            if (index === EMPTY$1)
                 break;
             if (hashes[index] === hash && this.equals(index, length, wordCount))
                 return index;
@@ -40751,14 +40854,14 @@ class IdTable {
     }
     rehash() {
         const size = this.slots.length * 2;
-        const slots = new Int32Array(size).fill(EMPTY);
+        const slots = new Int32Array(size).fill(EMPTY$1);
         const mask = size - 1;
         const odd = this.oddStrings;
         for (let index = 0; index < this.count; index++) {
             if (odd.size > 0 && odd.has(index))
                 continue;
             let slot = this.hashes[index] & mask;
-            while (slots[slot] !== EMPTY)
+            while (slots[slot] !== EMPTY$1)
                 slot = (slot + 1) & mask;
             slots[slot] = index;
         }
@@ -40831,7 +40934,7 @@ function identify(testcase, file, config) {
             continue;
         if (classname !== undefined && coversSuite(classname, suite))
             continue;
-        if (file !== undefined && sameFile(file, suite))
+        if (file !== undefined && sameFile$1(file, suite))
             continue;
         if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `))
             continue;
@@ -40840,7 +40943,7 @@ function identify(testcase, file, config) {
     // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
     const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
     if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
-        if (file === undefined || !sameFile(file, classname))
+        if (file === undefined || !sameFile$1(file, classname))
             keep(classname);
     }
     parts.push(name.trim());
@@ -40953,14 +41056,14 @@ function buildPrefix(suitePath, classname, file) {
             continue;
         if (classname !== undefined && coversSuite(classname, suite))
             continue;
-        if (file !== undefined && sameFile(file, suite))
+        if (file !== undefined && sameFile$1(file, suite))
             continue;
         suitesSpaced.push(`${suite} `);
         const trimmed = suite.trim();
         if (trimmed.length > 0 && !parts.includes(trimmed))
             parts.push(trimmed);
     }
-    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile(file, classname));
+    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile$1(file, classname));
     if (classTested) {
         const trimmed = classname.trim();
         if (trimmed.length > 0 && !parts.includes(trimmed))
@@ -41007,7 +41110,7 @@ function coversSuite(classname, suite) {
     const b = canonicalName(suite);
     return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
 }
-function sameFile(file, other) {
+function sameFile$1(file, other) {
     return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
 }
 
@@ -43845,6 +43948,12 @@ class JUnitStreamParser {
             this.suiteFiles.push(attributes.file ?? attributes.filepath);
             return;
         }
+        if (name === 'property') {
+            const value = attributes.value;
+            if (this.limits.onProperty !== undefined)
+                this.limits.onProperty(attributes.name ?? '', value ?? '');
+            return;
+        }
         const open = this.current;
         if (name === 'testcase') {
             if (open !== undefined)
@@ -44083,8 +44192,724 @@ function countNewlines(text) {
     return count;
 }
 
-// The verdict model shared by the engine, the renderers, the CLI and the action.
-// Everything here is plain data so the JSON output is a direct serialisation of it.
+// Expected tests from the collector: the list a runner prints without running anything
+// (`pytest --collect-only -q`, `go test -list .`, `cargo test -- --list`, ...), parsed so the gate
+// can name every collected test that no report mentions. A test that is collected but never
+// reported (mocha-junit-reporter drops pending tests, libtest drops ignored ones, Catch2 drops a
+// test case that made no assertion) is otherwise invisible when it is absent on both backends.
+//
+// Pure: no I/O. Formats are told apart by content; the file name is only a hint (Catch2's
+// --list-test-names-only is bare names, which nothing else can tell apart from noise).
+class CollectedParseError extends Error {
+    source;
+    reason;
+    constructor(source, reason) {
+        super(`${source}: ${reason}`);
+        this.source = source;
+        this.reason = reason;
+        this.name = 'CollectedParseError';
+    }
+}
+const EMPTY = 'no tests in the collected list (empty, or only the runner’s summary lines); an empty list cannot mean "nothing expected"';
+/** Parses one collector output; throws CollectedParseError when the format is unknown or nothing was collected. */
+function parseCollected(text, source) {
+    const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+    const fail = (reason) => {
+        throw new CollectedParseError(source, reason);
+    };
+    if (body.trim() === '')
+        fail(EMPTY);
+    const lines = body.split('\n');
+    const first = body.trimStart()[0];
+    let tests;
+    if (first === '{' || first === '[')
+        tests = parseJson(body, lines, fail);
+    else {
+        for (const parser of LINE_FORMATS) {
+            tests = parser(lines, fail);
+            if (tests !== undefined)
+                break;
+        }
+        // Bare names are Catch2's --list-test-names-only only when the file name says so.
+        if (tests === undefined && /catch/i.test(source))
+            tests = catch2Names(lines);
+    }
+    if (tests === undefined) {
+        if (isFileList(lines)) {
+            fail('lists test files, not tests (jest --listTests / vitest list --filesOnly name no tests); use a collector that prints test names');
+        }
+        const sample = lines.find((line) => line.trim() !== '') ?? '';
+        fail(`not a known collector format (first line: ${JSON.stringify(sample.slice(0, 120))}); see "Expected tests from the collector" in the README`);
+    }
+    if (tests === undefined || tests.length === 0)
+        return fail(EMPTY);
+    return tests;
+}
+const blank = (line) => line.trim() === '';
+// pytest --collect-only -q: `path::Class::test[param]`, then "N tests collected in 0.01s".
+// Anything after a "==== section ====" header is pytest's summary (warnings, errors).
+const PYTEST_SUMMARY = /^(\d+(\/\d+)? tests? collected|no tests (collected|ran)\b)/;
+function pytest(lines, fail) {
+    const tests = [];
+    let summary = false;
+    for (const line of lines) {
+        if (/Interrupted: .*error|^ERROR\b|^\d+ errors?\b|\bcollected, \d+ errors?\b/.test(line)) {
+            if (tests.length > 0 || summary)
+                fail(`pytest reported collection errors, so the list is incomplete: ${line.trim()}`);
+            return undefined;
+        }
+        if (summary || blank(line) || PYTEST_SUMMARY.test(line))
+            continue;
+        if (/^=+ .* =+$/.test(line)) {
+            summary = true;
+            continue;
+        }
+        const match = /^([^\s:][^\s]*?)::(.+)$/.exec(line);
+        if (match === null)
+            return undefined;
+        const file = match[1];
+        // A parameter id may hold "::": split only before the first "[".
+        const rest = match[2];
+        const bracket = rest.indexOf('[');
+        const parts = (bracket < 0 ? rest : rest.slice(0, bracket)).split('::');
+        const name = (parts.pop() ?? '') + (bracket < 0 ? '' : rest.slice(bracket));
+        const module = file.replace(/\.py$/, '').replace(/[\\/]/g, '.');
+        tests.push({ display: line, name, containers: [module, ...parts], file });
+    }
+    return tests.length > 0 || summary ? tests : undefined;
+}
+// cargo test -- --list: `path::name: test` per test binary, then "N tests, M benchmarks".
+// With cargo's stderr too, "Running <target> (...)" names the binary's source file.
+function cargo(lines, fail) {
+    const tests = [];
+    let file;
+    let summaries = 0;
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        if (/^\d+ tests?, \d+ benchmarks?$/.test(line)) {
+            summaries++;
+            continue;
+        }
+        const running = /^\s+Running (?:unittests )?(\S+)/.exec(line);
+        if (running !== null) {
+            file = running[1];
+            continue;
+        }
+        if (/^\s+Doc-tests /.test(line)) {
+            file = undefined;
+            continue;
+        }
+        if (/^error(\[\w+\])?:/.test(line))
+            fail(`cargo failed to build the tests, so the list is incomplete: ${line}`);
+        // cargo's progress lines and compiler warnings (indented, or "warning: ...").
+        if (/^\s/.test(line) || /^(warning|note|help)(\[\w+\])?:/.test(line))
+            continue;
+        const match = /^(.+): (test|bench)$/.exec(line);
+        if (match === null)
+            return undefined;
+        // Benchmarks are not tests the JUnit reports pair.
+        if (match[2] === 'bench')
+            continue;
+        const path = match[1];
+        // Doctests ("src/lib.rs - add (line 3)") are one opaque name.
+        const parts = path.includes(' - ') ? [path] : path.split('::');
+        const name = parts.pop() ?? path;
+        tests.push({ display: line, name, containers: parts, ...(file === undefined ? {} : { file }) });
+    }
+    return summaries > 0 || tests.length > 0 ? tests : undefined;
+}
+// go test -list .: test names, then "ok  \t<package>\t0.002s" for each package.
+const GO_NAME = /^(Test|Example|Fuzz|Benchmark)[\p{L}\p{N}_]*$/u;
+function goList(lines, fail) {
+    const tests = [];
+    let pending = [];
+    let packages = 0;
+    const flush = (pkg) => {
+        // Benchmarks only run with -bench; they are not in a test report.
+        for (const name of pending)
+            if (!name.startsWith('Benchmark'))
+                tests.push({ display: name, name, containers: pkg === undefined ? [] : [pkg] });
+        pending = [];
+    };
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        const ok = /^ok\s+(\S+)\s/.exec(line + ' ');
+        if (ok !== null) {
+            packages++;
+            flush(ok[1]);
+            continue;
+        }
+        if (/^\?\s+\S+\s+\[no test files\]/.test(line))
+            continue;
+        if (/^(FAIL\b|# |panic:)/.test(line)) {
+            if (tests.length + pending.length + packages > 0)
+                fail(`go test failed, so the list is incomplete: ${line}`);
+            return undefined;
+        }
+        if (!GO_NAME.test(line))
+            return undefined;
+        pending.push(line);
+    }
+    flush(undefined);
+    return packages > 0 || tests.length > 0 ? tests : undefined;
+}
+// googletest --gtest_list_tests: "Suite." then "  test" lines; "  # GetParam() = ..." comments.
+function gtest(lines) {
+    const tests = [];
+    let suite;
+    for (const line of lines) {
+        if (blank(line) || line.startsWith('Running main() from '))
+            continue;
+        const suiteMatch = /^(\S+)\.(\s+#.*)?$/.exec(line);
+        if (suiteMatch !== null) {
+            suite = suiteMatch[1];
+            continue;
+        }
+        const test = /^ {2}(\S+)(\s+#.*)?$/.exec(line);
+        if (test === null || suite === undefined)
+            return undefined;
+        const name = test[1];
+        tests.push({ display: `${suite}.${name}`, name, containers: [suite] });
+    }
+    return suite === undefined ? undefined : tests;
+}
+// ctest -N: "Test project <dir>", "  Test #1: name", "Total Tests: N".
+function ctestN(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^Total Tests: \d+$/.test(line))
+            continue;
+        if (line.startsWith('Test project ')) {
+            header = true;
+            continue;
+        }
+        const match = /^\s*Test\s+#\d+: (.+)$/.exec(line);
+        if (match === null || !header)
+            return undefined;
+        const name = match[1].trim();
+        tests.push({ display: name, name, containers: [] });
+    }
+    return header ? tests : undefined;
+}
+// Catch2 --list-tests (v2, v3): "  name" then "      [tags]", "N test cases". A long name is
+// wrapped by Catch2 onto an indented second line: refused (unknown format) rather than guessed.
+function catch2List(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^\d+ (matching )?test cases?$/.test(line))
+            continue;
+        if (/^(All available|Matching) test cases:$/.test(line)) {
+            header = true;
+            continue;
+        }
+        if (!header)
+            return undefined;
+        if (/^ {6,}\[/.test(line))
+            continue;
+        const match = /^ {2}(\S.*)$/.exec(line);
+        if (match === null)
+            return undefined;
+        const name = match[1].trimEnd();
+        tests.push({ display: name, name, containers: [] });
+    }
+    return header ? tests : undefined;
+}
+/** Catch2 --list-test-names-only: one test case name per line, nothing else. */
+function catch2Names(lines) {
+    return lines.filter((line) => !blank(line)).map((line) => ({ display: line.trim(), name: line.trim(), containers: [] }));
+}
+// phpunit --list-tests: banner, "Available test(s):", " - Namespace\Class::method[ with data set #0]".
+function phpunit(lines) {
+    const tests = [];
+    let header = false;
+    for (const line of lines) {
+        if (blank(line) || /^PHPUnit \d/.test(line) || /^(Runtime|Configuration|Random Seed):/.test(line))
+            continue;
+        if (/^Available tests?(\(s\))?:$/.test(line)) {
+            header = true;
+            continue;
+        }
+        const match = /^ - (.+?)::(.+)$/.exec(line);
+        if (match === null || !header)
+            return undefined;
+        tests.push({ display: line.slice(3), name: match[2], containers: [match[1]] });
+    }
+    return header ? tests : undefined;
+}
+// vitest list: "[project] file > describe > ... > test".
+function vitestText(lines) {
+    const tests = [];
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        const withoutProject = line.replace(/^\[[^\]]*\] /, '');
+        const parts = withoutProject.split(' > ');
+        const file = parts.shift();
+        if (parts.length === 0 || !/^\S+\.\w+$/.test(file))
+            return undefined;
+        const name = parts.pop();
+        tests.push({ display: line, name, containers: parts, file });
+    }
+    return tests.length > 0 ? tests : undefined;
+}
+// cargo before pytest: `mod::test: test` would also pass for a pytest id.
+const LINE_FORMATS = [cargo, pytest, goList, gtest, ctestN, catch2List, phpunit, vitestText];
+const SOURCE_FILE = /\.(py|[cm]?[jt]sx?|go|rs|php|java|kts?|scala|groovy|rb|c|cc|cpp|cxx|h|hpp|cs|fs|exs?|swift|dart|lua|vue|svelte|feature)$/;
+function isFileList(lines) {
+    const used = lines.filter((line) => !blank(line));
+    return used.length > 0 && used.every((line) => SOURCE_FILE.test(line.trim()) && !/\s>\s|::/.test(line));
+}
+function parseJson(body, lines, fail) {
+    let value;
+    try {
+        value = JSON.parse(body);
+    }
+    catch {
+        // go test -list . -json: one JSON event per line.
+        return goJson(lines, fail);
+    }
+    if (Array.isArray(value))
+        return vitestJson(value);
+    if (!isObject(value))
+        return undefined;
+    if (value.kind === 'ctestInfo' && Array.isArray(value.tests))
+        return ctestJson(value);
+    if (isObject(value.stats) && Array.isArray(value.tests))
+        return mochaJson(value);
+    if (typeof value.Action === 'string')
+        return goJson(lines, fail);
+    return undefined;
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** vitest list --json: [{ name: "describe > test", file, projectName? }]. */
+function vitestJson(entries) {
+    const tests = [];
+    for (const entry of entries) {
+        if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.file !== 'string')
+            return undefined;
+        const parts = entry.name.split(' > ');
+        const name = parts.pop();
+        tests.push({ display: `${entry.file} > ${entry.name}`, name, containers: parts, file: entry.file });
+    }
+    return tests;
+}
+/**
+ * mocha --dry-run --reporter json: `tests` holds every test (pending ones too; `pending` is
+ * merged in case a version lists them apart). fullTitle joins describe titles with spaces, which
+ * cannot be split back: the describe path is kept as one container.
+ */
+function mochaJson(report) {
+    const tests = [];
+    const seen = new Set();
+    for (const entry of [...report.tests, ...(Array.isArray(report.pending) ? report.pending : [])]) {
+        if (!isObject(entry) || typeof entry.title !== 'string' || typeof entry.fullTitle !== 'string')
+            return undefined;
+        const file = typeof entry.file === 'string' ? entry.file : undefined;
+        const key = `${file ?? ''}\u0000${entry.fullTitle}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        const { title, fullTitle } = entry;
+        const describe = fullTitle.endsWith(` ${title}`) ? fullTitle.slice(0, -title.length - 1) : '';
+        tests.push({ display: fullTitle, name: title, containers: describe === '' ? [] : [describe], ...(file === undefined ? {} : { file }) });
+    }
+    return tests;
+}
+/** ctest --show-only=json-v1: tests[].name; the backtrace graph gives add_test()'s file and line. */
+function ctestJson(info) {
+    const graph = isObject(info.backtraceGraph) ? info.backtraceGraph : {};
+    const files = Array.isArray(graph.files) ? graph.files : [];
+    const nodes = Array.isArray(graph.nodes) ? graph.nodes : [];
+    const tests = [];
+    for (const entry of info.tests) {
+        if (!isObject(entry) || typeof entry.name !== 'string')
+            return undefined;
+        const node = typeof entry.backtrace === 'number' ? nodes[entry.backtrace] : undefined;
+        const file = isObject(node) && typeof node.file === 'number' ? files[node.file] : undefined;
+        const line = isObject(node) && typeof node.line === 'number' ? node.line : undefined;
+        tests.push({
+            display: entry.name,
+            name: entry.name,
+            containers: [],
+            ...(typeof file === 'string' ? { file } : {}),
+            ...(line === undefined ? {} : { line })
+        });
+    }
+    return tests;
+}
+/** go test -list . -json: each package's output lines, read as plain `go test -list`. */
+function goJson(lines, fail) {
+    const output = [];
+    for (const line of lines) {
+        if (blank(line))
+            continue;
+        let event;
+        try {
+            event = JSON.parse(line);
+        }
+        catch {
+            return undefined;
+        }
+        if (!isObject(event) || typeof event.Action !== 'string')
+            return undefined;
+        if (event.Action === 'output' && typeof event.Output === 'string')
+            output.push(...event.Output.split('\n'));
+        if (event.Action === 'fail')
+            fail(`go test failed for ${String(event.Package)}, so the list is incomplete`);
+    }
+    return goList(output, fail);
+}
+/**
+ * Applies `backend-in-name` patterns (the named group `backend`, as identity.ts's stripBackend
+ * does for report names) to the name and containers, so `test_x[sqlite]` and `test_x[postgres]`
+ * both become `test_x` and match the ids the engine builds with the same config. `display` is
+ * left as the collector wrote it, so a report still points at the real line.
+ */
+function stripBackendWords(test, patterns) {
+    if (patterns.length === 0)
+        return test;
+    const strip = (text) => {
+        for (const pattern of patterns) {
+            const match = pattern.exec(text);
+            if (match === null || match.groups?.backend === undefined)
+                continue;
+            return (text.slice(0, match.index) + text.slice(match.index + match[0].length)).replace(/\s{2,}/g, ' ').trim();
+        }
+        return text;
+    };
+    return { ...test, name: strip(test.name), containers: test.containers.map(strip) };
+}
+/*
+ * Matching rule (findUnreported). A collected test is reported when some reported id
+ * (parts joined by ' › ') satisfies all of:
+ *  1. Its last part equals the test's name, or the name preceded by a tail of the containers
+ *     joined by ' ', ' > ', '::', '.' or '/' (jest/mocha write "describe title", vitest
+ *     "describe > title", nextest "mod::test", ctest from googletest "Suite.test"). A last part
+ *     "X/..." also reports X (Go subtests, Catch2 sections: the parent ran).
+ *  2. The containers not used in (1) are consistent with the id's other parts: split into
+ *     tokens at '.', '::', '/', '\', '$' and spaces, they appear in order among the id's tokens,
+ *     and their last one or two are the id's last tokens before the name (the classname,
+ *     package or class: identify() puts it last). So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
+ *     `tests/x.py › tests.x.TestA › test_b` and `tests.x.TestA › test_b`.
+ *  3. When the collector names a file and the id has file parts (a path, or a source file
+ *     name such as `a.test.mjs`), one of them is the same file (equal, or one ends with '/'
+ *     + the other: absolute vs workspace-relative). An id with no file part does not decide.
+ * Cost: reported ids are indexed by last part (and by last part + last tokens, and by last
+ * part + file name), so each collected test costs a few map look-ups and a short bucket scan.
+ */
+const JOINERS = [' ', ' > ', '::', '.', '/'];
+class ReportedIndex {
+    byName = new Set();
+    /** Last part → some entry has no file part (so a collected file cannot contradict it). */
+    withoutFile = new Set();
+    /** `${last part}\0${last token}` and `${last part}\0${last two tokens}` of the prefix → entries. */
+    byClass = new Map();
+    /** `${last part}\0${base name of a file part}` → entries. */
+    byFile = new Map();
+    prefixes = new Map();
+    /** Tokens per container string: the same modules and classes recur in every collected test. */
+    containerTokens = new Map();
+    constructor(ids) {
+        for (const id of ids) {
+            const cut = id.lastIndexOf(ID_SEPARATOR);
+            const name = cut < 0 ? id : id.slice(cut + ID_SEPARATOR.length);
+            const entry = this.entry(cut < 0 ? '' : id.slice(0, cut));
+            this.add(name, entry);
+            const slash = name.indexOf('/');
+            if (slash > 0)
+                this.add(name.slice(0, slash), entry);
+        }
+    }
+    entry(prefix) {
+        let entry = this.prefixes.get(prefix);
+        if (entry === undefined) {
+            const parts = prefix === '' ? [] : prefix.split(ID_SEPARATOR);
+            const t = parts.flatMap(tokens);
+            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), last1: tail(t, 1), last2: tail(t, 2) };
+            this.prefixes.set(prefix, entry);
+        }
+        return entry;
+    }
+    add(name, entry) {
+        this.byName.add(name);
+        if (entry.files.length === 0)
+            this.withoutFile.add(name);
+        if (entry.last1 !== '')
+            push(this.byClass, name + entry.last1, entry);
+        if (entry.last2 !== '')
+            push(this.byClass, name + entry.last2, entry);
+        for (const file of entry.files)
+            push(this.byFile, `${name}\u0000${baseName(file)}`, entry);
+    }
+    has(test) {
+        const { name, containers } = test;
+        const file = test.file === undefined ? undefined : normalizePath$1(test.file);
+        if (this.byName.has(name) && this.matches(name, containers, file))
+            return true;
+        // Longer keys: a tail of the containers joined to the name, the rest checked as containers.
+        for (const joiner of JOINERS) {
+            let key = name;
+            for (let k = containers.length - 1; k >= 0; k--) {
+                key = containers[k] + joiner + key;
+                if (this.byName.has(key) && this.matches(key, containers.slice(0, k), file))
+                    return true;
+            }
+        }
+        return false;
+    }
+    tokensOf(containers) {
+        const out = [];
+        for (const container of containers) {
+            let t = this.containerTokens.get(container);
+            if (t === undefined) {
+                t = tokens(container);
+                this.containerTokens.set(container, t);
+            }
+            out.push(...t);
+        }
+        return out;
+    }
+    matches(key, rest, file) {
+        if (rest.length === 0) {
+            if (file === undefined || this.withoutFile.has(key))
+                return true;
+            return (this.byFile.get(`${key}\u0000${baseName(file)}`) ?? []).some((entry) => fileOk(entry, file));
+        }
+        const wanted = this.tokensOf(rest);
+        if (wanted.length === 0)
+            return false;
+        const bucket = this.byClass.get(key + tail(wanted, Math.min(2, wanted.length))) ?? [];
+        return bucket.some((entry) => fileOk(entry, file) && inOrder(wanted, entry.tokens));
+    }
+}
+/** The last `count` tokens as a key suffix (after the name): containers end with the id's last tokens. */
+function tail(tokens, count) {
+    return tokens.length < count ? '' : `\u0000${count}\u0000${tokens.slice(-count).join('\u0000')}`;
+}
+function fileOk(entry, file) {
+    return file === undefined || entry.files.length === 0 || entry.files.some((f) => sameFile(f, file));
+}
+/** The collected tests that no reported id matches (see the matching rule above). */
+function findUnreported(collected, reportedIds) {
+    const index = new ReportedIndex(reportedIds);
+    return collected.filter((test) => !index.has(test));
+}
+function push(map, key, entry) {
+    const list = map.get(key);
+    if (list === undefined)
+        map.set(key, [entry]);
+    else if (list[list.length - 1] !== entry)
+        list.push(entry);
+}
+function tokens(text) {
+    return text.split(/::|[./\\$\s]+/).filter((token) => token !== '');
+}
+/** `wanted` is a subsequence of `have`. */
+function inOrder(wanted, have) {
+    let i = 0;
+    for (const token of have)
+        if (token === wanted[i] && ++i === wanted.length)
+            return true;
+    return i === wanted.length;
+}
+function isFilePart(part) {
+    return !/\s/.test(part) && (/[\\/]/.test(part) || SOURCE_FILE.test(part));
+}
+function normalizePath$1(path) {
+    return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+}
+function baseName(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+function sameFile(a, b) {
+    return a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
+}
+
+// The test inventory: which in-scope test ids each backend reported. A later run compares its own
+// inventory with an earlier one (the base branch's check run, a --baseline verdict, a committed
+// inventory file) to find storage tests that vanished from every backend, which comparing the
+// backends with each other cannot see.
+//
+// The digest is the inventory in a compact, versioned text form that fits GitHub's limits:
+// sorted ids, front-coded (each line keeps only what differs from the id before it), gzip, base64.
+// Pure computation (zlib is a codec, not I/O).
+const DIGEST_PREFIX = 'dbc-inventory/1:';
+const FORMAT = 'dual-backend-coverage inventory';
+const VERSION$4 = 1;
+/** A digest that inflates past this is refused: a base check run must not exhaust the gate's memory. */
+const MAX_DIGEST_INFLATED_BYTES = 256 * 2 ** 20;
+class InventoryError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InventoryError';
+    }
+}
+function compareIds(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Writes a digest one test at a time, each id given as head + tail (see IdTable.headAt) so a
+ * million ids never exist as strings at once: only the front-coded lines are kept, about 20
+ * bytes a test, until finish() compresses them. Ids in the order given (reports order: ids of a
+ * class come together, which is what front coding needs).
+ */
+class DigestWriter {
+    backends;
+    chunks = [];
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    used = 0;
+    previousHead = '';
+    previousTail = '';
+    count = 0;
+    constructor(backends) {
+        this.backends = backends;
+        if (backends.length > 30)
+            throw new InventoryError('an inventory holds at most 30 backends');
+    }
+    /** `mask`: bit i set when backends[i] reported the test. */
+    add(head, tail, mask) {
+        let shared = sharedPrefix(this.previousHead, this.previousTail, head, tail);
+        // Never split a surrogate pair between the shared prefix and the rest.
+        if (shared > 0 && isHighSurrogate(charAt(head, tail, shared - 1)))
+            shared--;
+        const rest = shared >= head.length ? tail.slice(shared - head.length) : head.slice(shared) + tail;
+        const line = `${shared}\t${mask.toString(36)}\t${escapeLine(rest)}\n`;
+        if (this.used + line.length * 3 > this.chunk.length) {
+            this.chunks.push(this.chunk.subarray(0, this.used));
+            this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, line.length * 3));
+            this.used = 0;
+        }
+        this.used += this.chunk.write(line, this.used, 'utf8');
+        this.previousHead = head;
+        this.previousTail = tail;
+        this.count += 1;
+    }
+    finish() {
+        const header = JSON.stringify({ format: FORMAT, version: VERSION$4, backends: this.backends, tests: this.count });
+        const body = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), ...this.chunks, this.chunk.subarray(0, this.used)]);
+        return DIGEST_PREFIX + gzipSync(body, { level: 9 }).toString('base64');
+    }
+}
+const CHUNK_BYTES = 1 << 20;
+function charAt(head, tail, index) {
+    return index < head.length ? head.charCodeAt(index) : tail.charCodeAt(index - head.length);
+}
+/** The length of the common prefix of (aHead + aTail) and (bHead + bTail), without joining them. */
+function sharedPrefix(aHead, aTail, bHead, bTail) {
+    let start = 0;
+    if (aHead === bHead)
+        start = aHead.length;
+    const aLength = aHead.length + aTail.length;
+    const bLength = bHead.length + bTail.length;
+    const limit = Math.min(aLength, bLength);
+    let i = start;
+    while (i < limit && charAt(aHead, aTail, i) === charAt(bHead, bTail, i))
+        i++;
+    return i;
+}
+/** Reads a digest written by encodeDigest or DigestWriter; throws InventoryError on anything else. */
+function decodeDigest(digest) {
+    const tests = [];
+    const { backends } = readDigest(digest, (id, on) => tests.push({ id, backends: on }));
+    return { backends, tests };
+}
+/**
+ * Calls `visit` with each test of a digest, in its order, holding one id at a time (a base with
+ * a million tests is compared without a million strings). The backends array of a test is
+ * shared with others that have the same backends: do not change it.
+ */
+function readDigest(digest, visit) {
+    const text = digest.trim();
+    if (!text.startsWith(DIGEST_PREFIX)) {
+        const version = /^dbc-inventory\/(\d+):/.exec(text)?.[1];
+        throw new InventoryError(version === undefined ? 'not a test inventory digest' : `inventory digest version ${version} is newer than this version of the gate reads (1)`);
+    }
+    let body;
+    try {
+        body = gunzipSync(Buffer.from(text.slice(DIGEST_PREFIX.length), 'base64'), { maxOutputLength: MAX_DIGEST_INFLATED_BYTES }).toString('utf8');
+    }
+    catch (error) {
+        throw new InventoryError(`the inventory digest is damaged (${error.message})`);
+    }
+    const headerEnd = body.indexOf('\n');
+    let header;
+    try {
+        header = JSON.parse(body.slice(0, headerEnd < 0 ? body.length : headerEnd));
+    }
+    catch {
+        throw new InventoryError('the inventory digest has no header');
+    }
+    if (header.format !== FORMAT || header.version !== VERSION$4 || !Array.isArray(header.backends) || !header.backends.every((b) => typeof b === 'string')) {
+        throw new InventoryError('the inventory digest has an unknown header');
+    }
+    const backends = header.backends;
+    const byMask = new Map();
+    let previous = '';
+    let count = 0;
+    for (let start = headerEnd + 1; headerEnd >= 0 && start < body.length;) {
+        let end = body.indexOf('\n', start);
+        if (end < 0)
+            end = body.length;
+        const first = body.indexOf('\t', start);
+        const second = first < 0 ? -1 : body.indexOf('\t', first + 1);
+        count += 1;
+        if (first < 0 || second < 0 || second > end)
+            throw new InventoryError(`the inventory digest is damaged at test ${count}`);
+        const shared = Number(body.slice(start, first));
+        const mask = parseInt(body.slice(first + 1, second), 36);
+        if (!Number.isInteger(shared) || shared < 0 || shared > previous.length || !Number.isInteger(mask)) {
+            throw new InventoryError(`the inventory digest is damaged at test ${count}`);
+        }
+        const id = previous.slice(0, shared) + unescapeLine(body.slice(second + 1, end));
+        let on = byMask.get(mask);
+        if (on === undefined) {
+            on = backends.filter((_, b) => (mask & (1 << b)) !== 0);
+            byMask.set(mask, on);
+        }
+        visit(id, on);
+        previous = id;
+        start = end + 1;
+    }
+    if (header.tests !== count)
+        throw new InventoryError(`the inventory digest is incomplete (${count} of ${String(header.tests)} tests)`);
+    return { backends, tests: count };
+}
+/** A digest cut into parts of at most `partChars` characters (base64 is ASCII: characters are bytes). */
+function splitDigest(digest, partChars) {
+    const parts = [];
+    for (let at = 0; at < digest.length; at += partChars)
+        parts.push(digest.slice(at, at + partChars));
+    return parts;
+}
+function isHighSurrogate(code) {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+/** Ids may hold any character; the line format needs "\n", "\r", "\t" and "\\" escaped. */
+function escapeLine(text) {
+    return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]) : text;
+}
+function unescapeLine(text) {
+    return text.includes('\\') ? text.replace(/\\(.)/g, (_m, c) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c) : text;
+}
+function parseInventoryFile(text, source) {
+    const ids = [];
+    const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
+    for (const line of lines) {
+        if (line.trim().length === 0 || line.startsWith('#'))
+            continue;
+        ids.push(unescapeLine(line));
+    }
+    if (ids.length === 0)
+        throw new InventoryError(`${source}: the inventory lists no test (write it with \`dual-backend-coverage inventory --write\`)`);
+    return ids;
+}
+
 /** Backend-level gaps name no single test; their `test` is this marker. */
 const WHOLE_BACKEND = '*';
 
@@ -44201,6 +45026,9 @@ class CoverageEngine {
     reportPaths = [];
     unscopedCache = new Map();
     lastState;
+    driftSources = [];
+    /** Collected test lists (the runner's own collection), with the backends that must report them. */
+    collected = [];
     constructor(config, options) {
         this.config = config;
         this.options = options;
@@ -44211,14 +45039,124 @@ class CoverageEngine {
      * What the reader keeps of each testcase: of its output, the first line with a skip marker,
      * found by scanning all of it as it streams (a marker after megabytes of log still counts).
      */
-    parserLimits = { ...DEFAULT_LIMITS, outputLine: (line) => this.isSkipMarkerLine(line) };
+    parserLimits = {
+        ...DEFAULT_LIMITS,
+        outputLine: (line) => {
+            if (this.watchEvidence)
+                this.observeEvidence(line);
+            return this.isSkipMarkerLine(line);
+        },
+        onProperty: (name, value) => {
+            if (this.watchEvidence)
+                this.observeEvidence(`${name}=${value}`);
+        }
+    };
+    /** Backends of the report file being read (evidence found in it is theirs). */
+    currentBackends = [];
+    evidenceFound = new Map();
+    foreignEvidence = new Map();
+    get watchEvidence() {
+        return this.config.evidence.size > 0;
+    }
+    /**
+     * `evidence:` in the config: a backend's reports must show that its server ran (a version a
+     * canary test prints, a suite property). A match of another backend's evidence is kept too:
+     * SQLite's version in the postgres job means the storage factory fell back to SQLite.
+     */
+    observeEvidence(text) {
+        const line = visibleLine(text);
+        for (const [backend, patterns] of this.config.evidence) {
+            const match = matchAny(patterns, line);
+            if (match === undefined)
+                continue;
+            for (const reportBackend of this.currentBackends) {
+                if (reportBackend === backend) {
+                    if (!this.evidenceFound.has(backend))
+                        this.evidenceFound.set(backend, this.evidenceSample(line, match));
+                }
+                else {
+                    let foreign = this.foreignEvidence.get(reportBackend);
+                    if (foreign === undefined)
+                        this.foreignEvidence.set(reportBackend, (foreign = new Map()));
+                    if (!foreign.has(backend))
+                        foreign.set(backend, this.evidenceSample(line, match));
+                }
+            }
+        }
+    }
+    evidenceSample(line, match) {
+        // The match with a little context, redacted: enough to show which server, never a whole log line.
+        const from = Math.max(0, match.index - 40);
+        const text = line.slice(from, match.index + match[0].length + 80).trim();
+        return flatCopy(this.options.redact(text.length > 160 ? `${text.slice(0, 160)}…` : text));
+    }
     /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
     openFile(path, backends) {
         for (const backend of backends)
             this.state(backend).files += 1;
+        this.currentBackends = backends;
         this.reportPaths.push(path);
         return { path, backends, serial: this.reportPaths.length - 1 };
     }
+    /**
+     * An earlier inventory to compare with (the base branch's check run, a --baseline verdict, the
+     * committed inventory file): a storage test it holds that no backend reports now has vanished.
+     */
+    compareWith(source) {
+        this.driftSources.push(source);
+    }
+    /**
+     * A runner's collected test list (`pytest --collect-only -q`, `go test -list .`, ...): each
+     * collected, in-scope test must be reported. One that no backend reports is `missing` on each
+     * of `backends` ("collected but never reported"); one some backend reports is paired as usual.
+     */
+    expectCollected(source, backends, tests) {
+        const patterns = this.config.backendInName;
+        this.collected.push({ source, backends: [...backends], tests: patterns.length === 0 ? [...tests] : tests.map((t) => stripBackendWords(t, patterns)) });
+    }
+    /** This run's inventory, sorted by id (see digest()). */
+    inventory() {
+        const inventory = decodeDigest(this.digest());
+        inventory.tests.sort((a, b) => compareIds(a.id, b.id));
+        return inventory;
+    }
+    /**
+     * This run's inventory as a digest, for the next run to compare with: every in-scope test id
+     * with the backends that reported it. Ids are redacted (a pytest id may hold a DSN): the digest
+     * leaves the run like any other text. Written from the id table's heads and tails, so no id is
+     * built as a string (a million ids of 64 nested suites would be gigabytes).
+     */
+    digest() {
+        const backends = this.config.backends.map((b) => b.name);
+        const states = backends.map((name) => this.state(name));
+        const writer = new DigestWriter(backends);
+        const redact = this.options.redact;
+        // Heads are shared by a class's ids; classes may alternate, so remember each head's mask.
+        const maskedHeads = new Map();
+        for (let index = 0; index < this.reportedIds; index++) {
+            let mask = 0;
+            for (let b = 0; b < states.length; b++)
+                if (states[b].status(index) !== 0)
+                    mask |= 1 << b;
+            if (mask === 0)
+                continue;
+            const head = this.ids.headAt(index);
+            let maskedHead = maskedHeads.get(head);
+            if (maskedHead === undefined) {
+                if (maskedHeads.size >= 65_536)
+                    maskedHeads.clear();
+                maskedHead = redact(head);
+                maskedHeads.set(head, maskedHead);
+            }
+            writer.add(maskedHead, redact(this.ids.tailAt(index)), mask);
+        }
+        return writer.finish();
+    }
+    /** Ids interned from reports (earlier inventories' ids are interned after them, to look them up). */
+    get reportedIds() {
+        return this.reportedIdCount ?? this.ids.size;
+    }
+    reportedIdCount;
     /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
     setJobResult(backend, result) {
         this.state(backend).jobResult = result;
@@ -44304,6 +45242,10 @@ class CoverageEngine {
             const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
             if (state.jobResult !== undefined)
                 summary.jobResult = state.jobResult;
+            if (this.config.evidence.size > 0) {
+                const found = this.evidenceFound.get(name);
+                summary.evidence = { ...(found === undefined ? {} : { found }), foreign: Object.fromEntries(this.foreignEvidence.get(name) ?? []) };
+            }
             return [name, summary];
         }));
         // A backend with no report or no test has one backend-level gap: listing every test as missing there is noise.
@@ -44379,6 +45321,8 @@ class CoverageEngine {
             }
         });
         const backendGaps = this.backendGaps([...summaries.values()]);
+        this.collectedGaps(gaps, silenced, today);
+        const drift = this.driftSources.map((source) => this.compareDrift(source, gaps));
         const allGaps = [...backendGaps, ...sortGaps([...gaps, ...this.unpaired.values()])];
         const exemptions = this.config.exemptions.map((exemption, i) => {
             const use = exemptionUse[i];
@@ -44400,16 +45344,176 @@ class CoverageEngine {
             conclusion,
             title: '',
             backends: summaryList,
-            tests: this.ids.size,
+            tests: this.reportedIds,
             gaps: allGaps,
             exemptions,
             flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
             crossLeg: [...this.crossLeg.values()],
             unassigned: this.unassigned,
-            errors: this.errors
+            errors: this.errors,
+            drift
         };
         verdict.title = verdictTitle(verdict);
         return verdict;
+    }
+    /**
+     * Compares with one earlier inventory. A test it holds that is in scope now and that no backend
+     * reports is `vanished` (a gap with drift: fail, a notice with drift: warn) unless a `removed:`
+     * entry acknowledges it. A test still reported by some backend but missing on another is already
+     * a `missing` gap there: pairing covers it.
+     */
+    compareDrift(source, gaps) {
+        const report = { label: source.label, compared: false, baseTests: 0, vanished: [], acknowledged: [], leftScope: 0, added: 0 };
+        if (this.config.drift === 'off')
+            return { ...report, reason: 'drift: off in the config' };
+        if (source.inventory === undefined && source.digest === undefined)
+            return { ...report, reason: source.notCompared ?? 'no earlier inventory was found' };
+        this.reportedIdCount ??= this.ids.size;
+        const reported = this.reportedIdCount;
+        const matched = new Uint8Array(reported);
+        let matchedCount = 0;
+        const vanished = [];
+        // Earlier ids are redacted (see inventory()): one holding a mask is looked up among the masked ids.
+        let masked;
+        const visit = (id, backends) => {
+            report.baseTests += 1;
+            const test = { id, backends };
+            let index = this.ids.intern(test.id);
+            if (index >= reported && test.id.includes(REDACTION_MASK)) {
+                masked ??= this.maskedIds(reported);
+                index = masked.get(test.id) ?? index;
+            }
+            if (index < reported) {
+                if (matched[index] === 0)
+                    matchedCount += 1;
+                matched[index] = 1;
+                return;
+            }
+            const firstPart = test.id.split(ID_SEPARATOR, 1)[0];
+            if (!this.scopeAdmits(test.id, firstPart)) {
+                report.leftScope += 1;
+                return;
+            }
+            const removal = this.config.removed.find((entry) => matchesAny(entry.tests, [test.id, firstPart]));
+            if (removal !== undefined)
+                report.acknowledged.push({ test: this.options.redact(test.id), reason: removal.reason });
+            else
+                vanished.push(test);
+        };
+        if (source.inventory !== undefined) {
+            for (const test of source.inventory.tests)
+                visit(test.id, test.backends);
+        }
+        else {
+            try {
+                readDigest(source.digest, visit);
+            }
+            catch (error) {
+                // Nothing of a damaged inventory counts (ids it added to the table stay past `reported`).
+                return { ...report, baseTests: 0, acknowledged: [], leftScope: 0, reason: error.message };
+            }
+        }
+        report.compared = true;
+        // An earlier inventory may list one (masked) id twice: one vanished test.
+        const unique = [...new Map(vanished.map((test) => [test.id, test])).values()];
+        vanished.length = 0;
+        vanished.push(...unique);
+        report.added = reported - matchedCount;
+        report.vanished = vanished.map((test) => this.options.redact(test.id));
+        if (this.config.drift === 'fail' && vanished.length > 0) {
+            const renamedTo = this.renameHints(vanished, matched, reported);
+            for (const test of vanished) {
+                const where = test.backends.length > 0 ? `reported on ${test.backends.join(' and ')} at ${source.label}` : `listed in ${source.label}`;
+                const hint = renamedTo.get(test.id);
+                gaps.push({
+                    test: test.id,
+                    backend: test.backends.length > 0 ? test.backends.join('+') : this.config.backends.map((b) => b.name).join('+'),
+                    kind: 'vanished',
+                    reason: `${where}, reported by no backend now (deleted, renamed, filtered out or ignored)` +
+                        (hint === undefined ? '' : `; renamed to "${this.options.redact(hint)}"?`) +
+                        '; if it was removed on purpose, add it to `removed:` in the config with a reason',
+                    others: {}
+                });
+            }
+        }
+        return report;
+    }
+    collectedGaps(gaps, silenced, today) {
+        if (this.collected.length === 0)
+            return;
+        const reported = this.reportedIdCount ?? this.ids.size;
+        const ids = this.ids;
+        const everyId = function* () {
+            for (let index = 0; index < reported; index++)
+                yield ids.idAt(index);
+        };
+        const seen = new Set();
+        for (const list of this.collected) {
+            const unreported = findUnreported(list.tests, everyId());
+            for (const test of unreported) {
+                const file = test.file;
+                if (!this.scopeAdmits(test.display, file ?? test.display))
+                    continue;
+                const exemption = this.config.exemptions.find((e) => matchesAny([e.test], [test.display, file]));
+                const expired = exemption?.until !== undefined && exemption.until < today;
+                for (const backend of list.backends) {
+                    if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`))
+                        continue;
+                    if (exemption !== undefined && !expired && !exemption.backends.includes(backend))
+                        continue;
+                    seen.add(`${backend}\0${test.display}`);
+                    const gap = {
+                        test: test.display,
+                        backend,
+                        kind: 'missing',
+                        reason: `collected (${list.source}) but never reported on ${backend}: no report names it (a pending, ignored or assertion-free test the reporter leaves out, or a filter?)`,
+                        others: {}
+                    };
+                    if (file !== undefined)
+                        gap.file = file;
+                    if (test.line !== undefined)
+                        gap.line = test.line;
+                    gaps.push(gap);
+                }
+            }
+        }
+    }
+    /** Current ids that redaction changes, masked, with their index. */
+    maskedIds(reported) {
+        const masked = new Map();
+        const redact = this.options.redact;
+        for (let index = 0; index < reported; index++) {
+            // Masked the way digest() masks: head and tail on their own.
+            const head = this.ids.headAt(index);
+            const tail = this.ids.tailAt(index);
+            const id = redact(head) + redact(tail);
+            if (id !== head + tail && !masked.has(id))
+                masked.set(id, index);
+        }
+        return masked;
+    }
+    /** A new test with the same last id part as a vanished one was probably that test, renamed or moved. */
+    renameHints(vanished, matched, reported) {
+        const lastPart = (id) => {
+            const at = id.lastIndexOf(ID_SEPARATOR);
+            return at < 0 ? id : id.slice(at + ID_SEPARATOR.length);
+        };
+        const wanted = new Map(vanished.map((test) => [lastPart(test.id), test.id]));
+        const hints = new Map();
+        for (let index = 0; index < reported && hints.size < wanted.size; index++) {
+            if (matched[index] === 1)
+                continue;
+            const id = this.ids.idAt(index);
+            const from = wanted.get(lastPart(id));
+            if (from !== undefined && !hints.has(from))
+                hints.set(from, id);
+        }
+        return hints;
+    }
+    scopeAdmits(id, file) {
+        const { include, exclude } = this.config;
+        const candidates = [id, file];
+        return (include.length === 0 || matchesAny(include, candidates)) && !matchesAny(exclude, candidates);
     }
     backendGaps(summaries) {
         const gaps = [];
@@ -44435,6 +45539,17 @@ class CoverageEngine {
                     ...base,
                     kind: 'too-few',
                     reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
+                });
+            }
+            const evidence = this.config.evidence.get(name);
+            if (summary.files > 0 && summary.tests > 0 && evidence !== undefined && summary.evidence?.found === undefined) {
+                const foreign = Object.entries(summary.evidence?.foreign ?? {})
+                    .map(([other, sample]) => `; they show ${other} instead ("${sample}")`)
+                    .join('');
+                gaps.push({
+                    ...base,
+                    kind: 'unproven',
+                    reason: `no ${name} report shows evidence that ${name} ran (evidence: ${evidence.map((p) => `/${p.source}/`).join(' or ')})${foreign}: the job may have run on another backend (a storage factory that falls back when DATABASE_URL is missing?)`
                 });
             }
         }
@@ -44610,6 +45725,15 @@ class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+function matchAny(patterns, text) {
+    for (const pattern of patterns) {
+        pattern.lastIndex = 0;
+        const match = pattern.exec(text);
+        if (match !== null)
+            return match;
+    }
+    return undefined;
+}
 /** A line as a person sees it; only text with a bracket can hold a colour code. */
 function visibleLine(raw) {
     return raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw;
@@ -44701,7 +45825,7 @@ function testReason(status, backend, others, detail, until, expired) {
             return `${status} on ${backend}${context}`;
     }
 }
-const KIND_ORDER = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, skipped: 6, flaky: 7 };
+const KIND_ORDER = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, failed: 4, errored: 5, missing: 6, vanished: 7, skipped: 8, flaky: 9 };
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
  * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
@@ -46121,6 +47245,58 @@ async function isFile(candidate) {
     return (await stat$2(candidate).catch(() => undefined))?.isFile() ?? false;
 }
 
+/**
+ * The runners' collected test lists (`expected:`), found with the same workspace rules as reports.
+ * A configured glob that matches nothing, or a list that cannot be read or parsed, is an error:
+ * "nothing collected" must never pass as "nothing expected".
+ */
+async function readCollectedLists(engine, config, workspace) {
+    if (config.expected.size === 0)
+        return;
+    const backends = config.backends
+        .map((b) => ({ name: b.name, reports: config.expected.get(b.name) ?? config.expected.get('*') ?? [], artifacts: [] }))
+        .filter((b) => b.reports.length > 0);
+    const found = await findReports({ ...config, backends }, workspace);
+    for (const match of found.refused)
+        engine.fileError(match, { file: match, message: `${match}: refused: collected lists must be regular files inside the workspace` });
+    for (const backend of backends) {
+        if (![...found.files.values()].some((names) => names.includes(backend.name))) {
+            engine.fileError(backend.reports.join(', '), { message: `expected: no collected test list matched ${backend.reports.join(', ')} for ${backend.name}` });
+        }
+    }
+    for (const [file, names] of found.files) {
+        try {
+            engine.expectCollected(file, names, parseCollected(readFileSync$1(path.join(workspace, file), 'utf8'), file));
+        }
+        catch (error) {
+            const reason = error instanceof CollectedParseError ? error.message : `${file}: could not be read (${error.code ?? error.message})`;
+            engine.fileError(file, { file, message: `expected: ${reason}` });
+        }
+    }
+}
+/** The committed inventory file as an earlier inventory: every id in it must be reported by some backend. */
+function readInventorySource(workspace, file) {
+    const label = `the inventory ${file}`;
+    const absolute = path.resolve(workspace, file);
+    if (!isInside(workspace, absolute))
+        return { error: { file, message: `inventory: ${file} is outside the workspace` } };
+    let text;
+    try {
+        text = readFileSync$1(absolute, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const hint = code === 'ENOENT' ? ' (write it with `dual-backend-coverage inventory --write`)' : '';
+        return { error: { file, message: `inventory: ${file} could not be read (${code ?? error.message})${hint}` } };
+    }
+    try {
+        const ids = parseInventoryFile(text, file);
+        return { label, inventory: { backends: [], tests: ids.map((id) => ({ id, backends: [] })) } };
+    }
+    catch (error) {
+        return { error: { file, message: `inventory: ${error.message}` } };
+    }
+}
 function redactorFor(config, env, extra = []) {
     const values = config.redactEnv.map((name) => env[name]).filter((v) => v !== undefined && v.length > 0);
     // Backend names and their aliases are public words, never masked on their own (see RedactorOptions).
@@ -46135,9 +47311,22 @@ async function evaluateWorkspace(options) {
     });
     for (const [backend, result] of options.jobResults ?? [])
         engine.setJobResult(backend, result);
+    for (const source of options.drift ?? [])
+        engine.compareWith(source);
+    if (config.inventory !== undefined) {
+        const source = readInventorySource(workspace, config.inventory);
+        if ('error' in source)
+            engine.fileError(config.inventory, source.error);
+        else
+            engine.compareWith(source);
+    }
     const reports = await findReports(config, workspace);
     await readReports(engine, reports, workspace);
+    await readCollectedLists(engine, config, workspace);
     const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets));
+    // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
+    if (options.digest === true)
+        verdict.digest = engine.digest();
     await resolveSourcePaths(verdict, workspace);
     return verdict;
 }
@@ -46206,7 +47395,10 @@ function renderJson(verdict) {
         flaky: verdict.flaky,
         crossLeg: verdict.crossLeg,
         unassigned: verdict.unassigned,
-        errors: verdict.errors
+        errors: verdict.errors,
+        drift: verdict.drift,
+        // This run's test inventory (src/core/inventory.ts): `--baseline` reads it back.
+        ...(verdict.digest === undefined ? {} : { inventory: verdict.digest })
     };
     return `${neutralise(JSON.stringify(document, null, 2))}\n`;
 }
@@ -46215,7 +47407,7 @@ function renderJson(verdict) {
 const CELL_CHARS = 400;
 const CHECK_SUMMARY_LIMIT = 65_535;
 const JOB_SUMMARY_LIMIT = 1_048_576;
-const ALL_SECTIONS = ['title', 'errors', 'gaps', 'messages', 'backends', 'flaky', 'exemptions', 'copies'];
+const ALL_SECTIONS = ['title', 'errors', 'gaps', 'messages', 'backends', 'drift', 'flaky', 'exemptions', 'copies'];
 class Budget {
     limit;
     parts = [];
@@ -46272,6 +47464,13 @@ function renderMarkdown(verdict, options) {
     section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps, (gap) => gapRow(gap, options.links), 'gaps');
     section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages');
     section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends, (b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`, 'backends');
+    if (wanted.has('drift')) {
+        for (const drift of verdict.drift)
+            budget.tryAdd(`> ${escapeInline(driftLine(drift))}\n\n`, TAIL_RESERVE);
+    }
+    const warned = verdict.drift.flatMap((d) => (verdict.gaps.some((g) => g.kind === 'vanished') ? [] : d.vanished.map((test) => ({ test, label: d.label }))));
+    section('drift', 'Vanished since the earlier run (drift: warn)', '| Test | Was in |\n| --- | --- |\n', warned, (v) => `| ${inlineCode(clip(v.test, CELL_CHARS))} | ${escapeInline(v.label)} |\n`, 'vanished tests');
+    section('drift', 'Removed on purpose', '| Test | Reason |\n| --- | --- |\n', verdict.drift.flatMap((d) => d.acknowledged), (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`, 'removed tests');
     section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
     section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
@@ -46293,6 +47492,8 @@ const KIND_LABEL = {
     failed: '❌ failed',
     errored: '💥 errored',
     flaky: '🔁 flaky',
+    vanished: '🕳️ vanished',
+    unproven: '🔍 unproven',
     'no-report': '📭 no report',
     empty: '🫙 empty',
     'too-few': '📉 too few'
@@ -46323,6 +47524,18 @@ function isRepoRelative(file) {
 function messageBlock(gap) {
     const summary = `${escapeHtml(singleLine(clip(gap.test === WHOLE_BACKEND ? gap.kind : gap.test, CELL_CHARS)))} on ${escapeHtml(gap.backend)}`;
     return `<details><summary>${summary}</summary>\n\n<pre>${escapeHtml(gap.message ?? '')}</pre>\n</details>\n\n`;
+}
+/** One comparison with an earlier inventory, in a sentence. */
+function driftLine(drift) {
+    if (!drift.compared)
+        return `Not compared with ${drift.label}: ${drift.reason ?? 'unknown reason'}.`;
+    const parts = [`${drift.baseTests} ${drift.baseTests === 1 ? 'test' : 'tests'} there`, `${drift.vanished.length} vanished`];
+    if (drift.acknowledged.length > 0)
+        parts.push(`${drift.acknowledged.length} removed on purpose`);
+    parts.push(`${drift.added} new`);
+    if (drift.leftScope > 0)
+        parts.push(`${drift.leftScope} now out of scope`);
+    return `Compared with ${drift.label}: ${parts.join(', ')}.`;
 }
 function firstLine(text) {
     const line = text.split('\n', 1)[0] ?? '';
@@ -47952,54 +49165,6 @@ async function extractZip(zipFile, target, limits = ARTIFACT_LIMITS) {
     finally {
         zip.close();
     }
-}
-
-// Which commit the check belongs to, and what kind of run this is, from the event payload.
-// On pull_request events GITHUB_SHA is the temporary merge commit, not the PR head the
-// reviewer sees: a check posted there would never show on the pull request.
-function get(payload, ...path) {
-    let value = payload;
-    for (const key of path) {
-        if (typeof value !== 'object' || value === null)
-            return undefined;
-        value = value[key];
-    }
-    return value;
-}
-function text(value) {
-    return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-function chooseSha(eventName, payload, githubSha, override) {
-    if (override !== undefined)
-        return { sha: override, why: 'the sha input' };
-    if (eventName === 'pull_request' || eventName === 'pull_request_target') {
-        const head = text(get(payload, 'pull_request', 'head', 'sha'));
-        if (head !== undefined)
-            return { sha: head, why: `${eventName}: the pull request's head commit (GITHUB_SHA is the merge commit)` };
-    }
-    if (eventName === 'workflow_run') {
-        const head = text(get(payload, 'workflow_run', 'head_sha'));
-        if (head !== undefined)
-            return { sha: head, why: 'workflow_run: the head commit of the run that produced the reports' };
-    }
-    if (eventName === 'merge_group') {
-        const head = text(get(payload, 'merge_group', 'head_sha'));
-        if (head !== undefined)
-            return { sha: head, why: "merge_group: the merge queue's head commit" };
-    }
-    return { sha: githubSha, why: `${eventName || 'event'}: GITHUB_SHA` };
-}
-/** A pull request from a fork gets a read-only token: writes fail with 403. */
-function isForkPullRequest(eventName, payload) {
-    if (eventName !== 'pull_request')
-        return false;
-    const headRepo = text(get(payload, 'pull_request', 'head', 'repo', 'full_name'));
-    const baseRepo = text(get(payload, 'pull_request', 'base', 'repo', 'full_name'));
-    return get(payload, 'pull_request', 'head', 'repo', 'fork') === true || (headRepo !== undefined && baseRepo !== undefined && headRepo !== baseRepo);
-}
-function workflowRunId(payload) {
-    const id = get(payload, 'workflow_run', 'id');
-    return typeof id === 'number' ? id : undefined;
 }
 
 var light$1 = {exports: {}};
@@ -49951,6 +51116,247 @@ function describeApiError(error) {
     return { status: typeof status === 'number' ? status : undefined, message, attempts: typeof count === 'number' ? count : undefined };
 }
 
+// The base branch's test inventory, read back from the check run an earlier run of this action
+// posted on the base commit (the digest lives in notice annotations, see publish.ts). A storage
+// test that no backend reports any more is invisible to a gate that only compares backends with
+// each other; comparing with the base's inventory finds it.
+//
+// Whatever goes wrong here (no base commit, no such check run, an older version of the action on
+// the base, 403/404/5xx, a damaged digest) is a DriftSource with `notCompared`: the summary says
+// why nothing was compared, and the verdict is decided by the current reports alone.
+/** How the reader finds the inventory annotations: the title is `<prefix><i>/<n>`. */
+const INVENTORY_TITLE_PREFIX = 'dual-backend-coverage inventory ';
+/** Characters of digest per annotation: raw_details holds at most 64 KB (65,536 bytes); base64 is ASCII. */
+const DIGEST_PART_CHARS = 60_000;
+/** More parts than this (more than 3,000,000 characters, about 500k tests) are not posted at all. */
+const MAX_DIGEST_PARTS = 50;
+/** Check runs of the base looked at (newest first), and annotation pages read per run. */
+const MAX_RUNS_LOOKED_AT = 10;
+const MAX_ANNOTATION_PAGES = 20;
+const ANNOTATIONS_PER_PAGE = 100;
+const ZERO_SHA = /^0+$/;
+function get$1(payload, ...path) {
+    let value = payload;
+    for (const key of path) {
+        if (typeof value !== 'object' || value === null)
+            return undefined;
+        value = value[key];
+    }
+    return value;
+}
+function sha(value) {
+    return typeof value === 'string' && /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i.test(value) ? value : undefined;
+}
+/** The commit whose inventory this run compares with, or why there is none. */
+function baseCommit(eventName, payload) {
+    switch (eventName) {
+        case 'pull_request':
+        case 'pull_request_target': {
+            const base = sha(get$1(payload, 'pull_request', 'base', 'sha'));
+            return base !== undefined ? { sha: base, why: `${eventName}: the pull request's base commit` } : { reason: `the ${eventName} payload names no base commit` };
+        }
+        case 'merge_group': {
+            const base = sha(get$1(payload, 'merge_group', 'base_sha'));
+            return base !== undefined ? { sha: base, why: "merge_group: the merge queue's base commit" } : { reason: 'the merge_group payload names no base commit' };
+        }
+        case 'push': {
+            const before = get$1(payload, 'before');
+            if (typeof before === 'string' && ZERO_SHA.test(before))
+                return { reason: 'the push created the branch, so there is no earlier commit to compare with' };
+            const previous = sha(before);
+            return previous !== undefined ? { sha: previous, why: 'push: the commit the branch pointed to before the push' } : { reason: 'the push payload names no earlier commit' };
+        }
+        case 'workflow_run': {
+            const base = sha(get$1(payload, 'workflow_run', 'pull_requests', 0, 'base', 'sha'));
+            if (base !== undefined)
+                return { sha: base, why: "workflow_run: the base commit of the triggering run's pull request" };
+            const event = get$1(payload, 'workflow_run', 'event');
+            const trigger = typeof event === 'string' && event.length > 0 ? event : 'unknown';
+            const detail = trigger === 'pull_request' || trigger === 'pull_request_target'
+                ? "the workflow_run payload lists no pull request (GitHub leaves it empty for a pull request from a fork), so no base could be found"
+                : `the triggering run's event is ${trigger}, and a workflow_run payload carries no earlier commit for it, so no base could be found`;
+            return { reason: detail };
+        }
+        default:
+            return { reason: `the ${eventName || 'unknown'} event has no base commit` };
+    }
+}
+/** Finds the base commit's inventory. Never throws: every failure is a `notCompared` reason. */
+async function findBaseInventory(options) {
+    const base = baseCommit(options.eventName, options.payload);
+    if ('reason' in base)
+        return { label: 'the base branch', notCompared: base.reason };
+    const short = base.sha.slice(0, 7);
+    const label = `the base ${short} (check run "${options.checkName}")`;
+    options.log(`Base: ${base.sha} (${base.why})`);
+    try {
+        return await readInventory(options, base.sha, label);
+    }
+    catch (error) {
+        return { label, notCompared: apiReason(error, base.sha) };
+    }
+}
+async function readInventory(options, ref, label) {
+    const client = options.client();
+    const { owner, repo, checkName } = options;
+    const short = ref.slice(0, 7);
+    const listed = await client.rest.checks.listForRef({ owner, repo, ref, check_name: checkName, filter: 'all', per_page: 100 });
+    const runs = listed.data.check_runs.filter((run) => run.status === 'completed');
+    if (listed.data.check_runs.length === 0)
+        return { label, notCompared: `no check run named "${checkName}" on ${short} (the gate did not run there, or ran under another name)` };
+    if (runs.length === 0)
+        return { label, notCompared: `the check run "${checkName}" on ${short} has not completed` };
+    // Newest first: a re-run's check run supersedes the earlier attempt's.
+    runs.sort((a, b) => (b.completed_at ?? '').localeCompare(a.completed_at ?? '') || b.id - a.id);
+    const problems = [];
+    let withoutInventory = 0;
+    for (const run of runs.slice(0, MAX_RUNS_LOOKED_AT)) {
+        if ((run.output.annotations_count ?? 0) === 0) {
+            withoutInventory += 1;
+            continue;
+        }
+        const found = await readParts(client, owner, repo, run.id);
+        if (found.kind === 'none') {
+            withoutInventory += 1;
+            if (found.truncated)
+                problems.push(`check run ${run.id} has more than ${MAX_ANNOTATION_PAGES * ANNOTATIONS_PER_PAGE} annotations and none of the first ones is an inventory`);
+            continue;
+        }
+        if (found.kind === 'problem') {
+            problems.push(`check run ${run.id}: ${found.message}`);
+            options.log(`Base inventory: skipped check run ${run.id}: ${found.message}`);
+            continue;
+        }
+        try {
+            const inventory = decodeDigest(found.digest);
+            options.log(`Base inventory: check run ${run.id} on ${short}, ${inventory.tests.length} tests in ${found.parts} part${found.parts === 1 ? '' : 's'}`);
+            return { label, inventory };
+        }
+        catch (error) {
+            const message = error instanceof InventoryError ? error.message : `the inventory could not be read (${error.message})`;
+            problems.push(`check run ${run.id}: ${message}`);
+            options.log(`Base inventory: skipped check run ${run.id}: ${message}`);
+        }
+    }
+    const looked = Math.min(runs.length, MAX_RUNS_LOOKED_AT);
+    if (problems.length > 0) {
+        return { label, notCompared: `no usable test inventory in the ${looked} newest check run${looked === 1 ? '' : 's'} on ${short} (${problems.join('; ')})` };
+    }
+    return {
+        label,
+        notCompared: `the check run${withoutInventory === 1 ? '' : 's'} "${checkName}" on ${short} hold${withoutInventory === 1 ? 's' : ''} no test inventory ` +
+            '(posted by a version of this action from before inventories, or with publish: status)'
+    };
+}
+/** Reads a check run's annotations (100 a page, at most MAX_ANNOTATION_PAGES pages) for the inventory parts. */
+async function readParts(client, owner, repo, checkRunId) {
+    const parts = new Map();
+    let total;
+    let truncated = false;
+    for (let page = 1; page <= MAX_ANNOTATION_PAGES; page++) {
+        const response = await client.rest.checks.listAnnotations({ owner, repo, check_run_id: checkRunId, per_page: ANNOTATIONS_PER_PAGE, page });
+        for (const annotation of response.data) {
+            const title = annotation.title ?? '';
+            if (!title.startsWith(INVENTORY_TITLE_PREFIX))
+                continue;
+            const match = /^(\d+)\/(\d+)$/.exec(title.slice(INVENTORY_TITLE_PREFIX.length).trim());
+            if (match === null)
+                return { kind: 'problem', message: `an inventory annotation has the title "${title.slice(0, 80)}"` };
+            const index = Number(match[1]);
+            const count = Number(match[2]);
+            if (count < 1 || index < 1 || index > count)
+                return { kind: 'problem', message: `an inventory annotation is numbered ${index}/${count}` };
+            if (total !== undefined && total !== count)
+                return { kind: 'problem', message: `its inventory annotations disagree on the number of parts (${total} and ${count})` };
+            total = count;
+            if (typeof annotation.raw_details !== 'string' || annotation.raw_details.length === 0)
+                return { kind: 'problem', message: `inventory part ${index}/${count} is empty` };
+            if (parts.has(index))
+                return { kind: 'problem', message: `inventory part ${index}/${count} appears twice` };
+            parts.set(index, annotation.raw_details);
+        }
+        if (total !== undefined && parts.size === total)
+            break;
+        if (response.data.length < ANNOTATIONS_PER_PAGE)
+            break;
+        if (page === MAX_ANNOTATION_PAGES)
+            truncated = true;
+    }
+    if (total === undefined)
+        return { kind: 'none', truncated };
+    if (parts.size < total) {
+        const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !parts.has(i));
+        const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+        return { kind: 'problem', message: `its inventory is incomplete: ${parts.size} of ${total} parts (missing ${shown})` };
+    }
+    let digest = '';
+    for (let i = 1; i <= total; i++)
+        digest += parts.get(i);
+    return { kind: 'found', digest, parts: total };
+}
+function apiReason(error, ref) {
+    const short = ref.slice(0, 7);
+    const { status, message, attempts } = describeApiError(error);
+    const tries = attempts === undefined || attempts === 1 ? '' : ` after ${attempts} attempts`;
+    if (status === 403 && !/rate limit/i.test(message)) {
+        return (`GitHub answered 403 "${message}" when reading the check runs of ${short}: the token lacks the \`checks: read\` permission ` +
+            '(add `checks: read` to the job\'s `permissions:`; `checks: write` includes it)');
+    }
+    if (status === 404)
+        return `GitHub answered 404 "${message}" when reading the check runs of ${short} (the commit is not in this repository, or the token cannot see it)`;
+    if (status !== undefined)
+        return `GitHub answered ${status} "${message}"${tries} when reading the check runs of ${short}`;
+    return `the check runs of ${short} could not be read: ${message}`;
+}
+
+// Which commit the check belongs to, and what kind of run this is, from the event payload.
+// On pull_request events GITHUB_SHA is the temporary merge commit, not the PR head the
+// reviewer sees: a check posted there would never show on the pull request.
+function get(payload, ...path) {
+    let value = payload;
+    for (const key of path) {
+        if (typeof value !== 'object' || value === null)
+            return undefined;
+        value = value[key];
+    }
+    return value;
+}
+function text(value) {
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+function chooseSha(eventName, payload, githubSha, override) {
+    if (override !== undefined)
+        return { sha: override, why: 'the sha input' };
+    if (eventName === 'pull_request' || eventName === 'pull_request_target') {
+        const head = text(get(payload, 'pull_request', 'head', 'sha'));
+        if (head !== undefined)
+            return { sha: head, why: `${eventName}: the pull request's head commit (GITHUB_SHA is the merge commit)` };
+    }
+    if (eventName === 'workflow_run') {
+        const head = text(get(payload, 'workflow_run', 'head_sha'));
+        if (head !== undefined)
+            return { sha: head, why: 'workflow_run: the head commit of the run that produced the reports' };
+    }
+    if (eventName === 'merge_group') {
+        const head = text(get(payload, 'merge_group', 'head_sha'));
+        if (head !== undefined)
+            return { sha: head, why: "merge_group: the merge queue's head commit" };
+    }
+    return { sha: githubSha, why: `${eventName || 'event'}: GITHUB_SHA` };
+}
+/** A pull request from a fork gets a read-only token: writes fail with 403. */
+function isForkPullRequest(eventName, payload) {
+    if (eventName !== 'pull_request')
+        return false;
+    const headRepo = text(get(payload, 'pull_request', 'head', 'repo', 'full_name'));
+    const baseRepo = text(get(payload, 'pull_request', 'base', 'repo', 'full_name'));
+    return get(payload, 'pull_request', 'head', 'repo', 'fork') === true || (headRepo !== undefined && baseRepo !== undefined && headRepo !== baseRepo);
+}
+function workflowRunId(payload) {
+    const id = get(payload, 'workflow_run', 'id');
+    return typeof id === 'number' ? id : undefined;
+}
+
 // The action's inputs (action.yml), read and checked once.
 /** A full commit SHA (SHA-1; 64 hex digits for SHA-256 repositories). GitHub answers 422 to anything else. */
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
@@ -50073,7 +51479,35 @@ function buildAnnotations(verdict, fallbackPath, max) {
             continue;
         add({ ...flaky, kind: 'flaky', reason: `passed on ${flaky.backend} after a failed attempt (allowed by flaky: warn)` }, 'warning');
     }
+    // Under `drift: fail` a vanished test is a gap (annotated above); under `drift: warn` it is a notice.
+    if (!verdict.gaps.some((g) => g.kind === 'vanished')) {
+        for (const drift of verdict.drift) {
+            for (const test of drift.vanished) {
+                add({ test, backend: 'every backend', kind: 'vanished', reason: `reported at ${drift.label}, reported by no backend now (allowed by drift: warn)` }, 'notice');
+            }
+        }
+    }
     return annotations;
+}
+/**
+ * The digest as notice annotations, one per part of at most DIGEST_PART_CHARS characters, titled
+ * `dual-backend-coverage inventory <i>/<n>` (how base-inventory.ts finds them). Undefined when the
+ * digest needs more than MAX_DIGEST_PARTS parts: then none is posted.
+ */
+function inventoryAnnotations(digest, fallbackPath, tests) {
+    const parts = splitDigest(digest, DIGEST_PART_CHARS);
+    if (parts.length > MAX_DIGEST_PARTS)
+        return undefined;
+    return parts.map((part, i) => ({
+        path: fallbackPath,
+        start_line: 1,
+        end_line: 1,
+        annotation_level: 'notice',
+        title: `${INVENTORY_TITLE_PREFIX}${i + 1}/${parts.length}`,
+        message: `Machine-readable list of the ${tests} storage ${tests === 1 ? 'test' : 'tests'} in this check, compared by later runs ` +
+            `to find tests that vanished. Part ${i + 1} of ${parts.length}.`,
+        raw_details: part
+    }));
 }
 function isRepoPath(file) {
     return !file.startsWith('/') && !/^[A-Za-z]:/.test(file) && !file.split('/').includes('..') && !/^[a-z]+:\/\//i.test(file);
@@ -50101,21 +51535,41 @@ class AnnotationsError extends Error {
     from;
     total;
     reason;
+    inventoryLost;
     constructor(checkUrl, 
-    /** 1-based number of the first annotation not posted, and the total. */
-    from, total, reason) {
+    /** 1-based number of the first gap annotation not posted, and the number of gap annotations
+     * (from > total when every gap annotation was posted and only inventory parts were lost). */
+    from, total, reason, 
+    /** Inventory parts that were not posted (later runs cannot compare with this one). */
+    inventoryLost = 0) {
         super(`annotations ${from}-${total} were not added`);
         this.checkUrl = checkUrl;
         this.from = from;
         this.total = total;
         this.reason = reason;
+        this.inventoryLost = inventoryLost;
         this.name = 'AnnotationsError';
     }
 }
-/** Creates the check run, then appends annotations 50 at a time. Returns its html_url. */
-async function publishCheckRun(client, target, verdict) {
+/** Creates the check run, then appends annotations 50 at a time: the gap annotations first (so the
+ * create request stays small and carries what the reviewer needs), then the inventory parts.
+ * Returns its html_url. */
+async function publishCheckRun(client, target, verdict, log = () => { }) {
     const output = checkOutput(verdict, target.links, target.name);
-    const annotations = buildAnnotations(verdict, target.fallbackPath, target.maxAnnotations);
+    const gapAnnotations = buildAnnotations(verdict, target.fallbackPath, target.maxAnnotations);
+    let inventory = [];
+    if (target.digest !== undefined) {
+        const parts = inventoryAnnotations(target.digest, target.fallbackPath, verdict.tests);
+        if (parts === undefined) {
+            log(`The test inventory digest is ${target.digest.length} characters, more than ${MAX_DIGEST_PARTS} annotations of ${DIGEST_PART_CHARS}: ` +
+                'it is not posted, so later runs cannot check for vanished tests against this run.');
+        }
+        else {
+            inventory = parts;
+            log(`Test inventory: ${target.digest.length} characters in ${parts.length} annotation${parts.length === 1 ? '' : 's'} (not counted in max-annotations).`);
+        }
+    }
+    const annotations = [...gapAnnotations, ...inventory];
     const first = annotations.slice(0, ANNOTATIONS_PER_REQUEST);
     const created = await client.rest.checks.create({
         owner: target.owner,
@@ -50141,7 +51595,7 @@ async function publishCheckRun(client, target, verdict) {
             });
         }
         catch (error) {
-            throw new AnnotationsError(url, start + 1, annotations.length, error);
+            throw new AnnotationsError(url, start + 1, gapAnnotations.length, error, inventory.length - Math.max(0, start - gapAnnotations.length));
         }
     }
     return url;
@@ -50208,6 +51662,8 @@ async function run() {
     logInfo(redact(verdict.title));
     for (const gap of verdict.gaps.slice(0, 200))
         logInfo(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`));
+    for (const drift of verdict.drift)
+        logInfo(redact(driftLine(drift)));
     for (const error$1 of verdict.errors)
         error(defuseWorkflowCommands(redact(error$1.message)));
     const links = { serverUrl: context$1.serverUrl, repository: `${context$1.repo.owner}/${context$1.repo.repo}`, sha: choice.sha };
@@ -50230,8 +51686,12 @@ async function run() {
                         detailsUrl: runUrl,
                         links,
                         fallbackPath: inputs?.config ?? DEFAULT_CONFIG_PATH,
-                        maxAnnotations: publishing.maxAnnotations
-                    }, verdict);
+                        maxAnnotations: publishing.maxAnnotations,
+                        ...(verdict.digest === undefined ? {} : { digest: verdict.digest })
+                    }, verdict, (message) => info(message));
+            if (publish === 'status' && verdict.digest !== undefined) {
+                info('publish: status posts a commit status, which cannot carry the test inventory: later runs cannot check for vanished tests against this commit.');
+            }
             if (checkUrl.length > 0)
                 info(`Posted: ${checkUrl}`);
         }
@@ -50240,8 +51700,11 @@ async function run() {
                 // The check run and its conclusion are on GitHub; only annotations are missing. Still an error.
                 checkUrl = error.checkUrl;
                 const cause = publishFailureMessage(error.reason, publish, context$1.eventName, payload).replace(/^Could not post the check run: /, '');
-                publishProblem = redact(`Posted the check run (${error.checkUrl}, conclusion ${verdict.conclusion}), but could not add annotations ` +
-                    `${error.from}-${error.total}: ${cause}`);
+                const inventory = error.inventoryLost > 0 ? 'the test inventory (later runs cannot check for vanished tests against this one)' : '';
+                const what = error.from <= error.total
+                    ? `annotations ${error.from}-${error.total}${inventory.length > 0 ? ` and ${inventory}` : ''}`
+                    : inventory;
+                publishProblem = redact(`Posted the check run (${error.checkUrl}, conclusion ${verdict.conclusion}), but could not add ${what}: ${cause}`);
             }
             else {
                 publishProblem = redact(publishFailureMessage(error, publish, context$1.eventName, payload));
@@ -50264,9 +51727,10 @@ async function run() {
 }
 async function evaluate(config, inputs, workspace, eventName, payload, env, secrets) {
     const jobResults = jobResultsByBackend(inputs.needs, config.backends.map((b) => b.name));
+    const drift = await baseInventory(config, inputs, eventName, payload, env);
     const runId = workflowRunId(payload);
     if (eventName !== 'workflow_run' || runId === undefined) {
-        return evaluateWorkspace({ config, workspace, env, jobResults, secrets });
+        return evaluateWorkspace({ config, workspace, env, jobResults, secrets, drift, digest: true });
     }
     // Fork pull requests: the reports come from the triggering run's artifacts.
     const client = githubClient(inputs.token, env);
@@ -50281,7 +51745,7 @@ async function evaluate(config, inputs, workspace, eventName, payload, env, secr
         ...config,
         backends: config.backends.map((b) => ({ ...b, reports: [`${fetched.folders.get(b.name) ?? b.name}/**/*.xml`] }))
     };
-    const evaluated = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets });
+    const evaluated = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets, drift, digest: true });
     // "No report file matched sqlite/**/*.xml" names a temporary folder: say which artifacts were looked for.
     const gaps = evaluated.gaps.map((gap) => {
         if (gap.kind !== 'no-report')
@@ -50300,6 +51764,25 @@ async function evaluate(config, inputs, workspace, eventName, payload, env, secr
     const merged = { ...verdict, errors, conclusion: 'failure' };
     merged.title = verdictTitle(merged);
     return merged;
+}
+/** The base commit's inventory to compare with (none with `drift: off`, which makes no API call). */
+async function baseInventory(config, inputs, eventName, payload, env) {
+    if (config.drift === 'off')
+        return [];
+    if (inputs.publish === 'none') {
+        // publish: none makes no API request at all (its job may have no token or no `checks: read`).
+        return [{ label: 'the base branch', notCompared: 'publish: none makes no API request, so the base check run was not read' }];
+    }
+    return [
+        await findBaseInventory({
+            ...context.repo,
+            eventName,
+            payload,
+            checkName: inputs.checkName,
+            client: () => githubClient(inputs.token, env),
+            log: logInfo
+        })
+    ];
 }
 /** Masks an environment value, and the password inside it when it is a URL, in the runner's log.
  * Values shorter than 4 characters and `publicWords` (the backend names: PGPASSWORD=postgres is
@@ -50368,7 +51851,8 @@ function failureVerdict(config, message) {
         flaky: [],
         crossLeg: [],
         unassigned: 0,
-        errors: [{ message }]
+        errors: [{ message }],
+        drift: []
     };
     verdict.title = `Could not evaluate: ${message.split('\n')[0]?.slice(0, 200) ?? ''}`;
     return verdict;

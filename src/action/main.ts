@@ -7,7 +7,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
 import { type Config, ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_REDACT_ENV } from '../core/config.js'
-import type { Verdict } from '../core/model.js'
+import type { DriftSource, Verdict } from '../core/model.js'
 import { createRedactor } from '../core/redact.js'
 import { verdictTitle } from '../core/title.js'
 import { loadConfig } from '../io/config-file.js'
@@ -15,8 +15,9 @@ import { evaluateWorkspace, redactorFor } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
 import { defuseWorkflowCommands } from '../render/escape.js'
 import { renderJson } from '../render/json.js'
-import { JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
+import { driftLine, JOB_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
 import { artifactLimits, fetchRunArtifacts } from './artifacts.js'
+import { findBaseInventory } from './base-inventory.js'
 import { chooseSha, isForkPullRequest, workflowRunId } from './event.js'
 import { createClient, describeApiError, type GitHubClient } from './github.js'
 import { type ActionInputs, jobResultsByBackend, publishingInputs, readInputs } from './inputs.js'
@@ -65,6 +66,7 @@ export async function run(): Promise<void> {
   // Report text in the log could otherwise be read by the runner as a workflow command.
   logInfo(redact(verdict.title))
   for (const gap of verdict.gaps.slice(0, 200)) logInfo(redact(`  ${gap.kind} on ${gap.backend}: ${gap.test}: ${gap.reason}`))
+  for (const drift of verdict.drift) logInfo(redact(driftLine(drift)))
   for (const error of verdict.errors) core.error(defuseWorkflowCommands(redact(error.message)))
 
   const links: LinkContext = { serverUrl: context.serverUrl, repository: `${context.repo.owner}/${context.repo.repo}`, sha: choice.sha }
@@ -90,20 +92,27 @@ export async function run(): Promise<void> {
                 detailsUrl: runUrl,
                 links,
                 fallbackPath: inputs?.config ?? DEFAULT_CONFIG_PATH,
-                maxAnnotations: publishing.maxAnnotations
+                maxAnnotations: publishing.maxAnnotations,
+                ...(verdict.digest === undefined ? {} : { digest: verdict.digest })
               },
-              verdict
+              verdict,
+              (message) => core.info(message)
             )
+      if (publish === 'status' && verdict.digest !== undefined) {
+        core.info('publish: status posts a commit status, which cannot carry the test inventory: later runs cannot check for vanished tests against this commit.')
+      }
       if (checkUrl.length > 0) core.info(`Posted: ${checkUrl}`)
     } catch (error) {
       if (error instanceof AnnotationsError) {
         // The check run and its conclusion are on GitHub; only annotations are missing. Still an error.
         checkUrl = error.checkUrl
         const cause = publishFailureMessage(error.reason, publish, context.eventName, payload).replace(/^Could not post the check run: /, '')
-        publishProblem = redact(
-          `Posted the check run (${error.checkUrl}, conclusion ${verdict.conclusion}), but could not add annotations ` +
-            `${error.from}-${error.total}: ${cause}`
-        )
+        const inventory = error.inventoryLost > 0 ? 'the test inventory (later runs cannot check for vanished tests against this one)' : ''
+        const what =
+          error.from <= error.total
+            ? `annotations ${error.from}-${error.total}${inventory.length > 0 ? ` and ${inventory}` : ''}`
+            : inventory
+        publishProblem = redact(`Posted the check run (${error.checkUrl}, conclusion ${verdict.conclusion}), but could not add ${what}: ${cause}`)
       } else {
         publishProblem = redact(publishFailureMessage(error, publish, context.eventName, payload))
       }
@@ -135,9 +144,10 @@ async function evaluate(
   secrets: string[]
 ): Promise<Verdict> {
   const jobResults = jobResultsByBackend(inputs.needs, config.backends.map((b) => b.name))
+  const drift = await baseInventory(config, inputs, eventName, payload, env)
   const runId = workflowRunId(payload)
   if (eventName !== 'workflow_run' || runId === undefined) {
-    return evaluateWorkspace({ config, workspace, env, jobResults, secrets })
+    return evaluateWorkspace({ config, workspace, env, jobResults, secrets, drift, digest: true })
   }
   // Fork pull requests: the reports come from the triggering run's artifacts.
   const client = githubClient(inputs.token, env)
@@ -150,7 +160,7 @@ async function evaluate(
     ...config,
     backends: config.backends.map((b) => ({ ...b, reports: [`${fetched.folders.get(b.name) ?? b.name}/**/*.xml`] }))
   }
-  const evaluated = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets })
+  const evaluated = await evaluateWorkspace({ config: fromArtifacts, workspace: root, env, jobResults, secrets, drift, digest: true })
   // "No report file matched sqlite/**/*.xml" names a temporary folder: say which artifacts were looked for.
   const gaps = evaluated.gaps.map((gap) => {
     if (gap.kind !== 'no-report') return gap
@@ -168,6 +178,31 @@ async function evaluate(
   const merged: Verdict = { ...verdict, errors, conclusion: 'failure' }
   merged.title = verdictTitle(merged)
   return merged
+}
+
+/** The base commit's inventory to compare with (none with `drift: off`, which makes no API call). */
+async function baseInventory(
+  config: Config,
+  inputs: ActionInputs,
+  eventName: string,
+  payload: Record<string, unknown>,
+  env: NodeJS.ProcessEnv
+): Promise<DriftSource[]> {
+  if (config.drift === 'off') return []
+  if (inputs.publish === 'none') {
+    // publish: none makes no API request at all (its job may have no token or no `checks: read`).
+    return [{ label: 'the base branch', notCompared: 'publish: none makes no API request, so the base check run was not read' }]
+  }
+  return [
+    await findBaseInventory({
+      ...github.context.repo,
+      eventName,
+      payload,
+      checkName: inputs.checkName,
+      client: () => githubClient(inputs.token, env),
+      log: logInfo
+    })
+  ]
 }
 
 /** Masks an environment value, and the password inside it when it is a URL, in the runner's log.

@@ -3,6 +3,8 @@ import type { Gap, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { clip, truncateUtf8, utf8Length } from '../render/escape.js'
 import { ALL_SECTIONS, CHECK_SUMMARY_LIMIT, type LinkContext, renderMarkdown } from '../render/markdown.js'
+import { splitDigest } from '../core/inventory.js'
+import { DIGEST_PART_CHARS, INVENTORY_TITLE_PREFIX, MAX_DIGEST_PARTS } from './base-inventory.js'
 import type { GitHubClient } from './github.js'
 
 /** GitHub accepts at most 50 annotations per create or update request. */
@@ -19,6 +21,7 @@ export interface Annotation {
   annotation_level: 'notice' | 'warning' | 'failure'
   title: string
   message: string
+  raw_details?: string
 }
 
 export interface CheckRunTarget {
@@ -33,6 +36,8 @@ export interface CheckRunTarget {
   /** Where annotations without a known file are placed (the config file). */
   fallbackPath: string
   maxAnnotations: number
+  /** This run's inventory digest, posted as notice annotations for later runs (not counted in maxAnnotations). */
+  digest?: string
 }
 
 export function buildAnnotations(verdict: Verdict, fallbackPath: string, max: number): Annotation[] {
@@ -62,7 +67,36 @@ export function buildAnnotations(verdict: Verdict, fallbackPath: string, max: nu
     if (flakyGaps.has(`${flaky.test}\0${flaky.backend}`)) continue
     add({ ...flaky, kind: 'flaky', reason: `passed on ${flaky.backend} after a failed attempt (allowed by flaky: warn)` }, 'warning')
   }
+  // Under `drift: fail` a vanished test is a gap (annotated above); under `drift: warn` it is a notice.
+  if (!verdict.gaps.some((g) => g.kind === 'vanished')) {
+    for (const drift of verdict.drift) {
+      for (const test of drift.vanished) {
+        add({ test, backend: 'every backend', kind: 'vanished', reason: `reported at ${drift.label}, reported by no backend now (allowed by drift: warn)` }, 'notice')
+      }
+    }
+  }
   return annotations
+}
+
+/**
+ * The digest as notice annotations, one per part of at most DIGEST_PART_CHARS characters, titled
+ * `dual-backend-coverage inventory <i>/<n>` (how base-inventory.ts finds them). Undefined when the
+ * digest needs more than MAX_DIGEST_PARTS parts: then none is posted.
+ */
+export function inventoryAnnotations(digest: string, fallbackPath: string, tests: number): Annotation[] | undefined {
+  const parts = splitDigest(digest, DIGEST_PART_CHARS)
+  if (parts.length > MAX_DIGEST_PARTS) return undefined
+  return parts.map((part, i) => ({
+    path: fallbackPath,
+    start_line: 1,
+    end_line: 1,
+    annotation_level: 'notice',
+    title: `${INVENTORY_TITLE_PREFIX}${i + 1}/${parts.length}`,
+    message:
+      `Machine-readable list of the ${tests} storage ${tests === 1 ? 'test' : 'tests'} in this check, compared by later runs ` +
+      `to find tests that vanished. Part ${i + 1} of ${parts.length}.`,
+    raw_details: part
+  }))
 }
 
 function isRepoPath(file: string): boolean {
@@ -96,20 +130,39 @@ export function checkOutput(verdict: Verdict, links: LinkContext, checkName: str
 export class AnnotationsError extends Error {
   constructor(
     readonly checkUrl: string,
-    /** 1-based number of the first annotation not posted, and the total. */
+    /** 1-based number of the first gap annotation not posted, and the number of gap annotations
+     * (from > total when every gap annotation was posted and only inventory parts were lost). */
     readonly from: number,
     readonly total: number,
-    readonly reason: unknown
+    readonly reason: unknown,
+    /** Inventory parts that were not posted (later runs cannot compare with this one). */
+    readonly inventoryLost = 0
   ) {
     super(`annotations ${from}-${total} were not added`)
     this.name = 'AnnotationsError'
   }
 }
 
-/** Creates the check run, then appends annotations 50 at a time. Returns its html_url. */
-export async function publishCheckRun(client: GitHubClient, target: CheckRunTarget, verdict: Verdict): Promise<string> {
+/** Creates the check run, then appends annotations 50 at a time: the gap annotations first (so the
+ * create request stays small and carries what the reviewer needs), then the inventory parts.
+ * Returns its html_url. */
+export async function publishCheckRun(client: GitHubClient, target: CheckRunTarget, verdict: Verdict, log: (message: string) => void = () => {}): Promise<string> {
   const output = checkOutput(verdict, target.links, target.name)
-  const annotations = buildAnnotations(verdict, target.fallbackPath, target.maxAnnotations)
+  const gapAnnotations = buildAnnotations(verdict, target.fallbackPath, target.maxAnnotations)
+  let inventory: Annotation[] = []
+  if (target.digest !== undefined) {
+    const parts = inventoryAnnotations(target.digest, target.fallbackPath, verdict.tests)
+    if (parts === undefined) {
+      log(
+        `The test inventory digest is ${target.digest.length} characters, more than ${MAX_DIGEST_PARTS} annotations of ${DIGEST_PART_CHARS}: ` +
+          'it is not posted, so later runs cannot check for vanished tests against this run.'
+      )
+    } else {
+      inventory = parts
+      log(`Test inventory: ${target.digest.length} characters in ${parts.length} annotation${parts.length === 1 ? '' : 's'} (not counted in max-annotations).`)
+    }
+  }
+  const annotations = [...gapAnnotations, ...inventory]
   const first = annotations.slice(0, ANNOTATIONS_PER_REQUEST)
   const created = await client.rest.checks.create({
     owner: target.owner,
@@ -134,7 +187,7 @@ export async function publishCheckRun(client: GitHubClient, target: CheckRunTarg
         output: { ...output, annotations: annotations.slice(start, start + ANNOTATIONS_PER_REQUEST) }
       })
     } catch (error) {
-      throw new AnnotationsError(url, start + 1, annotations.length, error)
+      throw new AnnotationsError(url, start + 1, gapAnnotations.length, error, inventory.length - Math.max(0, start - gapAnnotations.length))
     }
   }
   return url

@@ -46,6 +46,8 @@ export interface Config {
   removed: Removal[]
   /** Workspace path of the committed inventory file (the ids that must exist), if any. */
   inventory?: string
+  /** Per backend: regexes one of which must match a property or output line of its reports (proof the backend ran). */
+  evidence: Map<string, RegExp[]>
   /** Globs of the runners' collected test lists, per backend ("*": every backend): each collected test must be reported. */
   expected: Map<string, string[]>
 }
@@ -75,7 +77,8 @@ const KNOWN_KEYS = [
   'drift',
   'removed',
   'inventory',
-  'expected'
+  'expected',
+  'evidence'
 ]
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -186,7 +189,25 @@ export function buildConfig(document: unknown, source = 'config'): Config {
     if (globs.length > 0) expected.set('*', globs)
   }
 
-  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected }
+  const evidence = new Map<string, RegExp[]>()
+  const evidenceValue = document.evidence ?? {}
+  if (!isRecord(evidenceValue)) throw at('evidence', "must map each backend to a regex (or list) its reports must show, e.g. postgres: 'PostgreSQL 1[4-9]\\.'")
+  for (const [name, sources] of Object.entries(evidenceValue)) {
+    const canonical = aliases.get(name.toLowerCase()) ?? name
+    if (backends.length > 0 && !backends.some((b) => b.name === canonical)) throw at(`evidence.${name}`, 'names a backend that is not under backends')
+    evidence.set(
+      canonical,
+      stringList(sources, `evidence.${name}`, at).map((source) => {
+        try {
+          return new RegExp(source)
+        } catch (error) {
+          throw at(`evidence.${name}`, `not a valid regular expression: ${(error as Error).message}`)
+        }
+      })
+    )
+  }
+
+  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected, evidence }
   if (typeof inventory === 'string') config.inventory = inventory.trim()
   return config
 }

@@ -184,11 +184,58 @@ export class CoverageEngine {
    * What the reader keeps of each testcase: of its output, the first line with a skip marker,
    * found by scanning all of it as it streams (a marker after megabytes of log still counts).
    */
-  readonly parserLimits: ParserLimits = { ...DEFAULT_LIMITS, outputLine: (line) => this.isSkipMarkerLine(line) }
+  readonly parserLimits: ParserLimits = {
+    ...DEFAULT_LIMITS,
+    outputLine: (line) => {
+      if (this.watchEvidence) this.observeEvidence(line)
+      return this.isSkipMarkerLine(line)
+    },
+    onProperty: (name, value) => {
+      if (this.watchEvidence) this.observeEvidence(`${name}=${value}`)
+    }
+  }
+
+  /** Backends of the report file being read (evidence found in it is theirs). */
+  private currentBackends: readonly string[] = []
+  private readonly evidenceFound = new Map<string, string>()
+  private readonly foreignEvidence = new Map<string, Map<string, string>>()
+  private get watchEvidence(): boolean {
+    return this.config.evidence.size > 0
+  }
+
+  /**
+   * `evidence:` in the config: a backend's reports must show that its server ran (a version a
+   * canary test prints, a suite property). A match of another backend's evidence is kept too:
+   * SQLite's version in the postgres job means the storage factory fell back to SQLite.
+   */
+  private observeEvidence(text: string): void {
+    const line = visibleLine(text)
+    for (const [backend, patterns] of this.config.evidence) {
+      const match = matchAny(patterns, line)
+      if (match === undefined) continue
+      for (const reportBackend of this.currentBackends) {
+        if (reportBackend === backend) {
+          if (!this.evidenceFound.has(backend)) this.evidenceFound.set(backend, this.evidenceSample(line, match))
+        } else {
+          let foreign = this.foreignEvidence.get(reportBackend)
+          if (foreign === undefined) this.foreignEvidence.set(reportBackend, (foreign = new Map()))
+          if (!foreign.has(backend)) foreign.set(backend, this.evidenceSample(line, match))
+        }
+      }
+    }
+  }
+
+  private evidenceSample(line: string, match: RegExpExecArray): string {
+    // The match with a little context, redacted: enough to show which server, never a whole log line.
+    const from = Math.max(0, match.index - 40)
+    const text = line.slice(from, match.index + match[0].length + 80).trim()
+    return flatCopy(this.options.redact(text.length > 160 ? `${text.slice(0, 160)}…` : text))
+  }
 
   /** Declares a report file before its testcases arrive; `backends` are the backends whose globs matched it. */
   openFile(path: string, backends: readonly string[]): ReportFile {
     for (const backend of backends) this.state(backend).files += 1
+    this.currentBackends = backends
     this.reportPaths.push(path)
     return { path, backends, serial: this.reportPaths.length - 1 }
   }
@@ -229,16 +276,18 @@ export class CoverageEngine {
     const states = backends.map((name) => this.state(name))
     const writer = new DigestWriter(backends)
     const redact = this.options.redact
-    let rawHead: string | undefined
-    let maskedHead = ''
+    // Heads are shared by a class's ids; classes may alternate, so remember each head's mask.
+    const maskedHeads = new Map<string, string>()
     for (let index = 0; index < this.reportedIds; index++) {
       let mask = 0
       for (let b = 0; b < states.length; b++) if ((states[b] as BackendState).status(index) !== 0) mask |= 1 << b
       if (mask === 0) continue
       const head = this.ids.headAt(index)
-      if (head !== rawHead) {
-        rawHead = head
+      let maskedHead = maskedHeads.get(head)
+      if (maskedHead === undefined) {
+        if (maskedHeads.size >= 65_536) maskedHeads.clear()
         maskedHead = redact(head)
+        maskedHeads.set(head, maskedHead)
       }
       writer.add(maskedHead, redact(this.ids.tailAt(index)), mask)
     }
@@ -329,6 +378,10 @@ export class CoverageEngine {
         const state = this.state(name)
         const summary: BackendSummary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
         if (state.jobResult !== undefined) summary.jobResult = state.jobResult
+        if (this.config.evidence.size > 0) {
+          const found = this.evidenceFound.get(name)
+          summary.evidence = { ...(found === undefined ? {} : { found }), foreign: Object.fromEntries(this.foreignEvidence.get(name) ?? []) }
+        }
         return [name, summary]
       })
     )
@@ -605,6 +658,17 @@ export class CoverageEngine {
           reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
         })
       }
+      const evidence = this.config.evidence.get(name)
+      if (summary.files > 0 && summary.tests > 0 && evidence !== undefined && summary.evidence?.found === undefined) {
+        const foreign = Object.entries(summary.evidence?.foreign ?? {})
+          .map(([other, sample]) => `; they show ${other} instead ("${sample}")`)
+          .join('')
+        gaps.push({
+          ...base,
+          kind: 'unproven',
+          reason: `no ${name} report shows evidence that ${name} ran (evidence: ${evidence.map((p) => `/${p.source}/`).join(' or ')})${foreign}: the job may have run on another backend (a storage factory that falls back when DATABASE_URL is missing?)`
+        })
+      }
     }
     return gaps
   }
@@ -780,6 +844,15 @@ export class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+function matchAny(patterns: readonly RegExp[], text: string): RegExpExecArray | undefined {
+  for (const pattern of patterns) {
+    pattern.lastIndex = 0
+    const match = pattern.exec(text)
+    if (match !== null) return match
+  }
+  return undefined
+}
+
 /** A line as a person sees it; only text with a bracket can hold a colour code. */
 function visibleLine(raw: string): string {
   return raw.length > 0 && (raw.includes('[') || raw.includes(']')) ? visibleText(raw) : raw
@@ -888,7 +961,7 @@ function testReason(
   }
 }
 
-const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, failed: 3, errored: 4, missing: 5, vanished: 6, skipped: 7, flaky: 8 }
+const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, failed: 4, errored: 5, missing: 6, vanished: 7, skipped: 8, flaky: 9 }
 
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale

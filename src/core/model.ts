@@ -8,7 +8,7 @@ export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped' | 'flaky'
 /** What another backend says about the same test, as shown next to a gap. */
 export type OtherStatus = TestStatus | 'missing' | 'exempt'
 
-export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'vanished', 'no-report', 'empty', 'too-few'] as const
+export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'vanished', 'no-report', 'empty', 'too-few', 'unproven'] as const
 export type GapKind = (typeof GAP_KINDS)[number]
 
 /** Backend-level gaps name no single test; their `test` is this marker. */
@@ -42,6 +42,15 @@ export interface BackendSummary {
   flaky: number
   /** Why the job produced nothing, from the workflow's `needs` context, when known. */
   jobResult?: string
+  /** With `evidence:` in the config: what the reports show about the server they ran on. */
+  evidence?: BackendEvidence
+}
+
+export interface BackendEvidence {
+  /** The first text (property or output line, redacted, shortened) that matched this backend's evidence. */
+  found?: string
+  /** Other backends whose evidence shows in this backend's reports, with the text that matched. */
+  foreign: Record<string, string>
 }
 
 export type ExemptionState = 'used' | 'unused' | 'expired' | 'stale'

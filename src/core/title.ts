@@ -8,6 +8,7 @@ const KIND_PHRASE: Record<GapKind, [string, string]> = {
   skipped: ['test skipped', 'tests skipped'],
   flaky: ['test flaky', 'tests flaky'],
   vanished: ['test vanished', 'tests vanished'],
+  unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
   'no-report': ['no report', 'no report'],
   empty: ['empty report', 'empty reports'],
   'too-few': ['too few tests', 'too few tests']
@@ -28,7 +29,7 @@ export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' 
   }
   const parts = [...counts.values()].map(({ kind, backend, count }) => {
     const [one, many] = KIND_PHRASE[kind]
-    const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few'
+    const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven'
     if (kind === 'vanished') return `${count} ${count === 1 ? one : many} from every backend`
     return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`
   })

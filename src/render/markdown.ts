@@ -187,6 +187,7 @@ const KIND_LABEL: Record<Gap['kind'], string> = {
   errored: '💥 errored',
   flaky: '🔁 flaky',
   vanished: '🕳️ vanished',
+  unproven: '🔍 unproven',
   'no-report': '📭 no report',
   empty: '🫙 empty',
   'too-few': '📉 too few'

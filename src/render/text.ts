@@ -9,7 +9,7 @@ export interface TextOptions {
   colour: boolean
 }
 
-const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky']
+const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'unproven', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky']
 
 /** The whole report as one string: renderTextPieces joined. */
 export function renderText(verdict: Verdict, options: TextOptions): string {

@@ -17,6 +17,9 @@ import {
 } from './support.js'
 
 
+// The failures hit the create request: the base-inventory lookup before it (a GET on the push's
+// `before` commit) is covered by tests/action/drift.test.ts.
+const POST_CHECK_RUN = { method: 'POST', path: /^\/repos\/[^/]+\/[^/]+\/check-runs$/ }
 const STATUSES = /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]{40}$/
 const GREEN_TITLE = `${BASE_TESTS.length} storage tests passed on sqlite and postgres`
 const failingPostgres = () => BASE_TESTS.map((name) => (name === 'update_row' ? { name, status: 'failed' as const, message: 'expected 1 row, got 0' } : { name }))
@@ -97,7 +100,7 @@ describe('rate limits', () => {
   ])('$variant with retry-after: 2, then success: one check run, the wait is honoured, the step follows the verdict', async ({ variant, green }) => {
     // 2 s rather than 1: the throttling plugin spaces writes 1 s apart anyway, so only a longer
     // retry-after tells "waited for the header" from "waited for the write spacing".
-    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: variant, failures: 1, retryAfterSeconds: 2 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: variant, failures: 1, retryAfterSeconds: 2, failOnly: POST_CHECK_RUN })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), green ? passing() : failingPostgres()) })
     const elapsed = Date.now() - started
@@ -125,7 +128,7 @@ describe('rate limits', () => {
   })
 
   it('rate limited on every attempt: gives up after 3 attempts and fails loudly, the summary still written', async () => {
-    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-403', failures: Infinity, retryAfterSeconds: 1 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-403', failures: Infinity, retryAfterSeconds: 1, failOnly: POST_CHECK_RUN })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
     expect(result.exitCode).toBe(1)
@@ -141,7 +144,7 @@ describe('rate limits', () => {
   })
 
   it('primary rate limit (x-ratelimit-remaining: 0, reset in 1 s): waits for the reset, then posts once', async () => {
-    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'primary', failures: 1 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'primary', failures: 1, failOnly: POST_CHECK_RUN })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
     expect(result.exitCode).toBe(0)
@@ -158,7 +161,7 @@ describe('rate limits', () => {
   })
 
   it('a retry-after of an hour: gives up at once rather than hold the job, and fails loudly', async () => {
-    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600 })
+    const emulator = await startEmulator({ profile: 'rate-limited', rateLimitVariant: 'secondary-429', failures: Infinity, retryAfterSeconds: 3600, failOnly: POST_CHECK_RUN })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
 
@@ -175,7 +178,7 @@ describe('rate limits', () => {
 
 describe('server errors', () => {
   it('5xx until the retries run out: non-zero exit, the API failure and the attempt count in the message, bounded time', async () => {
-    const emulator = await startEmulator({ profile: 'server-error', failures: Infinity, serverErrorStatuses: [502, 503, 500] })
+    const emulator = await startEmulator({ profile: 'server-error', failures: Infinity, serverErrorStatuses: [502, 503, 500], failOnly: POST_CHECK_RUN })
     const started = Date.now()
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), passing()) })
     const elapsed = Date.now() - started
@@ -213,13 +216,13 @@ describe('server errors', () => {
     expect(result.outputs['check-url']).toBe(url)
     const errors = errorMessages(result)
     expect(errors).toEqual([
-      `Posted the check run (${url}, conclusion failure), but could not add annotations 51-60: the GitHub API failed: 502 "Server Error" after 4 attempts. The verdict is in the job summary and the outputs of this step.`
+      `Posted the check run (${url}, conclusion failure), but could not add annotations 51-60 and the test inventory (later runs cannot check for vanished tests against this one): the GitHub API failed: 502 "Server Error" after 4 attempts. The verdict is in the job summary and the outputs of this step.`
     ])
     assertNoStackTrace(result)
   })
 
   it('a brief outage (two 5xx) then success: one check run, the step follows the verdict', async () => {
-    const emulator = await startEmulator({ profile: 'server-error', failures: 2 })
+    const emulator = await startEmulator({ profile: 'server-error', failures: 2, failOnly: POST_CHECK_RUN })
     const result = await runGate({ emulator, event: pushEvent(), files: reports(passing(), failingPostgres()) })
 
     expect(result.exitCode).toBe(1)

@@ -87,6 +87,14 @@ export function apiRequests(emulator: GitHubEmulator, method: string, pathPatter
   return emulator.requests.filter((r) => !r.blob && r.method === method && pathPattern.test(r.path))
 }
 
+/** Title prefix of the annotations that carry the run's test inventory (src/action/base-inventory.ts). */
+export const INVENTORY_TITLE = 'dual-backend-coverage inventory '
+
+/** A check run's annotations without the inventory parts every check run carries. */
+export function gapAnnotations<T extends { title?: string }>(run: { annotations: T[] }): T[] {
+  return run.annotations.filter((a) => !(a.title ?? '').startsWith(INVENTORY_TITLE))
+}
+
 export const CHECK_RUNS = /^\/repos\/[^/]+\/[^/]+\/check-runs$/
 export const CHECK_RUN = /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/
 

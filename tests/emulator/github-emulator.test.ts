@@ -193,6 +193,78 @@ describe('check runs', () => {
     expect(em.checkRuns).toHaveLength(1)
   })
 
+  it('seeded runs on a base commit: listed newest first by completed_at, filtered by check_name / status / filter, paged', async () => {
+    const { em, octokit } = await start()
+    const BASE = 'fedcba9876543210fedcba9876543210fedcba98'
+    const older = em.seedCheckRun({ headSha: BASE, completedAt: '2024-05-01T10:00:00Z', annotations: [annotation(0)] })
+    const newer = em.seedCheckRun({ headSha: BASE, completedAt: '2024-05-01T11:00:00Z' })
+    em.seedCheckRun({ headSha: BASE, name: 'other check' })
+    em.seedCheckRun({ headSha: BASE, status: 'in_progress' })
+    // A real create on another commit is not listed for BASE.
+    await octokit.rest.checks.create({ ...repo, name: 'dual-backend coverage', head_sha: SHA })
+
+    const all = await octokit.rest.checks.listForRef({ ...repo, ref: BASE, check_name: 'dual-backend coverage', filter: 'all', per_page: 100 })
+    expect(all.data.total_count).toBe(3)
+    // The in-progress one has no completed_at and started now: the newest.
+    expect(all.data.check_runs.map((r) => r.status)).toEqual(['in_progress', 'completed', 'completed'])
+    expect(all.data.check_runs.slice(1).map((r) => r.id)).toEqual([newer.id, older.id])
+    expect(all.data.check_runs[2]!.output.annotations_count).toBe(1)
+    for (const run of all.data.check_runs) expect(validateComponent('check-run', run)).toEqual([])
+    const completed = await octokit.rest.checks.listForRef({ ...repo, ref: BASE, check_name: 'dual-backend coverage', status: 'completed', filter: 'all' })
+    expect(completed.data.check_runs.map((r) => r.id)).toEqual([newer.id, older.id])
+    const latest = await octokit.rest.checks.listForRef({ ...repo, ref: BASE, check_name: 'dual-backend coverage' })
+    expect(latest.data.check_runs).toHaveLength(1)
+    const paged = await octokit.rest.checks.listForRef({ ...repo, ref: BASE, filter: 'all', per_page: 2, page: 2 })
+    expect(paged.data.total_count).toBe(4)
+    expect(paged.data.check_runs).toHaveLength(2)
+    expect(paged.headers.link).toContain('rel="prev"')
+    expect(em.violations).toEqual([])
+    expect(em.responseIssues).toEqual([])
+  })
+
+  it('annotations: appended across create + PATCH, listed 100 a page (per_page above 100 gives 100), copied by seedCheckRun', async () => {
+    const { em, octokit } = await start()
+    const batch = (from: number) => Array.from({ length: 50 }, (_, i) => annotation(from + i, i === 0 ? { title: 't', raw_details: 'x'.repeat(60_000) } : {}))
+    const created = await octokit.rest.checks.create({ ...repo, name: 'c', head_sha: SHA, output: { title: 't', summary: 's', annotations: batch(0) } })
+    for (const from of [50, 100]) {
+      await octokit.rest.checks.update({ ...repo, check_run_id: created.data.id, output: { title: 't', summary: 's', annotations: batch(from) } })
+    }
+    const page1 = await octokit.rest.checks.listAnnotations({ ...repo, check_run_id: created.data.id, per_page: 100 })
+    expect(page1.data.map((a) => a.path)).toEqual(Array.from({ length: 100 }, (_, i) => `src/file${i}.ts`))
+    expect(page1.headers.link).toContain('rel="next"')
+    const page2 = await octokit.rest.checks.listAnnotations({ ...repo, check_run_id: created.data.id, per_page: 100, page: 2 })
+    expect(page2.data).toHaveLength(50)
+    expect(page2.data[0]).toMatchObject({ title: 't', raw_details: 'x'.repeat(60_000), annotation_level: 'warning' })
+    expect((await untyped(octokit, 'GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations', { ...repo, check_run_id: created.data.id, per_page: 500 }) as { data: unknown[] }).data).toHaveLength(100)
+
+    const BASE = 'fedcba9876543210fedcba9876543210fedcba98'
+    const copy = em.seedCheckRun({ headSha: BASE, copyOf: em.checkRuns[0]! })
+    expect(copy.annotations).toHaveLength(150)
+    const listed = await octokit.rest.checks.listForRef({ ...repo, ref: BASE, filter: 'all' })
+    expect(listed.data.check_runs.map((r) => [r.id, r.output.annotations_count])).toEqual([[copy.id, 150]])
+    expect(em.violations).toEqual([])
+    expect(em.responseIssues).toEqual([])
+  })
+
+  it('injected faults answer 404 / 403 / 500 on chosen routes, are not violations, and can be limited or removed', async () => {
+    const { em, octokit } = await start()
+    const LIST = /\/commits\/[^/]+\/check-runs$/
+    em.injectFault({ method: 'GET', path: LIST, status: 404 })
+    expect((await rejected(octokit.rest.checks.listForRef({ ...repo, ref: SHA }), 404)).message).toContain('Not Found')
+    em.injectFault({ method: 'GET', path: LIST, status: 403 })
+    expect((await rejected(octokit.rest.checks.listForRef({ ...repo, ref: SHA }), 403)).message).toContain('Resource not accessible by integration')
+    em.injectFault({ method: 'GET', path: LIST, status: 500, times: 1 })
+    await rejected(octokit.rest.checks.listForRef({ ...repo, ref: SHA }), 500)
+    expect((await octokit.rest.checks.listForRef({ ...repo, ref: SHA })).status).toBe(200)
+    // Other routes are untouched; an invalid request still fails validation first (a violation).
+    em.injectFault({ method: 'GET', path: LIST, status: 404 })
+    expect((await octokit.rest.checks.create({ ...repo, name: 'c', head_sha: SHA })).status).toBe(201)
+    await rejected(untyped(octokit, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ...repo, ref: SHA, filter: 'newest' }), 422)
+    expect(em.violations.map((v) => v.kind)).toEqual(['schema'])
+    em.injectFault(undefined)
+    expect((await octokit.rest.checks.listForRef({ ...repo, ref: SHA })).status).toBe(200)
+  })
+
   it('lists only the latest run per name by default', async () => {
     const { octokit } = await start()
     for (const name of ['a', 'a', 'b']) await octokit.rest.checks.create({ ...repo, name, head_sha: SHA })

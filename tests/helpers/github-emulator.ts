@@ -173,6 +173,40 @@ export interface StoredStatus {
   createdAt: string
 }
 
+/** A check run a test places on a commit (e.g. the base of a pull request), as an earlier run left it. */
+export interface SeedCheckRunInput {
+  headSha: string
+  /** Default the action's default check name, `dual-backend coverage`. */
+  name?: string
+  owner?: string
+  repo?: string
+  /** Default 'completed' (with a conclusion), or 'queued' / 'in_progress'. */
+  status?: 'queued' | 'in_progress' | 'completed'
+  /** Default 'success' for a completed run. */
+  conclusion?: string
+  /** Default now (whole seconds); newer runs are listed first. */
+  completedAt?: Date | string
+  output?: { title?: string; summary?: string; text?: string }
+  annotations?: AnnotationInput[]
+  /** Copy output and annotations from a run stored earlier, e.g. one a real run of the action posted on another sha. */
+  copyOf?: StoredCheckRun
+  externalId?: string
+}
+
+/**
+ * A failure the emulator answers instead of the real response, for requests matching `method` and
+ * `path` (after the request itself passed validation). Not a violation: the client did nothing wrong.
+ */
+export interface InjectedFault {
+  method: string
+  path: RegExp
+  status: 403 | 404 | 500 | 502 | 503
+  /** How many matching requests fail. Default every one. */
+  times?: number
+  /** GitHub's message. Default by status: "Resource not accessible by integration", "Not Found", "Server Error"... */
+  message?: string
+}
+
 export interface BlobDownload {
   artifactId: number
   authorizationSent: boolean
@@ -196,7 +230,13 @@ export interface GitHubEmulator {
   /** Things GitHub accepts but changes or ignores (e.g. output.text truncated). */
   readonly warnings: EmulatorWarning[]
   readonly blobDownloads: BlobDownload[]
+  /** Emulator responses that do not match the OpenAPI description's response schema (an emulator bug). */
+  readonly responseIssues: EmulatorWarning[]
   readonly profile: TokenProfile
+  /** Places a check run on a commit, as if an earlier run had posted it (listed and paged like any other). */
+  seedCheckRun(input: SeedCheckRunInput): StoredCheckRun
+  /** Answers matching requests with a failure (see InjectedFault); `undefined` removes it. */
+  injectFault(fault: InjectedFault | undefined): void
   /** Switches the token profile and restarts the failure counter. */
   setProfile(profile: TokenProfile, options?: ProfileOptions): void
   addArtifact(input: ArtifactInput): Promise<StoredArtifact>
@@ -253,7 +293,9 @@ class Emulator implements GitHubEmulator {
   readonly violations: Violation[] = []
   readonly warnings: EmulatorWarning[] = []
   readonly blobDownloads: BlobDownload[] = []
+  readonly responseIssues: EmulatorWarning[] = []
   profile: TokenProfile = 'write'
+  private fault: { spec: InjectedFault; used: number } | undefined
 
   private profileOptions: ProfileOptions = {}
   private failedSoFar = 0
@@ -282,6 +324,41 @@ class Emulator implements GitHubEmulator {
     this.profile = profile
     this.profileOptions = { ...options }
     this.failedSoFar = 0
+  }
+
+  injectFault(fault: InjectedFault | undefined): void {
+    this.fault = fault === undefined ? undefined : { spec: fault, used: 0 }
+  }
+
+  seedCheckRun(input: SeedCheckRunInput): StoredCheckRun {
+    const completed = (input.status ?? 'completed') === 'completed'
+    const at = isoSeconds(input.completedAt === undefined ? new Date() : new Date(input.completedAt))
+    const from = input.copyOf
+    const run: StoredCheckRun = {
+      id: this.newId(),
+      owner: input.owner ?? from?.owner ?? 'octo-org',
+      repo: input.repo ?? from?.repo ?? 'storage',
+      name: input.name ?? from?.name ?? 'dual-backend coverage',
+      headSha: input.headSha,
+      status: input.status ?? 'completed',
+      conclusion: completed ? (input.conclusion ?? from?.conclusion ?? 'success') : null,
+      startedAt: at,
+      completedAt: completed ? at : null,
+      externalId: input.externalId ?? from?.externalId ?? null,
+      detailsUrl: from?.detailsUrl ?? null,
+      output: {
+        title: input.output?.title ?? from?.output.title ?? 'seeded check run',
+        summary: input.output?.summary ?? from?.output.summary ?? 'seeded',
+        text: input.output?.text ?? from?.output.text ?? null
+      },
+      textTruncated: false,
+      annotations: (input.annotations ?? from?.annotations ?? []).map((a) => ({ ...a })),
+      actions: [],
+      updates: 0
+    }
+    if (!isFullSha(run.headSha)) throw new Error(`seedCheckRun: headSha must be a full SHA (got ${run.headSha})`)
+    this.checkRuns.push(run)
+    return run
   }
 
   async addArtifact(input: ArtifactInput): Promise<StoredArtifact> {
@@ -369,7 +446,32 @@ class Emulator implements GitHubEmulator {
       )
     }
     const body = validator.hasBody ? parseJsonBody(rawBody, validator) : undefined
-    return route.handle({ params, query: record.query, body, validator, method: record.method, path: record.path })
+    this.injectFaultFor(record, validator.documentationUrl)
+    const reply = route.handle({ params, query: record.query, body, validator, method: record.method, path: record.path })
+    if (reply.status >= 200 && reply.status < 300 && reply.body !== undefined) {
+      for (const issue of validator.validateResponse(reply.status, reply.body)) {
+        this.responseIssues.push({ method: record.method, path: record.path, message: `${issue.path || '/'}: ${issue.message}` })
+      }
+    }
+    return reply
+  }
+
+  private injectFaultFor(record: RecordedRequest, documentationUrl: string): void {
+    const fault = this.fault
+    if (fault === undefined || fault.spec.method !== record.method || !fault.spec.path.test(record.path)) return
+    if (fault.used >= (fault.spec.times ?? Infinity)) return
+    fault.used++
+    const { status } = fault.spec
+    const messages: Record<number, string> = {
+      403: 'Resource not accessible by integration',
+      404: 'Not Found',
+      500: 'Server Error',
+      502: 'Server Error',
+      503: 'Service Unavailable'
+    }
+    const message = fault.spec.message ?? messages[status] ?? 'Server Error'
+    const body = status >= 500 ? { message } : { message, documentation_url: documentationUrl, status: String(status) }
+    throw new Rejection(status, body, 'injected')
   }
 
   /** Simulated rate limits / outages for the first N requests of the `rate-limited` / `server-error` profiles. */
@@ -402,7 +504,7 @@ class Emulator implements GitHubEmulator {
 
   private rejectionReply(error: Rejection, record: RecordedRequest): Reply {
     record.rejection = { kind: error.kind, message: error.message }
-    const simulated = ['read-only', 'rate-limit', 'server-error'].includes(error.kind)
+    const simulated = ['read-only', 'rate-limit', 'server-error', 'injected'].includes(error.kind)
     if (!simulated) {
       this.violations.push({
         method: record.method,
@@ -593,13 +695,15 @@ class Emulator implements GitHubEmulator {
     let runs = this.checkRuns.filter((r) => sameRepo(r, c.params) && r.headSha === ref)
     if (c.query.check_name !== undefined) runs = runs.filter((r) => r.name === c.query.check_name)
     if (c.query.status !== undefined) runs = runs.filter((r) => r.status === c.query.status)
+    // Newest first, as GitHub lists them (seeded runs carry their own times; ties: the later one).
+    const order = new Map(this.checkRuns.map((r, i) => [r, i]))
+    const time = (r: StoredCheckRun): string => r.completedAt ?? r.startedAt
+    runs = [...runs].sort((a, b) => time(b).localeCompare(time(a)) || (order.get(b) ?? 0) - (order.get(a) ?? 0))
     // filter=latest (the default) keeps only the most recent run per check name.
     if ((c.query.filter ?? 'latest') === 'latest') {
-      const latest = new Map<string, StoredCheckRun>()
-      for (const r of runs) latest.set(r.name, r)
-      runs = [...latest.values()]
+      const seen = new Set<string>()
+      runs = runs.filter((r) => !seen.has(r.name) && seen.add(r.name) !== undefined)
     }
-    runs = [...runs].reverse() // newest first, as GitHub lists them
     return this.paginated(c, runs, (page) => ({
       total_count: runs.length,
       check_runs: page.map((r) => this.checkRunJson(r))

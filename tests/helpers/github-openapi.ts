@@ -26,6 +26,7 @@ interface OpenApiParameter {
 
 interface OpenApiOperation {
   operationId: string
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> } | { $ref: string }>
   parameters?: Array<OpenApiParameter | { $ref: string }>
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> }
   summary?: string
@@ -60,6 +61,9 @@ export interface OperationValidator {
   /** JSON request body, with unknown keys rejected (see `closeObjects`). */
   validateBody(body: unknown): SchemaIssue[]
   hasBody: boolean
+  /** A JSON response body against the operation's documented response for that status (open objects:
+   * GitHub adds fields over time). No issues when the description documents no JSON body for it. */
+  validateResponse(status: number, body: unknown): SchemaIssue[]
 }
 
 let cachedSpec: OpenApiSpec | undefined
@@ -250,8 +254,23 @@ export function operationValidator(specPath: string, method: string): OperationV
   const bodySchema = op.requestBody?.content?.['application/json']?.schema
   const validateBody = bodySchema ? bodyAjv().compile(absolutiseRefs(closeObjects(bodySchema))) : undefined
 
+  const responseValidators = new Map<number, ValidateFunction | undefined>()
+  const responseValidator = (status: number): ValidateFunction | undefined => {
+    if (!responseValidators.has(status)) {
+      const response = op.responses?.[String(status)]
+      const schema = response !== undefined && !('$ref' in response) ? response.content?.['application/json']?.schema : undefined
+      responseValidators.set(status, schema === undefined ? undefined : bodyAjv().compile(absolutiseRefs(schema)))
+    }
+    return responseValidators.get(status)
+  }
+
   const validator: OperationValidator = {
     operationId: op.operationId,
+    validateResponse(status, body) {
+      const validate = responseValidator(status)
+      if (!validate) return []
+      return validate(body) ? [] : toIssues(validate.errors, '')
+    },
     documentationUrl: documentationUrl(op),
     hasBody: validateBody !== undefined,
     validateParams(pathParams, query) {

@@ -40,6 +40,8 @@ export type RejectionKind =
   | 'read-only'
   | 'rate-limit'
   | 'server-error'
+  /** A failure a test asked for (GitHubEmulator.injectFault). */
+  | 'injected'
 
 export function invalidRequest(lines: string[], documentationUrl: string): Rejection {
   return new Rejection(

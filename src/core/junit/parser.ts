@@ -46,6 +46,8 @@ export interface ParserLimits {
    * system-err is offered on its own, however long the output, until one is accepted.
    */
   outputLine?: (line: string) => boolean
+  /** Each `<property name value>` of a suite or testcase (the engine looks for evidence in them). */
+  onProperty?: (name: string, value: string) => void
 }
 
 export const DEFAULT_LIMITS: ParserLimits = { messageChars: 16_384, outputChars: 65_536 }
@@ -284,6 +286,11 @@ export class JUnitStreamParser {
       this.suiteOrdinals.push(++this.suitesOpened)
       this.suiteSnapshot = undefined
       this.suiteFiles.push(attributes.file ?? attributes.filepath)
+      return
+    }
+    if (name === 'property') {
+      const value = attributes.value
+      if (this.limits.onProperty !== undefined) this.limits.onProperty(attributes.name ?? '', value ?? '')
       return
     }
     const open = this.current
