@@ -46,6 +46,8 @@ export interface Config {
   removed: Removal[]
   /** Workspace path of the committed inventory file (the ids that must exist), if any. */
   inventory?: string
+  /** A report holding what redaction masks (the uploaded artifact exposes it): a note, a gap, or not looked for. */
+  secretsInReports: 'warn' | 'fail' | 'off'
   /** Per backend: regexes one of which must match a property or output line of its reports (proof the backend ran). */
   evidence: Map<string, RegExp[]>
   /** Globs of the runners' collected test lists, per backend ("*": every backend): each collected test must be reported. */
@@ -78,7 +80,8 @@ const KNOWN_KEYS = [
   'removed',
   'inventory',
   'expected',
-  'evidence'
+  'evidence',
+  'secrets-in-reports'
 ]
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -207,7 +210,26 @@ export function buildConfig(document: unknown, source = 'config'): Config {
     )
   }
 
-  const config: Config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected, evidence }
+  const secretsInReports = document['secrets-in-reports'] ?? 'warn'
+  if (secretsInReports !== 'warn' && secretsInReports !== 'fail' && secretsInReports !== 'off') throw at('secrets-in-reports', 'must be "warn", "fail" or "off"')
+
+  const config: Config = {
+    backends,
+    backendInName,
+    aliases,
+    include,
+    exclude,
+    exemptions,
+    flaky,
+    skipMarkers,
+    minTests,
+    redactEnv,
+    drift,
+    removed,
+    expected,
+    evidence,
+    secretsInReports
+  }
   if (typeof inventory === 'string') config.inventory = inventory.trim()
   return config
 }

@@ -8,7 +8,9 @@ import { ID_SEPARATOR, Identifier, normalizeFile } from './identity.js'
 import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/parser.js'
 import { type CollectedTest, findUnreported, stripBackendWords } from './collected.js'
 import { compareIds, DigestWriter, decodeDigest, readDigest, type TestInventory } from './inventory.js'
+import type { SpottedSecrets } from './secret-spotter.js'
 import type {
+  ReportSecrets,
   DriftReport,
   DriftSource,
   BackendSummary,
@@ -26,7 +28,7 @@ import { WHOLE_BACKEND } from './model.js'
 import { matchesAny } from './patterns.js'
 import { REDACTION_MASK, type Redactor, truncateSafely } from './redact.js'
 import { eachLine, testFrame, visibleText } from './text-scan.js'
-import { verdictTitle } from './title.js'
+import { exposureSentence, verdictTitle } from './title.js'
 
 // One status byte per test and backend.
 const LAST_MASK = 0b111
@@ -301,6 +303,22 @@ export class CoverageEngine {
 
   private reportedIdCount: number | undefined
 
+  /** What the secret spotter found in one report file (src/core/secret-spotter.ts). */
+  secretsInReport(file: ReportFile, spotted: SpottedSecrets): void {
+    if (spotted.values === 0) return
+    for (const backend of file.backends) {
+      const known = this.reportSecrets.get(backend) ?? { files: 0, values: 0, testcases: 0, names: [], byShape: false }
+      known.files += 1
+      known.values += spotted.values
+      known.testcases += spotted.testcases
+      known.names = [...new Set([...known.names, ...spotted.names])].sort()
+      known.byShape ||= spotted.byShape
+      this.reportSecrets.set(backend, known)
+    }
+  }
+
+  private readonly reportSecrets = new Map<string, ReportSecrets>()
+
   /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
   setJobResult(backend: string, result: string): void {
     this.state(backend).jobResult = result
@@ -378,6 +396,8 @@ export class CoverageEngine {
         const state = this.state(name)
         const summary: BackendSummary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
         if (state.jobResult !== undefined) summary.jobResult = state.jobResult
+        const secrets = this.reportSecrets.get(name)
+        if (secrets !== undefined) summary.secretsInReports = secrets
         if (this.config.evidence.size > 0) {
           const found = this.evidenceFound.get(name)
           summary.evidence = { ...(found === undefined ? {} : { found }), foreign: Object.fromEntries(this.foreignEvidence.get(name) ?? []) }
@@ -657,6 +677,9 @@ export class CoverageEngine {
           kind: 'too-few',
           reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
         })
+      }
+      if (summary.secretsInReports !== undefined && this.config.secretsInReports === 'fail') {
+        gaps.push({ ...base, kind: 'exposed', reason: `${exposureSentence(name, summary.secretsInReports)} (secrets-in-reports: fail)` })
       }
       const evidence = this.config.evidence.get(name)
       if (summary.files > 0 && summary.tests > 0 && evidence !== undefined && summary.evidence?.found === undefined) {
@@ -961,7 +984,7 @@ function testReason(
   }
 }
 
-const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, failed: 4, errored: 5, missing: 6, vanished: 7, skipped: 8, flaky: 9 }
+const KIND_ORDER: Record<GapKind, number> = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, exposed: 4, failed: 5, errored: 6, missing: 7, vanished: 8, skipped: 9, flaky: 10 }
 
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale

@@ -8,7 +8,7 @@ export type TestStatus = 'passed' | 'failed' | 'errored' | 'skipped' | 'flaky'
 /** What another backend says about the same test, as shown next to a gap. */
 export type OtherStatus = TestStatus | 'missing' | 'exempt'
 
-export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'vanished', 'no-report', 'empty', 'too-few', 'unproven'] as const
+export const GAP_KINDS = ['missing', 'skipped', 'failed', 'errored', 'flaky', 'vanished', 'no-report', 'empty', 'too-few', 'unproven', 'exposed'] as const
 export type GapKind = (typeof GAP_KINDS)[number]
 
 /** Backend-level gaps name no single test; their `test` is this marker. */
@@ -44,6 +44,20 @@ export interface BackendSummary {
   jobResult?: string
   /** With `evidence:` in the config: what the reports show about the server they ran on. */
   evidence?: BackendEvidence
+  /** The backend's report files hold text that redaction masks: the uploaded artifacts expose it. */
+  secretsInReports?: ReportSecrets
+}
+
+export interface ReportSecrets {
+  files: number
+  /** Places where a secret stands (redaction changed the text around it). */
+  values: number
+  /** Distinct testcases holding one. */
+  testcases: number
+  /** redact-env variables whose value was seen (never the value). */
+  names: string[]
+  /** Also credentials recognised by their shape (a URL password, password=, a token). */
+  byShape: boolean
 }
 
 export interface BackendEvidence {

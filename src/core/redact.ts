@@ -182,8 +182,11 @@ function trimEnd(text: string, start: number, end: number): number {
   return end
 }
 
-/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
-function expandSecrets(values: readonly string[]): string[] {
+/**
+ * A configured value, plus the parts of it that are secrets on their own (a URL's password, as
+ * written, decoded and encoded): every form the redactor looks for, longest first.
+ */
+export function expandSecrets(values: readonly string[]): string[] {
   const out = new Set<string>()
   for (const raw of values) {
     const value = raw.trim()

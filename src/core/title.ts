@@ -1,5 +1,5 @@
 // The verdict in one line: the check-run title, the CLI's headline, the commit-status description.
-import type { GapKind, Verdict } from './model.js'
+import type { GapKind, ReportSecrets, Verdict } from './model.js'
 
 const KIND_PHRASE: Record<GapKind, [string, string]> = {
   failed: ['test failed', 'tests failed'],
@@ -9,6 +9,7 @@ const KIND_PHRASE: Record<GapKind, [string, string]> = {
   flaky: ['test flaky', 'tests flaky'],
   vanished: ['test vanished', 'tests vanished'],
   unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
+  exposed: ['secrets in the reports', 'secrets in the reports'],
   'no-report': ['no report', 'no report'],
   empty: ['empty report', 'empty reports'],
   'too-few': ['too few tests', 'too few tests']
@@ -29,7 +30,7 @@ export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' 
   }
   const parts = [...counts.values()].map(({ kind, backend, count }) => {
     const [one, many] = KIND_PHRASE[kind]
-    const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven'
+    const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven' || kind === 'exposed'
     if (kind === 'vanished') return `${count} ${count === 1 ? one : many} from every backend`
     return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`
   })
@@ -42,4 +43,12 @@ export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' 
 function joinAnd(items: string[]): string {
   if (items.length <= 1) return items.join('')
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}
+
+/** "the postgres report contains the DATABASE_URL password in 3 testcases: …", never the value. */
+export function exposureSentence(backend: string, secrets: ReportSecrets): string {
+  const what = [...secrets.names.map((n) => `the ${n} value`), ...(secrets.byShape ? ['credentials (a URL password, a password= value or a token)'] : [])]
+  const where = secrets.testcases > 0 ? `in ${secrets.testcases} ${secrets.testcases === 1 ? 'testcase' : 'testcases'}` : 'outside testcases'
+  const files = secrets.files === 1 ? 'report contains' : `reports (${secrets.files} files) contain`
+  return `the ${backend} ${files} ${what.join(' and ')} ${where}: the uploaded artifact exposes it; run \`dual-backend-coverage scrub\` on the reports before uploading them`
 }

@@ -6,7 +6,8 @@ import path from 'node:path'
 import { CollectedParseError, parseCollected } from '../core/collected.js'
 import { parseInventoryFile } from '../core/inventory.js'
 import type { DriftSource, ReportError, Verdict } from '../core/model.js'
-import { createRedactor, type Redactor } from '../core/redact.js'
+import { createRedactor, expandSecrets, type Redactor } from '../core/redact.js'
+import { SecretSpotter } from '../core/secret-spotter.js'
 import { findReports, isInside, readReports } from './reports.js'
 import { resolveSourcePaths } from './source-paths.js'
 
@@ -95,7 +96,13 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
     else engine.compareWith(source)
   }
   const reports = await findReports(config, workspace)
-  await readReports(engine, reports, workspace)
+  const redactor = redactorFor(config, options.env, options.secrets)
+  const named = config.redactEnv
+    .map((name) => ({ name, value: options.env[name] }))
+    .filter((entry): entry is { name: string; value: string } => entry.value !== undefined && entry.value.length > 0)
+    .map(({ name, value }) => ({ name, forms: expandSecrets([value]) }))
+  const spotter = config.secretsInReports === 'off' ? undefined : () => new SecretSpotter(redactor, named, [...config.aliases.keys()])
+  await readReports(engine, reports, workspace, spotter)
   await readCollectedLists(engine, config, workspace)
   const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
   // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.

@@ -9,6 +9,7 @@ import type { Config } from '../core/config.js'
 import type { CoverageEngine } from '../core/engine.js'
 import { InvalidEncodingError, ReportDecoder } from '../core/junit/decoder.js'
 import { JUnitStreamParser, type ParserLimits, ReportParseError } from '../core/junit/parser.js'
+import type { SecretSpotter } from '../core/secret-spotter.js'
 import { defuseWorkflowCommands } from '../render/escape.js'
 
 export class UnsafePathError extends Error {
@@ -130,15 +131,17 @@ export function isInside(root: string, candidate: string): boolean {
 const READ_CHUNK = 1 << 16
 
 /** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
-export async function readReports(engine: CoverageEngine, reports: ReportSet, workspace: string): Promise<void> {
+export async function readReports(engine: CoverageEngine, reports: ReportSet, workspace: string, spotter?: () => SecretSpotter): Promise<void> {
   reports.refused.forEach((match, i) => {
     const reason = reports.refusedReasons?.[i] ?? 'it resolves outside the workspace (symbolic link)'
     engine.fileError(match, { file: match, message: defuseWorkflowCommands(`${match}: refused: ${reason}; reports must be regular files inside the workspace`) })
   })
   for (const [file, backends] of reports.files) {
     const handle = engine.openFile(file, backends)
+    const spotting = spotter?.()
     try {
-      await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits)
+      await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits, spotting)
+      if (spotting !== undefined) engine.secretsInReport(handle, spotting.end())
     } catch (error) {
       engine.fileError(handle, toReportError(file, error))
     }
@@ -150,7 +153,8 @@ export async function streamReport(
   absolutePath: string,
   displayName: string,
   onTestcase: ConstructorParameters<typeof JUnitStreamParser>[1],
-  limits?: ParserLimits
+  limits?: ParserLimits,
+  spotter?: SecretSpotter
 ): Promise<number> {
   const info = await stat(absolutePath)
   if (!info.isFile()) throw new ReportParseError(displayName, undefined, undefined, 'not a regular file')
@@ -166,11 +170,15 @@ export async function streamReport(
       const chunk = Buffer.allocUnsafe(READ_CHUNK)
       const read = readSync(fd, chunk, 0, READ_CHUNK, null)
       if (read === 0) break
-      parser.write(decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read)))
+      const text = decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read))
+      spotter?.push(text)
+      parser.write(text)
     }
     closeSync(fd)
     fd = undefined
-    parser.write(decoder.end())
+    const last = decoder.end()
+    spotter?.push(last)
+    parser.write(last)
   } catch (error) {
     if (fd !== undefined) closeSync(fd)
     if (error instanceof InvalidEncodingError) {

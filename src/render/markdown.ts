@@ -2,6 +2,7 @@
 // over 65,535 bytes) or a job summary (1 MiB per step). Blocks are added whole, most important
 // first (errors, gaps), so a cut never leaves a broken table or an open tag; what did not fit is
 // counted in a closing line that points at the complete record.
+import { exposureSentence } from '../core/title.js'
 import type { DriftReport, Gap, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { clip, escapeHtml, escapeInline, inlineCode, singleLine, sliceWhole, utf8Length } from './escape.js'
@@ -113,6 +114,11 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
       `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`,
     'backends'
   )
+  if (wanted.has('backends') && !verdict.gaps.some((g) => g.kind === 'exposed')) {
+    for (const b of verdict.backends) {
+      if (b.secretsInReports !== undefined) budget.tryAdd(`> ⚠️ ${escapeInline(exposureSentence(b.name, b.secretsInReports))}.\n\n`, TAIL_RESERVE)
+    }
+  }
   if (wanted.has('drift')) {
     for (const drift of verdict.drift) budget.tryAdd(`> ${escapeInline(driftLine(drift))}\n\n`, TAIL_RESERVE)
   }
@@ -188,6 +194,7 @@ const KIND_LABEL: Record<Gap['kind'], string> = {
   flaky: '🔁 flaky',
   vanished: '🕳️ vanished',
   unproven: '🔍 unproven',
+  exposed: '🔓 exposed',
   'no-report': '📭 no report',
   empty: '🫙 empty',
   'too-few': '📉 too few'

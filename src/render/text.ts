@@ -3,13 +3,14 @@
 import type { Gap, GapKind, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { defuseWorkflowCommands } from './escape.js'
+import { exposureSentence } from '../core/title.js'
 import { driftLine } from './markdown.js'
 
 export interface TextOptions {
   colour: boolean
 }
 
-const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'unproven', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky']
+const KIND_ORDER: GapKind[] = ['no-report', 'empty', 'too-few', 'unproven', 'exposed', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky']
 
 /** The whole report as one string: renderTextPieces joined. */
 export function renderText(verdict: Verdict, options: TextOptions): string {
@@ -73,6 +74,9 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
     yield paint('1;33', `${kind} (${count})`)
     for (const gap of verdict.gaps) if (gap.kind === kind) yield* gapLines(gap)
     yield ''
+  }
+  if (!verdict.gaps.some((g) => g.kind === 'exposed')) {
+    for (const b of verdict.backends) if (b.secretsInReports !== undefined) yield paint('33', `warning: ${safe(exposureSentence(b.name, b.secretsInReports))}`)
   }
   for (const drift of verdict.drift) {
     yield safe(driftLine(drift))

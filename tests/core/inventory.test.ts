@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import {
   compareIds,
   DIGEST_PREFIX,
+  DigestWriter,
   decodeDigest,
   encodeDigest,
   formatInventoryFile,
@@ -37,6 +38,21 @@ describe('the digest', () => {
         expect(decodeDigest(encodeDigest(inventory))).toEqual(inventory)
       }),
       { numRuns: 500 }
+    )
+  })
+
+  it('ids given as head + tail (as the engine gives them) decode to head + tail, whatever the heads share (property)', () => {
+    const part = fc.constantFrom('a', 'ab', 'a › ', 'a › b › ', 'a › c › ', 'x', '😀', '')
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(part, { maxLength: 4 }), fc.array(part, { maxLength: 3 })), { maxLength: 40 }), (pairs) => {
+        const writer = new DigestWriter(['a'])
+        const ids = pairs.map(([head, tail]) => {
+          writer.add(head.join(''), tail.join(''), 1)
+          return head.join('') + tail.join('')
+        })
+        expect(decodeDigest(writer.finish()).tests.map((t) => t.id)).toEqual(ids)
+      }),
+      { numRuns: 1_000 }
     )
   })
 
