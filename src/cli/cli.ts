@@ -8,6 +8,7 @@ import { type Config, ConfigError } from '../core/config.js'
 import { decodeDigest, formatInventoryFile, InventoryError, readDigest } from '../core/inventory.js'
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
+import { runDoctor } from './doctor.js'
 import { evaluateWorkspace } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
 import { renderJsonPieces } from '../render/json.js'
@@ -34,6 +35,7 @@ export interface CliIo {
 
 const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
+       dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -43,6 +45,9 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
   --baseline FILE      a JSON verdict of an earlier run: a storage test it holds that no backend reports now is "vanished"
   -h, --help           show this help
 
+doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
+if: always(), a report upload that skips on failure, a database service without a health check...).
+
 inventory: lists the storage test ids the reports hold, one per line, in the format of the
 config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
 
@@ -50,6 +55,7 @@ Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, confi
 `
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'doctor') return runDoctor(argv.slice(1), io)
   const command = argv[0] === 'inventory' ? 'inventory' : 'check'
   let values: { config?: string; backend?: string[]; format?: string; output?: string; baseline?: string; write?: boolean; help?: boolean }
   try {

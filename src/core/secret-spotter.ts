@@ -9,7 +9,7 @@
 import type { Redactor } from './redact.js'
 
 const WINDOW = 2048
-/** Characters of the previous piece kept, so a trigger or window cut by a piece boundary is whole. */
+/** Characters of each side of a piece boundary joined, so a trigger or window cut by it is whole. */
 const CARRY = 4096
 const TESTCASE_TAG = '<testcase'
 const SHAPE_TRIGGERS = String.raw`:\/\/|pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|bearer|basic |-----BEGIN |gh[pousr]_|github_pat_|AKIA|xox[abpr]-`
@@ -33,11 +33,12 @@ export interface SpottedSecrets {
 }
 
 export class SecretSpotter {
-  private carry = ''
-  /** Absolute offset of the start of `carry`, and the end of the last window looked at. */
-  private carryStart = 0
+  /** The last CARRY characters seen, and how many were seen in all. */
+  private recent = ''
+  private seen = 0
+  /** Absolute offsets: the end of the last window looked at, and the first hit left for the next piece. */
   private scannedTo = 0
-  private resumeAt = 0
+  private resumeAt = Number.POSITIVE_INFINITY
   private testcaseOrdinal = 0
   private lastCountedTestcase = -1
   private readonly trigger: RegExp
@@ -60,34 +61,61 @@ export class SecretSpotter {
   }
 
   push(text: string): void {
-    const buffer = this.carry + text
-    const base = this.carryStart
+    // The decoder may hand over an empty piece mid-file: only end() means the text is over.
+    if (text.length > 0) this.feed(text, false)
+  }
+
+  private feed(text: string, last: boolean): void {
+    const base = this.seen
+    const recent = this.recent
+    if (recent.length > 0) {
+      // Hits that start before this piece but were left for it (too near the end), and triggers
+      // cut by the boundary: scanned on a small join of the text around the boundary.
+      const joined = recent + text.slice(0, CARRY)
+      const joinBase = base - recent.length
+      this.trigger.lastIndex = Math.max(0, this.resumeAt - joinBase, this.scannedTo - joinBase)
+      this.resumeAt = Number.POSITIVE_INFINITY
+      this.scan(joined, joinBase, base, !last && text.length < CARRY, '')
+      this.advanceTo(joined, joinBase, Math.min(base, this.resumeAt))
+    }
+    // The piece itself, with no copy: most pieces have no hit at all.
+    this.trigger.lastIndex = Math.max(0, this.scannedTo - base)
+    // A hit left over from the join stays the first one to look at next time.
+    this.resumeAt = Math.min(this.resumeAt, base + text.length - 64)
+    this.scan(text, base, base + text.length, !last, recent)
+    this.advanceTo(text, base, Math.min(this.resumeAt, base + text.length - (last ? 0 : TESTCASE_TAG.length - 1)))
+    this.recent = text.length >= CARRY ? text.slice(text.length - CARRY) : (recent + text).slice(-CARRY)
+    this.seen = base + text.length
+  }
+
+  /**
+   * Looks at each trigger in `buffer` that starts before absolute `until`; with `more` (text still
+   * to come), a hit too near the buffer's end to see its window whole is left for the next piece.
+   * `before` is the text just before the buffer, for windows that reach back past its start.
+   */
+  private scan(buffer: string, base: number, until: number, more: boolean, before: string): void {
     const trigger = this.trigger
-    trigger.lastIndex = Math.max(0, this.resumeAt - base, this.scannedTo - base)
-    // Triggers are short: one that starts in the last 64 characters is looked for again with the next piece.
-    let resumeAt = base + Math.max(0, buffer.length - 64)
     for (let match = trigger.exec(buffer); match !== null; match = trigger.exec(buffer)) {
       const at = match.index
-      // A hit too near the end may need text that has not arrived: leave it to the next piece.
-      if (buffer.length - at < WINDOW && text.length > 0) {
-        resumeAt = Math.min(resumeAt, base + at)
+      if (base + at >= until) break
+      if (more && buffer.length - at < WINDOW) {
+        this.resumeAt = Math.min(this.resumeAt, base + at)
         break
       }
-      const end = this.look(buffer, base, at)
-      trigger.lastIndex = end
-      this.scannedTo = base + end
+      let end: number
+      if (at < WINDOW && before.length > 0) {
+        const small = before + buffer.slice(0, Math.min(buffer.length, at + WINDOW))
+        end = this.look(small, base - before.length, at + before.length) - before.length
+      } else {
+        end = this.look(buffer, base, at)
+      }
+      trigger.lastIndex = Math.max(end, at + 1)
+      this.scannedTo = base + trigger.lastIndex
     }
-    this.resumeAt = Math.max(resumeAt, this.scannedTo)
-    // A tag cut by the end of the piece is counted with the next one.
-    // Not past a hit left for the next piece: its testcase is the one open before it.
-    this.advanceTo(buffer, base, Math.min(this.resumeAt, base + buffer.length - (text.length > 0 ? TESTCASE_TAG.length - 1 : 0)))
-    const keep = Math.min(buffer.length, CARRY)
-    this.carry = buffer.slice(buffer.length - keep)
-    this.carryStart = base + buffer.length - keep
   }
 
   end(): SpottedSecrets {
-    this.push('')
+    this.feed('', true)
     this.result.names = [...this.names].sort()
     return this.result
   }

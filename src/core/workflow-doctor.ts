@@ -336,6 +336,44 @@ function isReportUpload(step: Step): boolean {
   return (name === undefined && path === undefined) || REPORT_ARTIFACT.test(name ?? '') || REPORT_ARTIFACT.test(path ?? '')
 }
 
+const DOWNLOAD_ARTIFACT = /^actions\/download-artifact@/i
+
+/** What the job's download-artifact steps fetch: artifact name globs, or everything. */
+function downloadSelectors(job: Job): { all: boolean; globs: RegExp[] } | undefined {
+  const steps = job.steps.filter((step) => step.uses !== undefined && DOWNLOAD_ARTIFACT.test(step.uses.trim()))
+  if (steps.length === 0) return undefined
+  let all = false
+  const globs: RegExp[] = []
+  for (const step of steps) {
+    const withValue = isDict(step.value.with) ? step.value.with : {}
+    const selectors = [asString(withValue.name), asString(withValue.pattern)].filter((p): p is string => p !== undefined && p.trim() !== '')
+    if (selectors.length === 0) all = true
+    for (const selector of selectors) globs.push(globToRegExp(selector.trim()))
+  }
+  return { all, globs }
+}
+
+/** An artifact-name glob (`*`, `?`; an expression matches anything) as a regular expression. */
+function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .split(/(\$\{\{[^}]*\}\}|\*+|\?)/)
+    .map((part) => (part.startsWith('${{') || part.startsWith('*') ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('')
+  return new RegExp(`^${source}$`, 'i')
+}
+
+/** Whether the job uploads an artifact that these downloads fetch. */
+function feeds(job: Job, downloads: { all: boolean; globs: RegExp[] }): boolean {
+  return job.steps.some((step) => {
+    if (step.uses === undefined || !UPLOAD_ARTIFACT.test(step.uses.trim())) return false
+    if (downloads.all) return isReportUpload(step)
+    const withValue = isDict(step.value.with) ? step.value.with : {}
+    // An expression in the name (junit-${{ matrix.backend }}) stands for some text.
+    const name = (asString(withValue.name) ?? 'artifact').replace(/\$\{\{[^}]*\}\}/g, 'x')
+    return downloads.globs.some((glob) => glob.test(name))
+  })
+}
+
 function databaseServices(job: Job): Array<{ id: string; value: Dict; image: string }> {
   const services = job.value.services
   if (!isDict(services)) return []
@@ -760,12 +798,18 @@ export function diagnoseWorkflows(files: Array<{ path: string; text: string }>, 
     })
     const gateIds = new Set(gates.map((g) => g.job.id))
     const needed = new Set(gates.flatMap((g) => g.job.needs))
-    const backend = new Set<string>()
-    for (const job of wf.jobs) {
-      if (gateIds.has(job.id) || job.needs.some((n) => gateIds.has(n))) continue
-      if (needed.has(job.id) || looksLikeBackendJob(job)) backend.add(job.id)
+    // Jobs after a gate are never its backend jobs (a `needs` cycle is GitHub's error anyway).
+    const candidates = wf.jobs.filter((job) => !gateIds.has(job.id) && !job.needs.some((n) => gateIds.has(n)))
+    // Per gate, the backend jobs it must need: those uploading an artifact it downloads; when it
+    // downloads nothing (workflow_run mode, reports from elsewhere), those that look like one.
+    const required = new Map<string, string[]>()
+    for (const { job: gate } of gates) {
+      const downloads = downloadSelectors(gate)
+      required.set(gate.id, candidates.filter((job) => (downloads === undefined ? looksLikeBackendJob(job) : feeds(job, downloads))).map((job) => job.id))
     }
-    const backendIds = wf.jobs.filter((job) => backend.has(job.id)).map((job) => job.id)
+    const backend = new Set<string>([...needed, ...[...required.values()].flat()])
+    for (const job of candidates) if (looksLikeBackendJob(job)) backend.add(job.id)
+    for (const id of gateIds) backend.delete(id)
     for (const job of wf.jobs) {
       checkServices(wf, job, out)
       if (backend.has(job.id)) {
@@ -774,7 +818,7 @@ export function diagnoseWorkflows(files: Array<{ path: string; text: string }>, 
       }
       checkEcho(wf, job, backend.has(job.id), out)
     }
-    for (const { job, step } of gates) checkGate(wf, job, step, backendIds, everyName, out)
+    for (const { job, step } of gates) checkGate(wf, job, step, required.get(job.id) ?? [], everyName, out)
   }
 
   const order = (f: DoctorFinding) => DOCTOR_RULES.indexOf(f.rule as DoctorRule)
