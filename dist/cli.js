@@ -2,11 +2,11 @@
 import { once } from 'node:events';
 import { existsSync, readFileSync, openSync, readSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import path, { resolve } from 'node:path';
-import { TextDecoder, parseArgs } from 'node:util';
+import { parseArgs, TextDecoder } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { realpath as realpath$1, stat as stat$1, lstat, opendir } from 'node:fs/promises';
+import { readdir, stat, readFile, realpath as realpath$1, lstat, opendir } from 'node:fs/promises';
 import * as nativeFs from 'fs';
-import { statSync, stat, realpathSync, realpath, readdirSync, readdir } from 'fs';
+import { statSync, stat as stat$1, realpathSync, realpath, readdirSync, readdir as readdir$1 } from 'fs';
 import { sep, basename, dirname, resolve as resolve$1, normalize, relative, posix, isAbsolute } from 'path';
 import { fileURLToPath } from 'url';
 import { createRequire } from 'module';
@@ -5649,7 +5649,8 @@ const KNOWN_KEYS = [
     'removed',
     'inventory',
     'expected',
-    'evidence'
+    'evidence',
+    'secrets-in-reports'
 ];
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Validates a config object (from YAML, or built by the CLI/action from flags and inputs). */
@@ -5771,7 +5772,26 @@ function buildConfig(document, source = 'config') {
             }
         }));
     }
-    const config = { backends, backendInName, aliases, include, exclude, exemptions, flaky, skipMarkers, minTests, redactEnv, drift, removed, expected, evidence };
+    const secretsInReports = document['secrets-in-reports'] ?? 'warn';
+    if (secretsInReports !== 'warn' && secretsInReports !== 'fail' && secretsInReports !== 'off')
+        throw at('secrets-in-reports', 'must be "warn", "fail" or "off"');
+    const config = {
+        backends,
+        backendInName,
+        aliases,
+        include,
+        exclude,
+        exemptions,
+        flaky,
+        skipMarkers,
+        minTests,
+        redactEnv,
+        drift,
+        removed,
+        expected,
+        evidence,
+        secretsInReports
+    };
     if (typeof inventory === 'string')
         config.inventory = inventory.trim();
     return config;
@@ -5864,7 +5884,7 @@ function isRecord(value) {
 // Pure computation (zlib is a codec, not I/O).
 const DIGEST_PREFIX = 'dbc-inventory/1:';
 const FORMAT = 'dual-backend-coverage inventory';
-const VERSION = 1;
+const VERSION$1 = 1;
 /** A digest that inflates past this is refused: a base check run must not exhaust the gate's memory. */
 const MAX_DIGEST_INFLATED_BYTES = 256 * 2 ** 20;
 class InventoryError extends Error {
@@ -5897,7 +5917,16 @@ class DigestWriter {
     }
     /** `mask`: bit i set when backends[i] reported the test. */
     add(head, tail, mask) {
-        let shared = sharedPrefix(this.previousHead, this.previousTail, head, tail);
+        let shared;
+        if (head === this.previousHead || head.length === 0 || this.previousHead.length === 0) {
+            shared = sharedPrefix(this.previousHead, this.previousTail, head, tail);
+        }
+        else {
+            // Classes alternate (10 classes under 64 nested suites): the shared part of two heads is
+            // worked out once per pair, not once per test.
+            const headsShared = this.headsShared(this.previousHead, head);
+            shared = headsShared < Math.min(head.length, this.previousHead.length) ? headsShared : sharedPrefix(this.previousHead, this.previousTail, head, tail);
+        }
         // Never split a surrogate pair between the shared prefix and the rest.
         if (shared > 0 && isHighSurrogate(charAt(head, tail, shared - 1)))
             shared--;
@@ -5913,8 +5942,29 @@ class DigestWriter {
         this.previousTail = tail;
         this.count += 1;
     }
+    sharedByPair = new Map();
+    headsShared(a, b) {
+        let known = this.sharedByPair.get(a);
+        if (known === undefined) {
+            if (this.sharedByPair.size >= 4096)
+                this.sharedByPair.clear();
+            known = new Map();
+            this.sharedByPair.set(a, known);
+        }
+        let shared = known.get(b);
+        if (shared === undefined) {
+            const limit = Math.min(a.length, b.length);
+            shared = 0;
+            while (shared < limit && a.charCodeAt(shared) === b.charCodeAt(shared))
+                shared++;
+            if (known.size >= 256)
+                known.clear();
+            known.set(b, shared);
+        }
+        return shared;
+    }
     finish() {
-        const header = JSON.stringify({ format: FORMAT, version: VERSION, backends: this.backends, tests: this.count });
+        const header = JSON.stringify({ format: FORMAT, version: VERSION$1, backends: this.backends, tests: this.count });
         const body = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), ...this.chunks, this.chunk.subarray(0, this.used)]);
         return DIGEST_PREFIX + gzipSync(body, { level: 9 }).toString('base64');
     }
@@ -5968,7 +6018,7 @@ function readDigest(digest, visit) {
     catch {
         throw new InventoryError('the inventory digest has no header');
     }
-    if (header.format !== FORMAT || header.version !== VERSION || !Array.isArray(header.backends) || !header.backends.every((b) => typeof b === 'string')) {
+    if (header.format !== FORMAT || header.version !== VERSION$1 || !Array.isArray(header.backends) || !header.backends.every((b) => typeof b === 'string')) {
         throw new InventoryError('the inventory digest has an unknown header');
     }
     const backends = header.backends;
@@ -6089,6 +6139,827 @@ function parseBackendLines(lines, separator) {
     }
     return backends;
 }
+
+// The workflow doctor: reads GitHub Actions workflow files and names the known pitfalls that
+// make the dual-backend gate lie (a skipped gate that counts as passing, a check name shared
+// with a job) or flake (a database that is not ready, a report that is not uploaded when a test
+// fails), each with the file, the line and the fix. Pure: the caller reads the files.
+//
+// Positions: js-yaml keeps no positions on the objects it returns, so the parse runs with its
+// `listener` option, which reports the parser state when each node opens and closes. Every
+// mapping and sequence is paired with the positions of its keys and items (a WeakMap keyed by
+// the returned object), so a finding on `jobs.gate.if` can name the line of `if:`.
+/** The rule ids, stable: tools and tests match on them. */
+const DOCTOR_RULES = [
+    'yaml',
+    'too-large',
+    'service-health-check',
+    'upload-without-always',
+    'gate-without-always',
+    'gate-missing-needs',
+    'continue-on-error',
+    'check-name-equals-job',
+    'echo-secret'
+];
+/** Workflow files larger than this (characters; the CLI also checks bytes) are not parsed. */
+const MAX_WORKFLOW_CHARS = 1024 * 1024;
+/** The action's default `check-name` (action.yml, src/action/inputs.ts). */
+const DEFAULT_CHECK_NAME = 'dual-backend coverage';
+const GATE_ACTION = 'dual-backend-coverage';
+/** Variables the gate always redacts (README "Secrets"): printing them leaks a password. */
+const SENSITIVE_VARIABLES = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL'];
+/** A finding for a file that was not checked because it is too large (`size` in bytes or characters). */
+function tooLargeFinding(file, size) {
+    return {
+        file,
+        line: 1,
+        rule: 'too-large',
+        severity: 'error',
+        message: `The file is over the doctor's 1 MiB limit (${size} bytes), so it was not checked.`,
+        fix: 'Split the workflow into smaller files (a reusable workflow, a composite action) so that each can be checked.'
+    };
+}
+class YamlError extends Error {
+    line;
+    column;
+    constructor(message, line, column) {
+        super(message);
+        this.line = line;
+        this.column = column;
+    }
+}
+function isObject$1(value) {
+    return typeof value === 'object' && value !== null;
+}
+function parseWithPositions(text, file) {
+    const positions = new WeakMap();
+    const stack = [];
+    let document;
+    try {
+        document = yaml.load(text, {
+            filename: file,
+            schema: yaml.DEFAULT_SCHEMA,
+            listener(event, state) {
+                if (event === 'open') {
+                    stack.push({ line: state.line, column: state.position - state.lineStart, children: [] });
+                    return;
+                }
+                const frame = stack.pop();
+                if (frame === undefined)
+                    return;
+                const closed = { line: frame.line, column: frame.column, endLine: state.line, kind: state.kind, result: state.result };
+                const result = state.result;
+                // The first close of an object wins: a later alias (*name) closes with the same object.
+                if ((state.kind === 'mapping' || state.kind === 'sequence') && isObject$1(result) && !positions.has(result)) {
+                    positions.set(result, Array.isArray(result) ? sequenceShape(closed, result, frame.children) : mappingShape(closed, result, frame.children, positions));
+                }
+                const parent = stack[stack.length - 1];
+                if (parent !== undefined)
+                    parent.children.push(closed);
+            }
+        });
+    }
+    catch (error) {
+        const e = error;
+        const reason = typeof e.reason === 'string' ? e.reason : String(e.message ?? error);
+        const line = typeof e.mark?.line === 'number' ? e.mark.line : 0;
+        const column = typeof e.mark?.column === 'number' ? e.mark.column : undefined;
+        throw new YamlError(reason, line, column);
+    }
+    return { document, positions };
+}
+function span(node) {
+    return { line: node.line, column: node.column, endLine: node.endLine };
+}
+/**
+ * Pairs the key and value nodes closed inside a mapping with its keys. Block mappings alternate
+ * key, value; a flow entry without a value (`{a, b: 1}`) or `? key` has no value node, so a
+ * node counts as the value only when it is the key's value.
+ */
+function mappingShape(at, result, children, positions) {
+    const keys = new Map();
+    const merged = [];
+    let i = 0;
+    while (i < children.length) {
+        const keyNode = children[i];
+        i += 1;
+        const keyText = String(keyNode.result);
+        const next = children[i];
+        if (keyText === '<<' && !Object.hasOwn(result, '<<')) {
+            // A merge key (`<<: *defaults` or `<<: [*a, *b]`): its keys keep their own positions.
+            if (next !== undefined && isObject$1(next.result)) {
+                i += 1;
+                for (const source of Array.isArray(next.result) ? next.result : [next.result])
+                    if (isObject$1(source))
+                        merged.push(source);
+            }
+            continue;
+        }
+        let value;
+        if (next !== undefined && Object.hasOwn(result, keyText) && Object.is(result[keyText], next.result)) {
+            value = span(next);
+            i += 1;
+        }
+        if (!keys.has(keyText))
+            keys.set(keyText, { key: span(keyNode), value });
+    }
+    for (const source of merged) {
+        const shape = positions.get(source);
+        if (shape === undefined)
+            continue;
+        for (const [key, entry] of shape.keys)
+            if (!keys.has(key))
+                keys.set(key, entry);
+    }
+    const first = children[0];
+    const start = first !== undefined && first.line >= at.line ? { line: first.line, column: first.column, endLine: at.endLine } : span(at);
+    return { at: start, keys, items: [] };
+}
+function sequenceShape(at, result, children) {
+    const items = [];
+    let cursor = 0;
+    for (const item of result) {
+        let found;
+        for (let j = cursor; j < children.length; j += 1) {
+            const child = children[j];
+            if (Object.is(child.result, item)) {
+                found = span(child);
+                cursor = j + 1;
+                break;
+            }
+        }
+        items.push(found);
+    }
+    return { at: span(at), keys: new Map(), items };
+}
+function isDict(value) {
+    return isObject$1(value) && !Array.isArray(value);
+}
+function asString(value) {
+    return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+function keySpan(positions, owner, key) {
+    return isObject$1(owner) ? positions.get(owner)?.keys.get(key)?.key : undefined;
+}
+function valueSpan(positions, owner, key) {
+    return isObject$1(owner) ? positions.get(owner)?.keys.get(key)?.value : undefined;
+}
+function readWorkflow(file, document, positions, lines) {
+    const jobs = [];
+    const jobsValue = document.jobs;
+    if (isDict(jobsValue)) {
+        for (const [id, value] of Object.entries(jobsValue)) {
+            if (!isDict(value))
+                continue;
+            const at = keySpan(positions, jobsValue, id) ?? positions.get(jobsValue)?.at ?? { line: 0, column: 0};
+            const needsValue = value.needs;
+            const needs = typeof needsValue === 'string' ? [needsValue] : Array.isArray(needsValue) ? needsValue.filter((n) => typeof n === 'string') : [];
+            const steps = [];
+            const stepsValue = value.steps;
+            if (Array.isArray(stepsValue)) {
+                const shape = positions.get(stepsValue);
+                stepsValue.forEach((step, index) => {
+                    if (!isDict(step))
+                        return;
+                    const stepAt = positions.get(step)?.at ?? shape?.items[index] ?? keySpan(positions, value, 'steps') ?? at;
+                    steps.push({ index, value: step, line: stepAt.line, column: stepAt.column, uses: asString(step.uses), run: asString(step.run) });
+                });
+            }
+            jobs.push({ id, value, line: at.line, column: at.column, name: asString(value.name), needs, steps });
+        }
+    }
+    return { file, document, positions, lines, jobs };
+}
+// ---- detection helpers --------------------------------------------------------------------
+const BACKEND_WORD = /sqlite|postgres|postgis|mysql|mariadb/i;
+const DATABASE_IMAGE = /^(postgres|postgresql|postgis|mysql|mariadb)(?:-[a-z0-9.-]+)?$/i;
+const TEST_COMMAND = /(?:^|[\s;&|(])(?:pytest|py\.test|tox|nox|vitest|jest|mocha|gotestsum|rspec|phpunit|ctest|go\s+test|cargo\s+(?:test|nextest)|\.?\/?mvnw?|\.?\/?gradlew?|(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test(?::\S*)?|npx\s+(?:vitest|jest|mocha)|dotnet\s+test|mix\s+test|(?:bundle\s+exec\s+)?rake\s+test|make\s+(?:test|check))(?=$|[\s;&|)])/im;
+const REPORT_ARTIFACT = /junit|test-?results?|reports?|surefire|nextest|\.xml|sqlite|postgres|mysql|mariadb|\$\{\{\s*matrix\./i;
+const UPLOAD_ARTIFACT = /^actions\/upload-artifact@/i;
+const EXPLICIT_WAIT = /pg_isready|mysqladmin\s+ping|mariadb-admin\s+ping|healthcheck\.sh|wait-for-it|dockerize\b.*-wait|until\s[^\n]*(?:psql|mysql)/i;
+/** `if:` text that runs the step or job after a failure too. */
+function runsAfterFailure(condition) {
+    const text = asString(condition);
+    if (text === undefined)
+        return false;
+    if (/\balways\s*\(\s*\)/i.test(text) || /!\s*cancelled\s*\(\s*\)/i.test(text))
+        return true;
+    // The `success() || failure()` idiom (= !cancelled()).
+    return /\bsuccess\s*\(\s*\)/i.test(text) && /\bfailure\s*\(\s*\)/i.test(text) && !text.includes('&&');
+}
+function isTrue(value) {
+    return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+/** Whether a backend word occurs in a value's keys or strings (bounded; aliases visited once). */
+function mentionsBackend(value, budget = { left: 10_000 }, seen = new Set()) {
+    if (budget.left <= 0)
+        return false;
+    budget.left -= 1;
+    if (typeof value === 'string')
+        return BACKEND_WORD.test(value);
+    if (!isObject$1(value) || seen.has(value))
+        return false;
+    seen.add(value);
+    if (Array.isArray(value))
+        return value.some((item) => mentionsBackend(item, budget, seen));
+    for (const [key, item] of Object.entries(value))
+        if (BACKEND_WORD.test(key) || mentionsBackend(item, budget, seen))
+            return true;
+    return false;
+}
+function matchesGateAction(uses, gateAction) {
+    if (uses.toLowerCase().includes(GATE_ACTION))
+        return true;
+    if (gateAction === undefined || gateAction.trim() === '')
+        return false;
+    const wanted = gateAction.trim();
+    if (wanted.startsWith('./') || wanted === '.') {
+        const strip = (s) => s.trim().replace(/\/+$/, '') || '.';
+        return strip(uses) === strip(wanted);
+    }
+    return uses.toLowerCase().includes(wanted.toLowerCase());
+}
+function gateStep(job, gateAction) {
+    return job.steps.find((step) => step.uses !== undefined && matchesGateAction(step.uses, gateAction));
+}
+function isTestStep(step) {
+    return step.run !== undefined && TEST_COMMAND.test(step.run);
+}
+function isReportUpload(step) {
+    if (step.uses === undefined || !UPLOAD_ARTIFACT.test(step.uses.trim()))
+        return false;
+    const withValue = isDict(step.value.with) ? step.value.with : {};
+    const name = asString(withValue.name);
+    const path = asString(withValue.path);
+    return (name === undefined && path === undefined) || REPORT_ARTIFACT.test(name ?? '') || REPORT_ARTIFACT.test(path ?? '');
+}
+const DOWNLOAD_ARTIFACT = /^actions\/download-artifact@/i;
+/** What the job's download-artifact steps fetch: artifact name globs, or everything. */
+function downloadSelectors(job) {
+    const steps = job.steps.filter((step) => step.uses !== undefined && DOWNLOAD_ARTIFACT.test(step.uses.trim()));
+    if (steps.length === 0)
+        return undefined;
+    let all = false;
+    const globs = [];
+    for (const step of steps) {
+        const withValue = isDict(step.value.with) ? step.value.with : {};
+        const selectors = [asString(withValue.name), asString(withValue.pattern)].filter((p) => p !== undefined && p.trim() !== '');
+        if (selectors.length === 0)
+            all = true;
+        for (const selector of selectors)
+            globs.push(globToRegExp(selector.trim()));
+    }
+    return { all, globs };
+}
+/** An artifact-name glob (`*`, `?`; an expression matches anything) as a regular expression. */
+function globToRegExp(glob) {
+    const source = glob
+        .split(/(\$\{\{[^}]*\}\}|\*+|\?)/)
+        .map((part) => (part.startsWith('${{') || part.startsWith('*') ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('');
+    return new RegExp(`^${source}$`, 'i');
+}
+/** Whether the job uploads an artifact that these downloads fetch. */
+function feeds(job, downloads) {
+    return job.steps.some((step) => {
+        if (step.uses === undefined || !UPLOAD_ARTIFACT.test(step.uses.trim()))
+            return false;
+        if (downloads.all)
+            return isReportUpload(step);
+        const withValue = isDict(step.value.with) ? step.value.with : {};
+        // An expression in the name (junit-${{ matrix.backend }}) stands for some text.
+        const name = (asString(withValue.name) ?? 'artifact').replace(/\$\{\{[^}]*\}\}/g, 'x');
+        return downloads.globs.some((glob) => glob.test(name));
+    });
+}
+function databaseServices(job) {
+    const services = job.value.services;
+    if (!isDict(services))
+        return [];
+    const found = [];
+    for (const [id, value] of Object.entries(services)) {
+        if (!isDict(value))
+            continue;
+        const image = asString(value.image);
+        if (image === undefined)
+            continue;
+        // registry/namespace/name:tag@digest -> name
+        const name = (image.split('@')[0] ?? '').split('/').pop()?.split(':')[0] ?? '';
+        if (DATABASE_IMAGE.test(name))
+            found.push({ id, value, image });
+    }
+    return found;
+}
+/** Jobs that look like backend jobs on their own: a backend word and tests or a report upload. */
+function looksLikeBackendJob(job) {
+    const testSteps = job.steps.filter(isTestStep);
+    if (testSteps.length === 0 && !job.steps.some(isReportUpload))
+        return false;
+    return (BACKEND_WORD.test(job.id) ||
+        BACKEND_WORD.test(job.name ?? '') ||
+        mentionsBackend(isDict(job.value.strategy) ? job.value.strategy.matrix : undefined) ||
+        mentionsBackend(job.value.env) ||
+        testSteps.some((step) => mentionsBackend(step.value.env)) ||
+        databaseServices(job).length > 0);
+}
+// ---- echo-secret: a small shell splitter ------------------------------------------------------
+const VARIABLE_REFERENCE = new RegExp([
+    `\\$\\{?(?:${SENSITIVE_VARIABLES.join('|')})\\b`,
+    `\\$env:(?:${SENSITIVE_VARIABLES.join('|')})\\b`,
+    `%(?:${SENSITIVE_VARIABLES.join('|')})%`,
+    `\\$\\{\\{[^}]*?\\b(?:secrets\\s*(?:\\.|\\[)|env\\.(?:${SENSITIVE_VARIABLES.join('|')})\\b)`
+].join('|'), 'i');
+const PRINT_COMMAND = /^(?:echo|printf|print|puts|write-host|write-output)$/i;
+const XTRACE_ON = /^set\s+(?:-[A-Za-z]*x[A-Za-z]*\b|-o\s+xtrace\b)/;
+const XTRACE_OFF = /^set\s+(?:\+[A-Za-z]*x[A-Za-z]*\b|\+o\s+xtrace\b)/;
+/** Splits one line at unquoted `;`, `&&`, `||`, `|`, `&`; an unquoted `#` at a word start ends it. */
+function splitCommands(line) {
+    const segments = [];
+    let current = '';
+    let quote;
+    let redirected = false;
+    const push = (pipedTo) => {
+        if (current.trim() !== '')
+            segments.push({ text: current.trim(), pipedTo, redirected });
+        current = '';
+        redirected = false;
+    };
+    for (let i = 0; i < line.length; i += 1) {
+        const ch = line[i];
+        if (quote !== undefined) {
+            if (ch === '\\' && quote === '"' && i + 1 < line.length) {
+                current += ch + line[i + 1];
+                i += 1;
+            }
+            else {
+                if (ch === quote)
+                    quote = undefined;
+                current += ch;
+            }
+            continue;
+        }
+        if (ch === '\\' && i + 1 < line.length) {
+            current += ch + line[i + 1];
+            i += 1;
+        }
+        else if (ch === '"' || ch === "'") {
+            quote = ch;
+            current += ch;
+        }
+        else if (ch === '#' && (current === '' || /\s$/.test(current))) {
+            break;
+        }
+        else if (ch === ';') {
+            push(false);
+        }
+        else if (ch === '&' || ch === '|') {
+            const double = line[i + 1] === ch;
+            if (ch === '&' && /[<>]$/.test(current)) {
+                current += ch; // `2>&1`, `>&2`
+                continue;
+            }
+            push(ch === '|' && !double);
+            if (double)
+                i += 1;
+        }
+        else if (ch === '>') {
+            let j = i + 1;
+            if (line[j] === '>')
+                j += 1;
+            if (line[j] !== '&')
+                redirected = true;
+            current += line.slice(i, j);
+            i = j - 1;
+        }
+        else {
+            current += ch;
+        }
+    }
+    push(false);
+    return segments;
+}
+/** The command words of a segment, without `sudo`, `command`, `!`, `(`, `{` and `X=1` prefixes. */
+function commandWords(text) {
+    const words = text.replace(/^[({!\s]+/, '').split(/\s+/).filter((w) => w !== '');
+    while (words.length > 0 && (/^(?:sudo|command|builtin|exec)$/.test(words[0]) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])))
+        words.shift();
+    return words;
+}
+function findLeaks(script, sensitiveInScope, xtraceFromShell) {
+    const leaks = [];
+    const lines = script.split(/\r\n|\r|\n/);
+    let xtrace = xtraceFromShell ? { index: -1, needles: [] } : undefined;
+    let xtraceReported = false;
+    lines.forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            return;
+        if (XTRACE_ON.test(line)) {
+            xtrace = { index, needles: [line, line.split(/[;&|]/)[0] ?? line] };
+            xtraceReported = false;
+        }
+        else if (XTRACE_OFF.test(line)) {
+            xtrace = undefined;
+        }
+        const segments = splitCommands(line);
+        let leakedHere = false;
+        segments.forEach((segment, s) => {
+            if (leakedHere)
+                return;
+            const words = commandWords(segment.text);
+            const command = (words[0] ?? '').toLowerCase();
+            const reference = VARIABLE_REFERENCE.exec(segment.text)?.[0];
+            if (PRINT_COMMAND.test(command) && reference !== undefined && !segment.text.includes('::add-mask::') && !segment.redirected) {
+                const next = segments[s + 1];
+                const nextCommand = next === undefined ? '' : (commandWords(next.text)[0] ?? '').toLowerCase();
+                if (!segment.pipedTo || nextCommand === 'tee' || nextCommand === 'cat') {
+                    leaks.push({ index, needles: [line, segment.text, reference], what: `\`${reference.replace(/\s+$/, '')}\``, kind: 'print' });
+                    leakedHere = true;
+                    return;
+                }
+            }
+            if ((command === 'printenv' || command === 'env') && !segment.redirected) {
+                const args = words.slice(1);
+                const named = args.find((a) => SENSITIVE_VARIABLES.includes(a));
+                if (command === 'printenv' && named !== undefined) {
+                    leaks.push({ index, needles: [line, segment.text], what: `\`${named}\``, kind: 'print' });
+                    leakedHere = true;
+                }
+                else if (args.length === 0 && sensitiveInScope) {
+                    leaks.push({ index, needles: [line, segment.text], what: `every environment variable (\`${command}\`)`, kind: 'dump' });
+                    leakedHere = true;
+                }
+            }
+        });
+        if (!leakedHere && xtrace !== undefined && !xtraceReported && !XTRACE_ON.test(line)) {
+            const reference = VARIABLE_REFERENCE.exec(line)?.[0];
+            if (reference !== undefined) {
+                leaks.push({ index: xtrace.index, needles: xtrace.needles, what: `\`${reference.replace(/\s+$/, '')}\` (traced by \`set -x\`)`, kind: 'xtrace' });
+                xtraceReported = true;
+            }
+        }
+    });
+    return leaks;
+}
+// ---- the rules ----------------------------------------------------------------------------
+class Collector {
+    findings = [];
+    seen = new Set();
+    add(file, at, rule, severity, message, fix) {
+        const line = at.line + 1;
+        const key = `${file}\0${line}\0${rule}\0${message}`;
+        if (this.seen.has(key))
+            return;
+        this.seen.add(key);
+        const finding = { file, line, rule, message, fix, severity };
+        if (at.column !== undefined)
+            finding.column = at.column + 1;
+        this.findings.push(finding);
+    }
+}
+function list(names) {
+    return names.map((n) => `"${n}"`).join(', ');
+}
+function quoteYaml(names) {
+    return `[${names.map((n) => (/^[A-Za-z0-9_-]+$/.test(n) ? n : JSON.stringify(n))).join(', ')}]`;
+}
+function healthFix(image) {
+    const name = image.toLowerCase();
+    const cmd = /mariadb/.test(name) ? '"healthcheck.sh --connect --innodb_initialized"' : /mysql/.test(name) ? '"mysqladmin ping -h 127.0.0.1"' : 'pg_isready';
+    return `Add to the service: \`options: >- --health-cmd ${cmd} --health-interval 5s --health-timeout 5s --health-retries 10\` (the runner then waits for "healthy" before the first step).`;
+}
+function checkServices(wf, job, out) {
+    const services = job.value.services;
+    const wait = job.steps.some((step) => step.run !== undefined && EXPLICIT_WAIT.test(step.run));
+    for (const service of databaseServices(job)) {
+        const options = asString(service.value.options);
+        if (options !== undefined && /--health-cmd\b/.test(options))
+            continue;
+        const at = keySpan(wf.positions, services, service.id) ?? job;
+        out.add(wf.file, at, 'service-health-check', wait ? 'warning' : 'error', `Service "${service.id}" (${service.image}) of job "${job.id}" has no --health-cmd, so the steps can start before the database accepts connections${wait ? ' (a step of the job waits for it explicitly, which helps only if it runs before the tests)' : ' and the first tests fail with "connection refused"'}.`, healthFix(service.image));
+    }
+}
+function checkUploads(wf, job, out) {
+    for (const step of job.steps) {
+        if (!isReportUpload(step) || runsAfterFailure(step.value.if))
+            continue;
+        const condition = asString(step.value.if);
+        const at = keySpan(wf.positions, step.value, condition === undefined ? 'uses' : 'if') ?? step;
+        out.add(wf.file, at, 'upload-without-always', 'error', condition === undefined
+            ? `The report upload of backend job "${job.id}" has no \`if: always()\`, so when a test fails the upload is skipped and the gate shows "no report" instead of the failing tests.`
+            : `The report upload of backend job "${job.id}" runs only \`if: ${condition.trim()}\`, so in the other outcomes the upload is skipped and the gate shows "no report" for this backend.`, condition === undefined ? 'Add `if: always()` to this actions/upload-artifact step.' : 'Replace the condition with `if: always()` on this actions/upload-artifact step.');
+    }
+}
+function checkContinueOnError(wf, job, out) {
+    if (isTrue(job.value['continue-on-error'])) {
+        out.add(wf.file, keySpan(wf.positions, job.value, 'continue-on-error') ?? job, 'continue-on-error', 'warning', `Backend job "${job.id}" has \`continue-on-error: true\`, so its test failures no longer fail the job (it shows green, and \`needs.${job.id}.result\` says success).`, `Remove \`continue-on-error\` from job "${job.id}": let the job fail; the gate reports which tests failed.`);
+    }
+    for (const step of job.steps) {
+        if (!isTestStep(step) || !isTrue(step.value['continue-on-error']))
+            continue;
+        out.add(wf.file, keySpan(wf.positions, step.value, 'continue-on-error') ?? step, 'continue-on-error', 'warning', `A test step of backend job "${job.id}" has \`continue-on-error: true\`, so failing tests no longer fail the job.`, 'Remove `continue-on-error` from the test step; to upload the report anyway, give the upload step `if: always()`.');
+    }
+}
+function sensitiveEnv(value) {
+    if (!isDict(value))
+        return false;
+    return Object.entries(value).some(([key, item]) => SENSITIVE_VARIABLES.includes(key) || /\bsecrets\s*(?:\.|\[)/i.test(asString(item) ?? ''));
+}
+function checkEcho(wf, job, isBackend, out) {
+    const jobScope = isBackend || sensitiveEnv(wf.document.env) || sensitiveEnv(job.value.env) || databaseServices(job).length > 0;
+    for (const step of job.steps) {
+        if (step.run === undefined)
+            continue;
+        const shell = asString(step.value.shell) ?? '';
+        const leaks = findLeaks(step.run, jobScope || sensitiveEnv(step.value.env), /^\s*(?:ba)?sh\s+(?:-[A-Za-z]*x|.*\s-[A-Za-z]*x)/.test(shell));
+        if (leaks.length === 0)
+            continue;
+        const value = valueSpan(wf.positions, step.value, 'run');
+        const runKey = keySpan(wf.positions, step.value, 'run') ?? step;
+        let cursor = value?.line ?? runKey.line;
+        const last = Math.min(value?.endLine ?? runKey.line, wf.lines.length - 1);
+        for (const leak of leaks) {
+            let line;
+            let column;
+            const found = leak.index < 0 ? undefined : locate$1(wf.lines, leak.needles, cursor, last);
+            if (found !== undefined) {
+                line = found.line;
+                column = found.column;
+                cursor = line + 1;
+            }
+            else {
+                line = leak.index < 0 ? (keySpan(wf.positions, step.value, 'shell') ?? runKey).line : (value?.line ?? runKey.line);
+            }
+            const fix = leak.kind === 'xtrace'
+                ? 'Remove `set -x` (or turn tracing off with `set +x` before the lines that use the variable).'
+                : leak.kind === 'dump'
+                    ? 'Drop the line, or print only the names: `env | cut -d= -f1 | sort`.'
+                    : 'Do not print it: print whether it is set (`[ -n "$DATABASE_URL" ] && echo set`), or mask it first with `echo "::add-mask::$DATABASE_URL"`.';
+            out.add(wf.file, column === undefined ? { line } : { line, column }, 'echo-secret', 'error', `A \`run:\` script of job "${job.id}" prints ${leak.what} to the job log, where everyone who can read the repository's logs can see the password or secret.`, fix);
+        }
+    }
+}
+/**
+ * The first source line in [from, to] (0-based) holding a needle, trying the needles in order:
+ * the script line itself (literal blocks, plain scalars), then shorter pieces (a folded block
+ * joins lines; a quoted scalar has escapes).
+ */
+function locate$1(lines, needles, from, to) {
+    for (const needle of needles) {
+        const wanted = needle.trim();
+        if (wanted === '')
+            continue;
+        for (let i = Math.max(0, from); i <= to; i += 1) {
+            const column = (lines[i] ?? '').indexOf(wanted);
+            if (column >= 0)
+                return { line: i, column };
+        }
+    }
+    return undefined;
+}
+function checkGate(wf, gate, step, backendIds, everyName, out) {
+    const missing = backendIds.filter((id) => id !== gate.id && !gate.needs.includes(id));
+    if (missing.length > 0) {
+        out.add(wf.file, keySpan(wf.positions, gate.value, 'needs') ?? gate, 'gate-missing-needs', 'error', missing.length === 1
+            ? `The gate job "${gate.id}" does not need backend job ${list(missing)}, so it can start before that job's report is uploaded and cannot name the job's result.`
+            : `The gate job "${gate.id}" does not need backend jobs ${list(missing)}, so it can start before their reports are uploaded and cannot name their results.`, `Set \`needs: ${quoteYaml([...gate.needs.filter((n) => wf.jobs.some((j) => j.id === n)), ...missing])}\` on job "${gate.id}".`);
+    }
+    if ((gate.needs.length > 0 || backendIds.length > 0) && !runsAfterFailure(gate.value.if)) {
+        const condition = asString(gate.value.if);
+        out.add(wf.file, keySpan(wf.positions, gate.value, 'if') ?? gate, 'gate-without-always', 'error', `The gate job "${gate.id}" ${condition === undefined ? 'has no `if: always()`' : `runs only \`if: ${condition.trim()}\``}, so when a backend job fails the gate is skipped, and a skipped job counts as passing for a required check (and the verdict is never posted).`, condition === undefined ? `Add \`if: always()\` to job "${gate.id}".` : `Make it \`if: always() && (${condition.trim()})\` on job "${gate.id}".`);
+    }
+    const withValue = isDict(step.value.with) ? step.value.with : undefined;
+    const given = withValue === undefined ? undefined : asString(withValue['check-name']);
+    const checkName = given === undefined || given.trim() === '' ? DEFAULT_CHECK_NAME : given.trim();
+    if (checkName.includes('${{'))
+        return;
+    const clashes = everyName.get(checkName.toLowerCase()) ?? [];
+    const clash = clashes.find((c) => c.file === wf.file) ?? clashes[0];
+    if (clash === undefined)
+        return;
+    // The line to change: the check-name input, else the clashing job's name (same file), else the step.
+    const clashingJob = clash.file === wf.file ? wf.jobs.find((j) => j.id === clash.job) : undefined;
+    const at = (given === undefined ? undefined : keySpan(wf.positions, withValue, 'check-name')) ??
+        (clashingJob === undefined ? undefined : clash.what === 'name' ? (keySpan(wf.positions, clashingJob.value, 'name') ?? clashingJob) : clashingJob) ??
+        keySpan(wf.positions, step.value, 'uses') ??
+        step;
+    out.add(wf.file, at, 'check-name-equals-job', 'error', `The gate's check name "${checkName}"${given === undefined ? ' (the default)' : ''} is also the ${clash.what} of job "${clash.job}"${clash.file === wf.file ? '' : ` in ${clash.file}`}, so two check runs with one name sit on the commit and branch protection cannot tell the job's own check from the verdict.`, `Rename job "${clash.job}", or set a distinct \`check-name:\` on the gate step and require that name in branch protection.`);
+}
+// ---- entry point --------------------------------------------------------------------------
+/**
+ * Diagnoses workflow files (`.github/workflows/*.yml`). Never throws on bad input: broken YAML
+ * is a `yaml` finding with js-yaml's line. Findings are sorted by file, line and rule.
+ */
+function diagnoseWorkflows(files, options = {}) {
+    const out = new Collector();
+    const workflows = [];
+    for (const { path, text } of files) {
+        if (text.length > MAX_WORKFLOW_CHARS) {
+            out.findings.push(tooLargeFinding(path, text.length));
+            continue;
+        }
+        let parsed;
+        try {
+            parsed = parseWithPositions(text, path);
+        }
+        catch (error) {
+            const e = error instanceof YamlError ? error : new YamlError(String(error), 0, undefined);
+            out.add(path, { line: e.line, column: e.column }, 'yaml', 'error', `The file is not valid YAML: ${e.message}.`, 'Fix the YAML at this line: GitHub rejects the whole workflow, so none of its jobs run.');
+            continue;
+        }
+        if (parsed.document === undefined || parsed.document === null)
+            continue;
+        if (!isDict(parsed.document)) {
+            out.add(path, { line: 0 }, 'yaml', 'error', 'The file is not a workflow: its top level is not a mapping of keys.', 'Give it the workflow keys (`name:`, `on:`, `jobs:`), or move it out of .github/workflows.');
+            continue;
+        }
+        workflows.push(readWorkflow(path, parsed.document, parsed.positions, text.split(/\r\n|\r|\n/)));
+    }
+    // Every job id and name, across the workflows (a check run is named after its job).
+    const everyName = new Map();
+    const addName = (name, entry) => {
+        if (name.includes('${{'))
+            return;
+        const key = name.trim().toLowerCase();
+        const entries = everyName.get(key) ?? [];
+        entries.push(entry);
+        everyName.set(key, entries);
+    };
+    for (const wf of workflows) {
+        for (const job of wf.jobs) {
+            addName(job.id, { file: wf.file, job: job.id, what: 'id' });
+            if (job.name !== undefined)
+                addName(job.name, { file: wf.file, job: job.id, what: 'name' });
+        }
+    }
+    for (const wf of workflows) {
+        const gates = wf.jobs.flatMap((job) => {
+            const step = gateStep(job, options.gateAction);
+            return step === undefined ? [] : [{ job, step }];
+        });
+        const gateIds = new Set(gates.map((g) => g.job.id));
+        const needed = new Set(gates.flatMap((g) => g.job.needs));
+        // Jobs after a gate are never its backend jobs (a `needs` cycle is GitHub's error anyway).
+        const candidates = wf.jobs.filter((job) => !gateIds.has(job.id) && !job.needs.some((n) => gateIds.has(n)));
+        // Per gate, the backend jobs it must need: those uploading an artifact it downloads; when it
+        // downloads nothing (workflow_run mode, reports from elsewhere), those that look like one.
+        const required = new Map();
+        for (const { job: gate } of gates) {
+            const downloads = downloadSelectors(gate);
+            required.set(gate.id, candidates.filter((job) => (downloads === undefined ? looksLikeBackendJob(job) : feeds(job, downloads))).map((job) => job.id));
+        }
+        const backend = new Set([...needed, ...[...required.values()].flat()]);
+        for (const job of candidates)
+            if (looksLikeBackendJob(job))
+                backend.add(job.id);
+        for (const id of gateIds)
+            backend.delete(id);
+        for (const job of wf.jobs) {
+            checkServices(wf, job, out);
+            if (backend.has(job.id)) {
+                checkUploads(wf, job, out);
+                checkContinueOnError(wf, job, out);
+            }
+            checkEcho(wf, job, backend.has(job.id), out);
+        }
+        for (const { job, step } of gates)
+            checkGate(wf, job, step, required.get(job.id) ?? [], everyName, out);
+    }
+    const order = (f) => DOCTOR_RULES.indexOf(f.rule);
+    return out.findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.column ?? 0) - (b.column ?? 0) || order(a) - order(b)));
+}
+
+// dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+// Reads the workflow files (DIR/*.yml, DIR/*.yaml) and prints the pitfalls that make the gate
+// lie or flake, each with file:line and the fix (src/core/workflow-doctor.ts).
+// Exit 0: no findings, or warnings only. 1: at least one error finding. 2: usage error, or no
+// workflow directory / no workflow file in it.
+const EXIT_CLEAN = 0;
+const EXIT_FINDINGS = 1;
+const EXIT_USAGE = 2;
+const DEFAULT_DIRECTORY = '.github/workflows';
+const USAGE$1 = `Usage: dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+
+Checks the GitHub Actions workflows for what makes the dual-backend gate lie or flake: a gate
+job without \`if: always()\` or without \`needs\` on every backend job, report uploads that a
+failing test skips, database services without a health check, continue-on-error on tests, a
+check name shared with a job, secrets printed to the log.
+  --workflows DIR     the workflow directory (default ${DEFAULT_DIRECTORY}); its *.yml and *.yaml files are read
+  --format FORMAT     text (default) or json (an array of findings)
+  --gate-action USES  also treat steps with this \`uses:\` as the gate (e.g. ./ inside the action's own repository)
+  -h, --help          show this help
+
+Exit status: 0 no findings (or warnings only), 1 at least one error, 2 usage error or no workflow files.
+`;
+/**
+ * Runs the doctor. `argv` is what follows `doctor` on the command line (a leading `doctor` is
+ * ignored, so the whole argument list may be passed too).
+ */
+async function runDoctor(argv, io) {
+    const args = argv[0] === 'doctor' ? argv.slice(1) : argv;
+    let values;
+    try {
+        values = parseArgs({
+            args,
+            options: {
+                workflows: { type: 'string' },
+                format: { type: 'string' },
+                'gate-action': { type: 'string' },
+                help: { type: 'boolean', short: 'h' }
+            },
+            strict: true,
+            allowPositionals: false
+        }).values;
+    }
+    catch (error) {
+        io.stderr(`dual-backend-coverage doctor: ${error.message}\n\n${USAGE$1}`);
+        return EXIT_USAGE;
+    }
+    if (values.help === true) {
+        io.stdout(USAGE$1);
+        return EXIT_CLEAN;
+    }
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'json') {
+        io.stderr(`dual-backend-coverage doctor: --format must be text or json (got "${format}")\n\n${USAGE$1}`);
+        return EXIT_USAGE;
+    }
+    const directoryArg = values.workflows ?? DEFAULT_DIRECTORY;
+    if (directoryArg.trim() === '') {
+        io.stderr(`dual-backend-coverage doctor: --workflows needs a directory\n\n${USAGE$1}`);
+        return EXIT_USAGE;
+    }
+    const directory = path.resolve(io.cwd, directoryArg);
+    let names;
+    try {
+        const entries = await readdir(directory, { withFileTypes: true });
+        names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name)).map((e) => e.name);
+    }
+    catch (error) {
+        const code = error.code;
+        const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : error.message;
+        io.stderr(`dual-backend-coverage doctor: no workflow directory ${directoryArg} (${why}); run it from the repository root or pass --workflows DIR\n`);
+        return EXIT_USAGE;
+    }
+    names.sort();
+    const files = [];
+    const tooLarge = [];
+    for (const name of names) {
+        const absolute = path.join(directory, name);
+        const shown = displayPath(io.cwd, absolute);
+        try {
+            const info = await stat(absolute);
+            if (!info.isFile())
+                continue;
+            if (info.size > MAX_WORKFLOW_CHARS) {
+                tooLarge.push(tooLargeFinding(shown, info.size));
+                continue;
+            }
+            files.push({ path: shown, text: await readFile(absolute, 'utf8') });
+        }
+        catch (error) {
+            io.stderr(`dual-backend-coverage doctor: cannot read ${shown}: ${error.message}\n`);
+            return EXIT_USAGE;
+        }
+    }
+    const checked = files.length + tooLarge.length;
+    if (checked === 0) {
+        io.stderr(`dual-backend-coverage doctor: no workflow files (*.yml, *.yaml) in ${directoryArg}\n`);
+        return EXIT_USAGE;
+    }
+    const gateAction = values['gate-action'];
+    const findings = [...tooLarge, ...diagnoseWorkflows(files, gateAction === undefined ? {} : { gateAction })].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    const warnings = findings.length - errors;
+    if (format === 'json') {
+        io.stdout(`${JSON.stringify(findings, null, 2)}\n`);
+    }
+    else {
+        const out = [];
+        for (const f of findings)
+            out.push(`${f.file}:${f.line}: ${f.severity}: ${f.message} [${f.rule}]\n    fix: ${f.fix}\n`);
+        const where = `${checked} workflow file${checked === 1 ? '' : 's'} in ${directoryArg}`;
+        if (findings.length === 0)
+            out.push(`doctor: no problems found in ${where}.\n`);
+        else
+            out.push(`\ndoctor: ${count(errors, 'error')}, ${count(warnings, 'warning')} in ${where}.\n`);
+        io.stdout(out.join(''));
+    }
+    return errors > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+function count(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+/** The path as shown in findings: relative to the working directory, with `/`. */
+function displayPath(cwd, absolute) {
+    const relative = path.relative(cwd, absolute);
+    const shown = relative === '' || path.isAbsolute(relative) ? absolute : relative;
+    return shown.split(path.sep).join('/');
+}
+
+// The version `--version` prints. Kept equal to package.json's by tests/cli/version.test.ts (a
+// release bumps both), so the bundle needs no JSON import.
+const VERSION = '0.1.0';
 
 // The engine's id table: test id → dense index, for millions of ids.
 //
@@ -9023,7 +9894,7 @@ function isLetter(code) {
     return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
 }
 /** Where a path may start: the start of the text, after a blank, a bracket, a quote or "@" (node's "at f (file:1)"). */
-function isBoundary(text, index) {
+function isBoundary$1(text, index) {
     if (index < 0)
         return true;
     const code = text.charCodeAt(index);
@@ -9054,9 +9925,9 @@ function* sourceLocations(text) {
         while (start > 0 && isPathChar(text.charCodeAt(start - 1)))
             start--;
         // C:\path or C:/path: a drive letter before the run.
-        if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary(text, start - 3))
+        if (start >= 2 && text.charCodeAt(start - 1) === 0x3a && isLetter(text.charCodeAt(start - 2)) && isBoundary$1(text, start - 3))
             start -= 2;
-        else if (!isBoundary(text, start - 1)) {
+        else if (!isBoundary$1(text, start - 1)) {
             // Not after a boundary: the path may still start after an "@" inside the run.
             const at = text.indexOf('@', start);
             if (at < 0 || at >= dot - 1)
@@ -10397,7 +11268,10 @@ function trimEnd(text, start, end) {
         end--;
     return end;
 }
-/** A configured value, plus the parts of it that are secrets on their own (a URL's password). */
+/**
+ * A configured value, plus the parts of it that are secrets on their own (a URL's password, as
+ * written, decoded and encoded): every form the redactor looks for, longest first.
+ */
 function expandSecrets(values) {
     const out = new Set();
     for (const raw of values) {
@@ -10436,10 +11310,10 @@ function safeDecode(text) {
  */
 function secretPattern(value) {
     const chars = [...value];
-    let source = escapeRegExp(chars[0]);
+    let source = escapeRegExp$1(chars[0]);
     let group = 0;
     for (const char of chars.slice(1)) {
-        const literal = escapeRegExp(char);
+        const literal = escapeRegExp$1(char);
         if (char === '\r' || char === '\n') {
             source += literal;
             continue;
@@ -10450,7 +11324,7 @@ function secretPattern(value) {
     }
     return new RegExp(source, 'g');
 }
-function escapeRegExp(text) {
+function escapeRegExp$1(text) {
     return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 /**
@@ -10485,6 +11359,7 @@ const KIND_PHRASE = {
     flaky: ['test flaky', 'tests flaky'],
     vanished: ['test vanished', 'tests vanished'],
     unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
+    exposed: ['secrets in the reports', 'secrets in the reports'],
     'no-report': ['no report', 'no report'],
     empty: ['empty report', 'empty reports'],
     'too-few': ['too few tests', 'too few tests']
@@ -10504,7 +11379,7 @@ function verdictTitle(verdict) {
     }
     const parts = [...counts.values()].map(({ kind, backend, count }) => {
         const [one, many] = KIND_PHRASE[kind];
-        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven';
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven' || kind === 'exposed';
         if (kind === 'vanished')
             return `${count} ${count === 1 ? one : many} from every backend`;
         return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
@@ -10520,6 +11395,13 @@ function joinAnd(items) {
     if (items.length <= 1)
         return items.join('');
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+/** "the postgres report contains the DATABASE_URL password in 3 testcases: …", never the value. */
+function exposureSentence(backend, secrets) {
+    const what = [...secrets.names.map((n) => `the ${n} value`), ...(secrets.byShape ? ['credentials (a URL password, a password= value or a token)'] : [])];
+    const where = secrets.testcases > 0 ? `in ${secrets.testcases} ${secrets.testcases === 1 ? 'testcase' : 'testcases'}` : 'outside testcases';
+    const files = secrets.files === 1 ? 'report contains' : `reports (${secrets.files} files) contain`;
+    return `the ${backend} ${files} ${what.join(' and ')} ${where}: the uploaded artifact exposes it; run \`dual-backend-coverage scrub\` on the reports before uploading them`;
 }
 
 const PASSED = 1;
@@ -10766,6 +11648,21 @@ class CoverageEngine {
         return this.reportedIdCount ?? this.ids.size;
     }
     reportedIdCount;
+    /** What the secret spotter found in one report file (src/core/secret-spotter.ts). */
+    secretsInReport(file, spotted) {
+        if (spotted.values === 0)
+            return;
+        for (const backend of file.backends) {
+            const known = this.reportSecrets.get(backend) ?? { files: 0, values: 0, testcases: 0, names: [], byShape: false };
+            known.files += 1;
+            known.values += spotted.values;
+            known.testcases += spotted.testcases;
+            known.names = [...new Set([...known.names, ...spotted.names])].sort();
+            known.byShape ||= spotted.byShape;
+            this.reportSecrets.set(backend, known);
+        }
+    }
+    reportSecrets = new Map();
     /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
     setJobResult(backend, result) {
         this.state(backend).jobResult = result;
@@ -10851,6 +11748,9 @@ class CoverageEngine {
             const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
             if (state.jobResult !== undefined)
                 summary.jobResult = state.jobResult;
+            const secrets = this.reportSecrets.get(name);
+            if (secrets !== undefined)
+                summary.secretsInReports = secrets;
             if (this.config.evidence.size > 0) {
                 const found = this.evidenceFound.get(name);
                 summary.evidence = { ...(found === undefined ? {} : { found }), foreign: Object.fromEntries(this.foreignEvidence.get(name) ?? []) };
@@ -11150,6 +12050,9 @@ class CoverageEngine {
                     reason: `${summary.tests} test(s) in scope, fewer than min-tests ${this.config.minTests}${job}`
                 });
             }
+            if (summary.secretsInReports !== undefined && this.config.secretsInReports === 'fail') {
+                gaps.push({ ...base, kind: 'exposed', reason: `${exposureSentence(name, summary.secretsInReports)} (secrets-in-reports: fail)` });
+            }
             const evidence = this.config.evidence.get(name);
             if (summary.files > 0 && summary.tests > 0 && evidence !== undefined && summary.evidence?.found === undefined) {
                 const foreign = Object.entries(summary.evidence?.foreign ?? {})
@@ -11434,7 +12337,7 @@ function testReason(status, backend, others, detail, until, expired) {
             return `${status} on ${backend}${context}`;
     }
 }
-const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, failed: 4, errored: 5, missing: 6, vanished: 7, skipped: 8, flaky: 9 };
+const KIND_ORDER$1 = { 'no-report': 0, empty: 1, 'too-few': 2, unproven: 3, exposed: 4, failed: 5, errored: 6, missing: 7, vanished: 8, skipped: 9, flaky: 10 };
 /**
  * Gaps by kind, then backend, then test id, each name in collator order (the default-locale
  * collator orders exactly as String#localeCompare() with no locale, and faster). The few backend
@@ -11465,6 +12368,162 @@ function sortGaps(gaps) {
 }
 function withMessage(value, message) {
     return message === undefined ? value : { ...value, message };
+}
+
+const WINDOW = 2048;
+/** Characters of each side of a piece boundary joined, so a trigger or window cut by it is whole. */
+const CARRY = 4096;
+const TESTCASE_TAG = '<testcase';
+const SHAPE_TRIGGERS = String.raw `:\/\/|pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|bearer|basic |-----BEGIN |gh[pousr]_|github_pat_|AKIA|xox[abpr]-`;
+class SecretSpotter {
+    redact;
+    secrets;
+    /** The last CARRY characters seen, and how many were seen in all. */
+    recent = '';
+    seen = 0;
+    /** Absolute offsets: the end of the last window looked at, and the first hit left for the next piece. */
+    scannedTo = 0;
+    resumeAt = Number.POSITIVE_INFINITY;
+    testcaseOrdinal = 0;
+    lastCountedTestcase = -1;
+    trigger;
+    result = { values: 0, testcases: 0, names: [], byShape: false };
+    names = new Set();
+    constructor(redact, secrets, publicWords = []) {
+        this.redact = redact;
+        this.secrets = secrets;
+        const isPublic = new Set(publicWords.map((w) => w.toLowerCase()));
+        const literals = secrets
+            .flatMap((s) => s.forms)
+            .filter((form) => form.length >= 4 && !isPublic.has(form.toLowerCase()))
+            // The first characters suffice to trigger; XML may escape the rest differently.
+            .map((form) => escapeRegExp(leadingPlain(form)))
+            .filter((lead) => lead.length >= 4);
+        this.trigger = new RegExp([SHAPE_TRIGGERS, ...new Set(literals)].join('|'), 'gi');
+    }
+    push(text) {
+        // The decoder may hand over an empty piece mid-file: only end() means the text is over.
+        if (text.length > 0)
+            this.feed(text, false);
+    }
+    feed(text, last) {
+        const base = this.seen;
+        const recent = this.recent;
+        if (recent.length > 0) {
+            // Hits that start before this piece but were left for it (too near the end), and triggers
+            // cut by the boundary: scanned on a small join of the text around the boundary.
+            const joined = recent + text.slice(0, CARRY);
+            const joinBase = base - recent.length;
+            this.trigger.lastIndex = Math.max(0, this.resumeAt - joinBase, this.scannedTo - joinBase);
+            this.resumeAt = Number.POSITIVE_INFINITY;
+            this.scan(joined, joinBase, base, !last && text.length < CARRY, '');
+            this.advanceTo(joined, joinBase, Math.min(base, this.resumeAt));
+        }
+        // The piece itself, with no copy: most pieces have no hit at all.
+        this.trigger.lastIndex = Math.max(0, this.scannedTo - base);
+        // A hit left over from the join stays the first one to look at next time.
+        this.resumeAt = Math.min(this.resumeAt, base + text.length - 64);
+        this.scan(text, base, base + text.length, !last, recent);
+        this.advanceTo(text, base, Math.min(this.resumeAt, base + text.length - (last ? 0 : TESTCASE_TAG.length - 1)));
+        this.recent = text.length >= CARRY ? text.slice(text.length - CARRY) : (recent + text).slice(-CARRY);
+        this.seen = base + text.length;
+    }
+    /**
+     * Looks at each trigger in `buffer` that starts before absolute `until`; with `more` (text still
+     * to come), a hit too near the buffer's end to see its window whole is left for the next piece.
+     * `before` is the text just before the buffer, for windows that reach back past its start.
+     */
+    scan(buffer, base, until, more, before) {
+        const trigger = this.trigger;
+        for (let match = trigger.exec(buffer); match !== null; match = trigger.exec(buffer)) {
+            const at = match.index;
+            if (base + at >= until)
+                break;
+            if (more && buffer.length - at < WINDOW) {
+                this.resumeAt = Math.min(this.resumeAt, base + at);
+                break;
+            }
+            let end;
+            if (at < WINDOW && before.length > 0) {
+                const small = before + buffer.slice(0, Math.min(buffer.length, at + WINDOW));
+                end = this.look(small, base - before.length, at + before.length) - before.length;
+            }
+            else {
+                end = this.look(buffer, base, at);
+            }
+            trigger.lastIndex = Math.max(end, at + 1);
+            this.scannedTo = base + trigger.lastIndex;
+        }
+    }
+    end() {
+        this.feed('', true);
+        this.result.names = [...this.names].sort();
+        return this.result;
+    }
+    /** Redacts the text around a hit; returns where the window ended (buffer index). */
+    look(buffer, base, at) {
+        let start = at;
+        const floor = Math.max(0, at - WINDOW);
+        while (start > floor && !isBoundary(buffer.charCodeAt(start - 1)))
+            start--;
+        let end = at;
+        const ceiling = Math.min(buffer.length, at + WINDOW);
+        while (end < ceiling && !isBoundary(buffer.charCodeAt(end)))
+            end++;
+        const window = decodeEntities(buffer.slice(start, end));
+        if (this.redact(window) === window)
+            return Math.max(end, at + 1);
+        this.result.values += 1;
+        let named = false;
+        for (const secret of this.secrets) {
+            if (secret.forms.some((form) => form.length >= 4 && window.includes(form))) {
+                this.names.add(secret.name);
+                named = true;
+            }
+        }
+        if (!named)
+            this.result.byShape = true;
+        this.advanceTo(buffer, base, base + at);
+        const ordinal = this.testcaseOrdinal;
+        if (ordinal > 0 && ordinal !== this.lastCountedTestcase) {
+            this.lastCountedTestcase = ordinal;
+            this.result.testcases += 1;
+        }
+        return Math.max(end, at + 1);
+    }
+    /** Counts the <testcase tags that start before absolute offset `target` (once each, in order). */
+    advanceTo(buffer, base, target) {
+        if (target <= this.countedTo)
+            return;
+        const from = Math.max(0, this.countedTo - base);
+        for (let i = buffer.indexOf(TESTCASE_TAG, from); i >= 0 && base + i < target; i = buffer.indexOf(TESTCASE_TAG, i + 1))
+            this.testcaseOrdinal += 1;
+        this.countedTo = target;
+    }
+    countedTo = 0;
+}
+/** Where a window stops: a line break or markup around the text. */
+function isBoundary(code) {
+    return code === 0x0a || code === 0x0d || code === 0x3c || code === 0x3e;
+}
+/** The start of a value before its first character XML would escape. */
+function leadingPlain(form) {
+    const cut = form.search(/[&<>"']/);
+    return (cut < 0 ? form : form.slice(0, cut)).slice(0, 24);
+}
+const NAMED = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+function decodeEntities(text) {
+    if (!text.includes('&'))
+        return text;
+    return text.replace(/&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(lt|gt|amp|quot|apos));/gi, (match, dec, hex, name) => {
+        if (name !== undefined)
+            return NAMED[name.toLowerCase()] ?? match;
+        const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : match;
+    });
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 //#region rolldown:runtime
@@ -12290,11 +13349,11 @@ function getOptions(options) {
 	opts.cwd = (opts.cwd instanceof URL ? fileURLToPath(opts.cwd) : resolve$1(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
 	opts.ignore = ensureStringArray(opts.ignore);
 	opts.fs && (opts.fs = {
-		readdir: opts.fs.readdir || readdir,
+		readdir: opts.fs.readdir || readdir$1,
 		readdirSync: opts.fs.readdirSync || readdirSync,
 		realpath: opts.fs.realpath || realpath,
 		realpathSync: opts.fs.realpathSync || realpathSync,
-		stat: opts.fs.stat || stat,
+		stat: opts.fs.stat || stat$1,
 		statSync: opts.fs.statSync || statSync
 	});
 	if (opts.debug) log("globbing with options:", opts);
@@ -12652,7 +13711,7 @@ async function findReports(config, workspace) {
                 }
                 continue;
             }
-            if (links.has(match) && (await stat$1(resolved).catch(() => undefined))?.isFile() !== true)
+            if (links.has(match) && (await stat(resolved).catch(() => undefined))?.isFile() !== true)
                 continue;
             const list = files.get(match) ?? [];
             if (!list.includes(backend.name))
@@ -12720,15 +13779,18 @@ function isInside(root, candidate) {
  */
 const READ_CHUNK = 1 << 16;
 /** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
-async function readReports(engine, reports, workspace) {
+async function readReports(engine, reports, workspace, spotter) {
     reports.refused.forEach((match, i) => {
         const reason = reports.refusedReasons?.[i] ?? 'it resolves outside the workspace (symbolic link)';
         engine.fileError(match, { file: match, message: defuseWorkflowCommands(`${match}: refused: ${reason}; reports must be regular files inside the workspace`) });
     });
     for (const [file, backends] of reports.files) {
         const handle = engine.openFile(file, backends);
+        const spotting = spotter?.();
         try {
-            await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits);
+            await streamReport(path.join(workspace, file), file, (testcase) => engine.addTestcase(handle, testcase), engine.parserLimits, spotting);
+            if (spotting !== undefined)
+                engine.secretsInReport(handle, spotting.end());
         }
         catch (error) {
             engine.fileError(handle, toReportError(file, error));
@@ -12736,8 +13798,8 @@ async function readReports(engine, reports, workspace) {
     }
 }
 /** Decodes and parses one file; throws ReportParseError with file, line and column. */
-async function streamReport(absolutePath, displayName, onTestcase, limits) {
-    const info = await stat$1(absolutePath);
+async function streamReport(absolutePath, displayName, onTestcase, limits, spotter) {
+    const info = await stat(absolutePath);
     if (!info.isFile())
         throw new ReportParseError(displayName, undefined, undefined, 'not a regular file');
     const parser = new JUnitStreamParser(displayName, onTestcase, limits);
@@ -12753,11 +13815,15 @@ async function streamReport(absolutePath, displayName, onTestcase, limits) {
             const read = readSync(fd, chunk, 0, READ_CHUNK, null);
             if (read === 0)
                 break;
-            parser.write(decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read)));
+            const text = decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read));
+            spotter?.push(text);
+            parser.write(text);
         }
         closeSync(fd);
         fd = undefined;
-        parser.write(decoder.end());
+        const last = decoder.end();
+        spotter?.push(last);
+        parser.write(last);
     }
     catch (error) {
         if (fd !== undefined)
@@ -12836,7 +13902,7 @@ function isPlainRelative(file) {
     return !path.isAbsolute(file) && !/^[A-Za-z]:/.test(file) && !/^[a-z][a-z0-9+.-]*:/i.test(file) && !file.split('/').includes('..');
 }
 async function isFile(candidate) {
-    return (await stat$1(candidate).catch(() => undefined))?.isFile() ?? false;
+    return (await stat(candidate).catch(() => undefined))?.isFile() ?? false;
 }
 
 /**
@@ -12915,7 +13981,13 @@ async function evaluateWorkspace(options) {
             engine.compareWith(source);
     }
     const reports = await findReports(config, workspace);
-    await readReports(engine, reports, workspace);
+    const redactor = redactorFor(config, options.env, options.secrets);
+    const named = config.redactEnv
+        .map((name) => ({ name, value: options.env[name] }))
+        .filter((entry) => entry.value !== undefined && entry.value.length > 0)
+        .map(({ name, value }) => ({ name, forms: expandSecrets([value]) }));
+    const spotter = config.secretsInReports === 'off' ? undefined : () => new SecretSpotter(redactor, named, [...config.aliases.keys()]);
+    await readReports(engine, reports, workspace, spotter);
     await readCollectedLists(engine, config, workspace);
     const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets));
     // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
@@ -13070,6 +14142,10 @@ function lastValue() {
     };
 }
 
+// The verdict as GitHub Markdown, within a byte budget: a check-run summary (GitHub rejects one
+// over 65,535 bytes) or a job summary (1 MiB per step). Blocks are added whole, most important
+// first (errors, gaps), so a cut never leaves a broken table or an open tag; what did not fit is
+// counted in a closing line that points at the complete record.
 /** Characters of a test id or reason shown in a table cell. */
 const CELL_CHARS = 400;
 const JOB_SUMMARY_LIMIT = 1_048_576;
@@ -13130,6 +14206,12 @@ function renderMarkdown(verdict, options) {
     section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps, (gap) => gapRow(gap, options.links), 'gaps');
     section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages');
     section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends, (b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`, 'backends');
+    if (wanted.has('backends') && !verdict.gaps.some((g) => g.kind === 'exposed')) {
+        for (const b of verdict.backends) {
+            if (b.secretsInReports !== undefined)
+                budget.tryAdd(`> ⚠️ ${escapeInline(exposureSentence(b.name, b.secretsInReports))}.\n\n`, TAIL_RESERVE);
+        }
+    }
     if (wanted.has('drift')) {
         for (const drift of verdict.drift)
             budget.tryAdd(`> ${escapeInline(driftLine(drift))}\n\n`, TAIL_RESERVE);
@@ -13160,6 +14242,7 @@ const KIND_LABEL = {
     flaky: '🔁 flaky',
     vanished: '🕳️ vanished',
     unproven: '🔍 unproven',
+    exposed: '🔓 exposed',
     'no-report': '📭 no report',
     empty: '🫙 empty',
     'too-few': '📉 too few'
@@ -13208,7 +14291,7 @@ function firstLine(text) {
     return line.length > 200 ? `${sliceWhole(line, 200)}…` : line;
 }
 
-const KIND_ORDER = ['no-report', 'empty', 'too-few', 'unproven', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky'];
+const KIND_ORDER = ['no-report', 'empty', 'too-few', 'unproven', 'exposed', 'failed', 'errored', 'missing', 'vanished', 'skipped', 'flaky'];
 /** Pieces of about this many UTF-16 code units (a piece holds whole lines, so one long line is one piece). */
 const PIECE_LENGTH = 1 << 16;
 /**
@@ -13270,6 +14353,11 @@ function* textLines(verdict, options) {
                 yield* gapLines(gap);
         yield '';
     }
+    if (!verdict.gaps.some((g) => g.kind === 'exposed')) {
+        for (const b of verdict.backends)
+            if (b.secretsInReports !== undefined)
+                yield paint('33', `warning: ${safe(exposureSentence(b.name, b.secretsInReports))}`);
+    }
     for (const drift of verdict.drift) {
         yield safe(driftLine(drift));
         if (!verdict.gaps.some((g) => g.kind === 'vanished'))
@@ -13329,6 +14417,7 @@ const EXIT_GAPS = 1;
 const EXIT_ERROR = 2;
 const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
+       dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -13337,6 +14426,10 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
   --output FILE        write the report to FILE instead of standard output
   --baseline FILE      a JSON verdict of an earlier run: a storage test it holds that no backend reports now is "vanished"
   -h, --help           show this help
+  -V, --version        print the version
+
+doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
+if: always(), a report upload that skips on failure, a database service without a health check...).
 
 inventory: lists the storage test ids the reports hold, one per line, in the format of the
 config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
@@ -13344,6 +14437,12 @@ config's \`inventory:\` file (the tests that must exist). --write writes that fi
 Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, config or unreadable-report error.
 `;
 async function runCli(argv, io) {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+        io.stdout(`dual-backend-coverage ${VERSION}\n`);
+        return EXIT_SUCCESS;
+    }
+    if (argv[0] === 'doctor')
+        return runDoctor(argv.slice(1), io);
     const command = argv[0] === 'inventory' ? 'inventory' : 'check';
     let values;
     try {

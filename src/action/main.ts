@@ -12,6 +12,7 @@ import { createRedactor } from '../core/redact.js'
 import { verdictTitle } from '../core/title.js'
 import { loadConfig } from '../io/config-file.js'
 import { evaluateWorkspace, redactorFor } from '../io/gate.js'
+import { workflowNotices } from './doctor-notices.js'
 import { UnsafePathError } from '../io/reports.js'
 import { defuseWorkflowCommands } from '../render/escape.js'
 import { renderJson } from '../render/json.js'
@@ -119,6 +120,7 @@ export async function run(): Promise<void> {
     }
   }
 
+  workflowNotices(workspace, redact)
   await writeJobSummary(verdict, links, checkName, publishProblem)
   const jsonPath = await writeJson(verdict, env)
   core.setOutput('conclusion', verdict.conclusion)

@@ -9,6 +9,7 @@ import { decodeDigest, formatInventoryFile, InventoryError, readDigest } from '.
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { runDoctor } from './doctor.js'
+import { VERSION } from './version.js'
 import { evaluateWorkspace } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
 import { renderJsonPieces } from '../render/json.js'
@@ -44,6 +45,7 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
   --output FILE        write the report to FILE instead of standard output
   --baseline FILE      a JSON verdict of an earlier run: a storage test it holds that no backend reports now is "vanished"
   -h, --help           show this help
+  -V, --version        print the version
 
 doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
 if: always(), a report upload that skips on failure, a database service without a health check...).
@@ -55,6 +57,10 @@ Exit status: 0 all tests ran and passed everywhere, 1 gaps found, 2 usage, confi
 `
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout(`dual-backend-coverage ${VERSION}\n`)
+    return EXIT_SUCCESS
+  }
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), io)
   const command = argv[0] === 'inventory' ? 'inventory' : 'check'
   let values: { config?: string; backend?: string[]; format?: string; output?: string; baseline?: string; write?: boolean; help?: boolean }

@@ -76,7 +76,9 @@ describe('the digest', () => {
 
   it('refuses a digest that inflates past the bound (a zip bomb on the base commit)', () => {
     const header = '{"format":"dual-backend-coverage inventory","version":1,"backends":["a"],"tests":1}\n'
-    const bomb = gzipSync(Buffer.concat([Buffer.from(header), Buffer.alloc(300 * 2 ** 20, 0x61)]))
+    // Thirty gzip members of 10 MiB each (gunzip reads them as one stream): 300 MiB inflated.
+    const member = gzipSync(Buffer.alloc(10 * 2 ** 20, 0x61), { level: 1 })
+    const bomb = Buffer.concat([gzipSync(Buffer.from(header)), ...Array.from({ length: 30 }, () => member)])
     expect(() => decodeDigest(DIGEST_PREFIX + bomb.toString('base64'))).toThrow(/damaged/)
   })
 
