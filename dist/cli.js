@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { once } from 'node:events';
-import { existsSync, readFileSync, openSync, readSync, closeSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
 import path, { resolve } from 'node:path';
 import { parseArgs, TextDecoder } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readdir, stat, readFile, realpath as realpath$1, lstat, opendir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import * as nativeFs from 'fs';
 import { statSync, stat as stat$1, realpathSync, realpath, readdirSync, readdir as readdir$1 } from 'fs';
 import { sep, basename, dirname, resolve as resolve$1, normalize, relative, posix, isAbsolute } from 'path';
@@ -5928,7 +5929,7 @@ class DigestWriter {
             shared = headsShared < Math.min(head.length, this.previousHead.length) ? headsShared : sharedPrefix(this.previousHead, this.previousTail, head, tail);
         }
         // Never split a surrogate pair between the shared prefix and the rest.
-        if (shared > 0 && isHighSurrogate(charAt(head, tail, shared - 1)))
+        if (shared > 0 && isHighSurrogate$1(charAt(head, tail, shared - 1)))
             shared--;
         const rest = shared >= head.length ? tail.slice(shared - head.length) : head.slice(shared) + tail;
         const line = `${shared}\t${mask.toString(36)}\t${escapeLine(rest)}\n`;
@@ -5966,7 +5967,7 @@ class DigestWriter {
     finish() {
         const header = JSON.stringify({ format: FORMAT, version: VERSION$1, backends: this.backends, tests: this.count });
         const body = Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), ...this.chunks, this.chunk.subarray(0, this.used)]);
-        return DIGEST_PREFIX + gzipSync(body, { level: 9 }).toString('base64');
+        return DIGEST_PREFIX + gzipSync(body).toString('base64');
     }
 }
 const CHUNK_BYTES = 1 << 20;
@@ -6053,7 +6054,7 @@ function readDigest(digest, visit) {
         throw new InventoryError(`the inventory digest is incomplete (${count} of ${String(header.tests)} tests)`);
     return { backends, tests: count };
 }
-function isHighSurrogate(code) {
+function isHighSurrogate$1(code) {
     return code >= 0xd800 && code <= 0xdbff;
 }
 /** Ids may hold any character; the line format needs "\n", "\r", "\t" and "\\" escaped. */
@@ -6838,7 +6839,7 @@ const EXIT_CLEAN = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
 const DEFAULT_DIRECTORY = '.github/workflows';
-const USAGE$1 = `Usage: dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+const USAGE$2 = `Usage: dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
 
 Checks the GitHub Actions workflows for what makes the dual-backend gate lie or flake: a gate
 job without \`if: always()\` or without \`needs\` on every backend job, report uploads that a
@@ -6872,21 +6873,21 @@ async function runDoctor(argv, io) {
         }).values;
     }
     catch (error) {
-        io.stderr(`dual-backend-coverage doctor: ${error.message}\n\n${USAGE$1}`);
+        io.stderr(`dual-backend-coverage doctor: ${error.message}\n\n${USAGE$2}`);
         return EXIT_USAGE;
     }
     if (values.help === true) {
-        io.stdout(USAGE$1);
+        io.stdout(USAGE$2);
         return EXIT_CLEAN;
     }
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') {
-        io.stderr(`dual-backend-coverage doctor: --format must be text or json (got "${format}")\n\n${USAGE$1}`);
+        io.stderr(`dual-backend-coverage doctor: --format must be text or json (got "${format}")\n\n${USAGE$2}`);
         return EXIT_USAGE;
     }
     const directoryArg = values.workflows ?? DEFAULT_DIRECTORY;
     if (directoryArg.trim() === '') {
-        io.stderr(`dual-backend-coverage doctor: --workflows needs a directory\n\n${USAGE$1}`);
+        io.stderr(`dual-backend-coverage doctor: --workflows needs a directory\n\n${USAGE$2}`);
         return EXIT_USAGE;
     }
     const directory = path.resolve(io.cwd, directoryArg);
@@ -6957,9 +6958,839 @@ function displayPath(cwd, absolute) {
     return shown.split(path.sep).join('/');
 }
 
-// The version `--version` prints. Kept equal to package.json's by tests/cli/version.test.ts (a
-// release bumps both), so the bundle needs no JSON import.
-const VERSION = '0.1.0';
+// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
+// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
+//
+// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
+// those characters, so a strict parser would reject the whole report. We strip ANSI escape
+// sequences and replace any other forbidden control character with U+FFFD instead.
+class InvalidEncodingError extends Error {
+    byteOffset;
+    validPrefix;
+    encoding;
+    constructor(byteOffset, validPrefix, 
+    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
+    encoding = 'UTF-8') {
+        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
+        this.byteOffset = byteOffset;
+        this.validPrefix = validPrefix;
+        this.encoding = encoding;
+        this.name = 'InvalidEncodingError';
+    }
+}
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+/**
+ * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
+ * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
+ * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
+ * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
+ */
+const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
+/** Held back only within this many final characters (a longer tail is not one being cut). */
+const MAX_PARTIAL = 256;
+/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
+function partialEscapeStart(text) {
+    const from = Math.max(0, text.length - MAX_PARTIAL);
+    const tail = text.slice(from);
+    if (!tail.includes('\x1b') && !tail.includes('&'))
+        return -1;
+    const match = TRAILING_PARTIAL.exec(tail);
+    return match === null ? -1 : from + match.index;
+}
+/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
+const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
+function cleanControlCharacters(text) {
+    let out = text;
+    if (HAS_CONTROL.test(out))
+        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
+    if (out.includes('&#'))
+        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
+    return out;
+}
+/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
+function sniffEncoding(head) {
+    const [a, b, c, d] = head;
+    if (a === 0xef && b === 0xbb && c === 0xbf)
+        return 'utf-8';
+    if (a === 0xff && b === 0xfe)
+        return 'utf-16le';
+    if (a === 0xfe && b === 0xff)
+        return 'utf-16be';
+    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
+        return 'utf-16le';
+    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
+        return 'utf-16be';
+    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
+    const declared = declaration?.[1]?.toLowerCase();
+    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
+        return 'windows-1252';
+    }
+    return 'utf-8';
+}
+function latin1(bytes) {
+    let text = '';
+    for (const byte of bytes)
+        text += String.fromCharCode(byte);
+    return text;
+}
+/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
+const SNIFF_BYTES = 200;
+/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
+class ReportDecoder {
+    decoder;
+    held = '';
+    bytesSeen = 0;
+    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
+    head;
+    encoding = 'utf-8';
+    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
+    tail = new Uint8Array(0);
+    push(chunk) {
+        let bytes = chunk;
+        if (this.decoder === undefined) {
+            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
+            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
+                this.head = bytes;
+                return '';
+            }
+            this.head = undefined;
+            this.start(bytes);
+        }
+        let text;
+        try {
+            text = this.decoder.decode(bytes, { stream: true });
+        }
+        catch {
+            throw this.locateInvalid(bytes);
+        }
+        this.bytesSeen += bytes.length;
+        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
+        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
+        return this.clean(text, false);
+    }
+    start(head) {
+        this.encoding = sniffEncoding(head);
+        this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    }
+    end() {
+        if (this.decoder === undefined) {
+            if (this.head === undefined)
+                return '';
+            // A file shorter than the sniffing window: decide with what there is.
+            const head = this.head;
+            this.head = undefined;
+            this.start(head);
+            return this.push(head) + this.end();
+        }
+        let text;
+        try {
+            text = this.decoder.decode();
+        }
+        catch {
+            // A sequence cut by the end of the file: name the byte where it starts.
+            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
+            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
+        }
+        return this.clean(text, true);
+    }
+    clean(text, final) {
+        let joined = this.held + text;
+        this.held = '';
+        if (!final) {
+            const partial = partialEscapeStart(joined);
+            if (partial >= 0) {
+                this.held = joined.slice(partial);
+                joined = joined.slice(0, partial);
+            }
+        }
+        return cleanControlCharacters(joined);
+    }
+    label() {
+        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
+    }
+    /**
+     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
+     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
+     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
+     */
+    locateInvalid(bytes) {
+        if (this.encoding !== 'utf-8')
+            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
+        const pending = incompleteTail(this.tail);
+        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+        const offset = firstInvalidUtf8(combined);
+        let prefix = '';
+        try {
+            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
+        }
+        catch {
+            prefix = '';
+        }
+        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
+    }
+}
+/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
+function incompleteTail(tail) {
+    for (let k = tail.length - 1; k >= 0; k--) {
+        const byte = tail[k];
+        if ((byte & 0xc0) === 0x80)
+            continue;
+        if (byte < 0xc0)
+            return tail.subarray(tail.length);
+        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
+    }
+    return tail.subarray(tail.length);
+}
+/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
+function firstInvalidUtf8(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const byte = bytes[i];
+        let need;
+        if (byte < 0x80)
+            need = 0;
+        else if (byte >= 0xc2 && byte <= 0xdf)
+            need = 1;
+        else if (byte >= 0xe0 && byte <= 0xef)
+            need = 2;
+        else if (byte >= 0xf0 && byte <= 0xf4)
+            need = 3;
+        else
+            return i;
+        if (need > 0 && i + need >= bytes.length)
+            return i;
+        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
+        const second = bytes[i + 1];
+        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
+            return i;
+        for (let k = 2; k <= need; k++) {
+            if ((bytes[i + k] & 0xc0) !== 0x80)
+                return i;
+        }
+        i += need + 1;
+    }
+    return i;
+}
+
+// Rewrites report text with the gate's redaction and changes nothing else, so a JUnit file can be
+// uploaded as an artifact without the database passwords in it (`dual-backend-coverage scrub`).
+//
+// A streaming state machine over XML text: decoded string pieces of any size, cut anywhere (inside
+// "<!--", "<![CDATA[", "&amp;", a quoted value, a surrogate pair). Text nodes, attribute values,
+// CDATA sections and comments are "content runs"; tags, processing instructions and DOCTYPEs
+// pass through untouched. Each run is decoded (entities in text and attribute values; CDATA and
+// comments as they are) and redacted. An unchanged run is emitted as it came, byte for byte; a
+// changed one is re-encoded only between the common prefix and the common suffix of the decoded
+// and the redacted text, so everything around the masked span(s) stays as written.
+//
+// Text and CDATA sections that follow each other with no other markup between them
+// (`a<![CDATA[b]]><![CDATA[c]]>d`, also a reporter's `]]]]><![CDATA[>` split) are redacted as one
+// text, as the gate reads them: a secret split over two sections is masked too.
+//
+// Pure: no I/O, no node: modules. Linear in the input; it holds at most MAX_RUN_CHARS of content
+// (plus the piece being pushed and the output of that piece).
+/** Content runs longer than this are redacted in pieces, so memory stays bounded. */
+const MAX_RUN_CHARS = 1 << 20;
+/** A long run is cut at its last line break within this many characters of the limit. */
+const CUT_WINDOW = 1 << 16;
+/** An entity reference longer than this is not one we decode (`&#x10FFFF;` is 10 characters). */
+const MAX_ENTITY_CHARS = 32;
+/** Characters of a tag name kept: enough to tell "testcase" and "/testcase" from others. */
+const MAX_NAME_CHARS = 64;
+const TEXT = 0;
+const OPEN = 1; // just after "<", not yet told what follows
+const TAG = 2;
+const ATTRIBUTE = 3;
+const COMMENT = 4;
+const CDATA = 5;
+const PI = 6;
+const DECLARATION = 7; // <!DOCTYPE …> and any other <!…>
+class ReportScrubber {
+    redact;
+    state = TEXT;
+    /** Input not yet looked at: a possible delimiter cut by the end of a piece, or a high surrogate. */
+    carry = '';
+    out = '';
+    /** The content run being read (its kind is `state`). */
+    run = [];
+    runChars = 0;
+    /** Whether "<![CDATA[" of the CDATA run being read went out already (with a piece cut off it). */
+    runOpened = false;
+    /** Finished text and CDATA runs next to each other, redacted together once other markup comes. */
+    group = [];
+    groupChars = 0;
+    /** A piece of the content being read changed; counted when it ends. */
+    changed = false;
+    /** The quote of the attribute value being read. */
+    quote = '"';
+    tagName = '';
+    nameDone = false;
+    /** The last non-blank character of the tag so far was "/" (an empty-element tag, once ">" comes). */
+    selfClosing = false;
+    declQuote = 0;
+    declDepth = 0;
+    /** Inside a DOCTYPE's internal subset: in a comment (COMMENT) or processing instruction (PI), or 0. */
+    declInner = 0;
+    inCase = false;
+    caseCounted = false;
+    maskedRuns = 0;
+    maskedCases = 0;
+    constructor(redact) {
+        this.redact = redact;
+    }
+    /** Content runs (text, attribute value, CDATA section, comment) the redaction changed; text and CDATA next to each other count once. */
+    get masked() {
+        return this.maskedRuns;
+    }
+    /** Distinct <testcase> elements holding a changed run (in an attribute or anywhere inside). */
+    get testcases() {
+        return this.maskedCases;
+    }
+    /** Takes the next piece of decoded text; returns the scrubbed text that is ready. */
+    push(text) {
+        let input = this.carry + text;
+        this.carry = '';
+        // A high surrogate waits for its pair: no returned piece ends in half a character.
+        let held = '';
+        const last = input.charCodeAt(input.length - 1);
+        if (last >= 0xd800 && last <= 0xdbff) {
+            held = input.slice(-1);
+            input = input.slice(0, -1);
+        }
+        this.process(input, false);
+        this.carry += held;
+        return this.take();
+    }
+    /** The end of the text: flushes what was held (a run the file's end cut short is redacted too). */
+    end() {
+        const input = this.carry;
+        this.carry = '';
+        this.process(input, true);
+        if (this.state === TEXT || this.state === ATTRIBUTE || this.state === COMMENT || this.state === CDATA)
+            this.endRun(false);
+        this.flushGroup();
+        this.unitEnd();
+        return this.take();
+    }
+    take() {
+        const out = this.out;
+        this.out = '';
+        return out;
+    }
+    emit(text) {
+        this.out += text;
+    }
+    process(buf, final) {
+        const n = buf.length;
+        let i = 0;
+        while (i < n) {
+            switch (this.state) {
+                case TEXT:
+                    i = this.text(buf, i);
+                    break;
+                case OPEN:
+                    i = this.open(buf, i, final);
+                    break;
+                case TAG:
+                    i = this.tag(buf, i);
+                    break;
+                case ATTRIBUTE:
+                    i = this.attribute(buf, i);
+                    break;
+                case COMMENT:
+                    i = this.delimited(buf, i, '-->', final);
+                    break;
+                case CDATA:
+                    i = this.delimited(buf, i, ']]>', final);
+                    break;
+                case PI:
+                    i = this.instruction(buf, i, final);
+                    break;
+                default:
+                    i = this.declaration(buf, i, final);
+            }
+        }
+    }
+    text(buf, i) {
+        const lt = buf.indexOf('<', i);
+        if (lt < 0) {
+            this.addRun(buf, i, buf.length);
+            return buf.length;
+        }
+        this.addRun(buf, i, lt);
+        this.endRun(false);
+        this.state = OPEN;
+        return lt;
+    }
+    /** At "<": a comment, a CDATA section, a declaration, a processing instruction or a tag. */
+    open(buf, i, final) {
+        const head = buf.slice(i, i + 9);
+        if (head.startsWith('<![CDATA[')) {
+            // Joins the text or CDATA before it, if any: its "<![CDATA[" goes out with the group.
+            this.state = CDATA;
+            this.runOpened = false;
+            return i + 9;
+        }
+        if (!final && (head.length < 2 || '<!--'.startsWith(head) || '<![CDATA['.startsWith(head))) {
+            this.carry = buf.slice(i);
+            return buf.length;
+        }
+        // Any other markup ends the text before it.
+        this.flushGroup();
+        this.unitEnd();
+        if (head.startsWith('<!--')) {
+            this.emit('<!--');
+            this.state = COMMENT;
+            return i + 4;
+        }
+        if (head[1] === '!') {
+            this.emit('<!');
+            this.state = DECLARATION;
+            this.declQuote = 0;
+            this.declDepth = 0;
+            this.declInner = 0;
+            return i + 2;
+        }
+        if (head[1] === '?') {
+            this.emit('<?');
+            this.state = PI;
+            return i + 2;
+        }
+        this.emit('<');
+        this.state = TAG;
+        this.tagName = '';
+        this.nameDone = false;
+        this.selfClosing = false;
+        return i + 1;
+    }
+    /** Markup of a start or end tag, outside attribute values: passed through as it is. */
+    tag(buf, i) {
+        const n = buf.length;
+        for (let k = i; k < n; k++) {
+            const c = buf.charCodeAt(k);
+            if (c === 0x3e) {
+                this.emit(buf.slice(i, k + 1));
+                if (!this.nameDone)
+                    this.nameEnd();
+                if (this.selfClosing && this.tagName === 'testcase')
+                    this.inCase = false;
+                this.state = TEXT;
+                return k + 1;
+            }
+            if (c === 0x22 || c === 0x27) {
+                this.emit(buf.slice(i, k + 1));
+                if (!this.nameDone)
+                    this.nameEnd();
+                this.quote = c === 0x22 ? '"' : "'";
+                this.selfClosing = false;
+                this.state = ATTRIBUTE;
+                return k + 1;
+            }
+            const blank = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+            if (!this.nameDone) {
+                if (blank || (c === 0x2f && this.tagName.length > 0))
+                    this.nameEnd();
+                else if (this.tagName.length < MAX_NAME_CHARS)
+                    this.tagName += buf[k];
+            }
+            if (!blank)
+                this.selfClosing = c === 0x2f;
+        }
+        this.emit(buf.slice(i, n));
+        return n;
+    }
+    nameEnd() {
+        this.nameDone = true;
+        if (this.tagName === 'testcase') {
+            this.inCase = true;
+            this.caseCounted = false;
+        }
+        else if (this.tagName === '/testcase') {
+            this.inCase = false;
+        }
+    }
+    attribute(buf, i) {
+        const close = buf.indexOf(this.quote, i);
+        if (close < 0) {
+            this.addRun(buf, i, buf.length);
+            return buf.length;
+        }
+        this.addRun(buf, i, close);
+        this.endRun(true);
+        this.unitEnd();
+        this.emit(this.quote);
+        this.state = TAG;
+        return close + 1;
+    }
+    /** The content of a comment ("-->") or a CDATA section ("]]>"). */
+    delimited(buf, i, close, final) {
+        const n = buf.length;
+        const at = buf.indexOf(close, i);
+        if (at >= 0) {
+            this.addRun(buf, i, at);
+            this.endRun(true);
+            if (this.state === COMMENT) {
+                this.unitEnd();
+                this.emit(close);
+            }
+            this.state = TEXT;
+            return at + close.length;
+        }
+        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, close));
+        this.addRun(buf, i, keep);
+        if (keep < n)
+            this.carry = buf.slice(keep);
+        return n;
+    }
+    /** A processing instruction (also the XML declaration): passed through to its "?>". */
+    instruction(buf, i, final) {
+        const n = buf.length;
+        const at = buf.indexOf('?>', i);
+        if (at >= 0) {
+            this.emit(buf.slice(i, at + 2));
+            this.state = TEXT;
+            return at + 2;
+        }
+        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, '?>'));
+        this.emit(buf.slice(i, keep));
+        if (keep < n)
+            this.carry = buf.slice(keep);
+        return n;
+    }
+    /**
+     * A DOCTYPE (or another "<!" declaration), passed through to its closing ">": quoted strings,
+     * the [internal subset], and comments and processing instructions inside it are stepped over.
+     * The gate refuses a DOCTYPE; here it only has to be found whole, so what follows it is read right.
+     */
+    declaration(buf, i, final) {
+        const n = buf.length;
+        let k = i;
+        while (k < n) {
+            if (this.declInner !== 0) {
+                const close = this.declInner === COMMENT ? '-->' : '?>';
+                const at = buf.indexOf(close, k);
+                if (at < 0) {
+                    const keep = final ? n : Math.max(k, n - partialDelimiter(buf, close));
+                    this.emit(buf.slice(i, keep));
+                    if (keep < n)
+                        this.carry = buf.slice(keep);
+                    return n;
+                }
+                k = at + close.length;
+                this.declInner = 0;
+                continue;
+            }
+            const c = buf.charCodeAt(k);
+            if (this.declQuote !== 0) {
+                if (c === this.declQuote)
+                    this.declQuote = 0;
+            }
+            else if (c === 0x22 || c === 0x27) {
+                this.declQuote = c;
+            }
+            else if (c === 0x5b) {
+                this.declDepth++;
+            }
+            else if (c === 0x5d) {
+                if (this.declDepth > 0)
+                    this.declDepth--;
+            }
+            else if (c === 0x3c && this.declDepth > 0) {
+                const head = buf.slice(k, k + 4);
+                if (head === '<!--') {
+                    this.declInner = COMMENT;
+                    k += 4;
+                    continue;
+                }
+                if (head.startsWith('<?')) {
+                    this.declInner = PI;
+                    k += 2;
+                    continue;
+                }
+                if (!final && head.length < 4 && '<!--'.startsWith(head)) {
+                    this.emit(buf.slice(i, k));
+                    this.carry = buf.slice(k);
+                    return n;
+                }
+            }
+            else if (c === 0x3e && this.declDepth === 0) {
+                this.emit(buf.slice(i, k + 1));
+                this.state = TEXT;
+                return k + 1;
+            }
+            k++;
+        }
+        this.emit(buf.slice(i, n));
+        return n;
+    }
+    addRun(buf, from, to) {
+        if (to <= from)
+            return;
+        this.run.push(from === 0 && to === buf.length ? buf : buf.slice(from, to));
+        this.runChars += to - from;
+        if (this.runChars + this.groupChars > MAX_RUN_CHARS) {
+            // The finished runs next to this one go out first, redacted together without it.
+            this.flushGroup();
+            if (this.runChars > MAX_RUN_CHARS)
+                this.cutRun();
+        }
+    }
+    /**
+     * A run past MAX_RUN_CHARS is redacted in pieces: each ends at the last line break within the
+     * last CUT_WINDOW characters of the limit, or, with none there, at the limit (never inside an
+     * entity reference or a surrogate pair). A secret that spans such a cut is not seen whole and
+     * may be missed; runs this long are captured output, which breaks lines far more often. The
+     * same holds where a text or CDATA run next to finished ones passes the limit: they are
+     * redacted without it.
+     */
+    cutRun() {
+        let text = this.run.join('');
+        const kind = this.state;
+        while (text.length > MAX_RUN_CHARS) {
+            const cut = cutPoint(text, kind === TEXT || kind === ATTRIBUTE);
+            this.redactSegments([{ kind, raw: text.slice(0, cut), open: kind === CDATA && !this.runOpened, close: false }]);
+            this.runOpened = true;
+            text = text.slice(cut);
+        }
+        this.run = [text];
+        this.runChars = text.length;
+    }
+    /** The run being read ends: text and CDATA join the group; an attribute value or comment goes out now. */
+    endRun(closed) {
+        const kind = this.state;
+        const raw = this.run.length === 1 ? this.run[0] : this.run.join('');
+        this.run = [];
+        this.runChars = 0;
+        if (kind === CDATA) {
+            this.group.push({ kind, raw, open: !this.runOpened, close: closed });
+            this.groupChars += raw.length;
+            this.runOpened = false;
+        }
+        else if (kind === TEXT) {
+            if (raw.length === 0)
+                return;
+            this.group.push({ kind, raw, open: false, close: false });
+            this.groupChars += raw.length;
+        }
+        else if (raw.length > 0) {
+            this.redactSegments([{ kind, raw, open: false, close: false }]);
+        }
+    }
+    flushGroup() {
+        if (this.group.length === 0)
+            return;
+        this.redactSegments(this.group);
+        this.group.length = 0;
+        this.groupChars = 0;
+    }
+    /** The end of a text (a group, an attribute value, a comment): counts it if it changed. */
+    unitEnd() {
+        if (!this.changed)
+            return;
+        this.changed = false;
+        this.maskedRuns++;
+        if (this.inCase && !this.caseCounted) {
+            this.caseCounted = true;
+            this.maskedCases++;
+        }
+    }
+    /**
+     * Redacts segments read as one text (a single run, or text and CDATA next to each other) and
+     * emits them. Unchanged: as they came. Changed: the span between the common prefix and suffix
+     * of the decoded and the redacted text is re-encoded, all of it in the first segment it touches
+     * (the others lose their part of it); everything outside it stays as written.
+     */
+    redactSegments(segments) {
+        let decoded;
+        let plains;
+        let joined;
+        if (segments.length === 1) {
+            // The common case, without the arrays until something changed.
+            const segment = segments[0];
+            const run = (segment.kind === TEXT || segment.kind === ATTRIBUTE) && segment.raw.includes('&') ? decodeEntities$1(segment.raw) : undefined;
+            joined = run === undefined ? segment.raw : run.text;
+            decoded = [run];
+            plains = [joined];
+        }
+        else {
+            decoded = segments.map((segment) => (segment.kind === TEXT && segment.raw.includes('&') ? decodeEntities$1(segment.raw) : undefined));
+            plains = segments.map((segment, i) => decoded[i]?.text ?? segment.raw);
+            joined = plains.join('');
+        }
+        const redacted = this.redact(joined);
+        if (redacted === joined) {
+            for (const segment of segments)
+                this.emitSegment(segment, segment.raw);
+            return;
+        }
+        this.changed = true;
+        const limit = Math.min(joined.length, redacted.length);
+        let start = 0;
+        while (start < limit && joined.charCodeAt(start) === redacted.charCodeAt(start))
+            start++;
+        let tail = 0;
+        while (tail < limit - start && joined.charCodeAt(joined.length - 1 - tail) === redacted.charCodeAt(redacted.length - 1 - tail))
+            tail++;
+        // Whole characters only: an entity decodes to one code point, so the bounds fall between entities.
+        if (start > 0 && isHighSurrogate(joined.charCodeAt(start - 1)))
+            start--;
+        if (tail > 0 && isLowSurrogate(joined.charCodeAt(joined.length - tail)))
+            tail--;
+        const end = joined.length - tail;
+        const middle = redacted.slice(start, redacted.length - tail);
+        let placed = false;
+        let from = 0;
+        segments.forEach((segment, i) => {
+            const plain = plains[i];
+            const to = from + plain.length;
+            // The segments the changed span covers; an empty span (an insertion) goes in the first one reaching it.
+            const touched = start < end ? to > start && from < end : !placed && to >= start;
+            if (!touched) {
+                this.emitSegment(segment, segment.raw);
+            }
+            else {
+                const run = decoded[i];
+                const localStart = Math.max(from, start) - from;
+                const localEnd = Math.min(to, end) - from;
+                const rawStart = run === undefined ? localStart : rawOffset(run, localStart);
+                const rawEnd = run === undefined ? localEnd : rawOffset(run, localEnd);
+                const inserted = placed ? '' : middle;
+                placed = true;
+                this.emitSegment(segment, segment.raw.slice(0, rawStart) + encode(inserted, segment.kind, this.quote) + segment.raw.slice(rawEnd), segment.raw);
+            }
+            from = to;
+        });
+    }
+    emitSegment(segment, content, raw = content) {
+        if (segment.kind !== CDATA) {
+            // A mask never makes "--" ("***" replaces, it never joins), but a redactor is a parameter:
+            // the output stays well-formed whatever it returns.
+            this.emit(segment.kind === COMMENT && content !== raw && content.includes('--') && !raw.includes('--') ? content.replace(/-(?=-)/g, '- ') : content);
+            return;
+        }
+        const safe = content !== raw && content.includes(']]>') ? content.replace(/]]>/g, ']]]]><![CDATA[>') : content;
+        this.emit((segment.open ? '<![CDATA[' : '') + safe + (segment.close ? ']]>' : ''));
+    }
+}
+/** Redacted text in its context: escaped in text and attribute values, as it is in CDATA and comments. */
+function encode(text, kind, quote) {
+    if (kind === TEXT)
+        return escapeXml(text, '');
+    if (kind === ATTRIBUTE)
+        return escapeXml(text, quote);
+    return text;
+}
+/** How many characters at the end of `buf` may be the start of `close` cut by the piece's end. */
+function partialDelimiter(buf, close) {
+    for (let length = Math.min(close.length - 1, buf.length); length > 0; length--) {
+        if (buf.endsWith(close.slice(0, length)))
+            return length;
+    }
+    return 0;
+}
+function cutPoint(text, entities) {
+    const lineBreak = text.lastIndexOf('\n', MAX_RUN_CHARS - 1);
+    if (lineBreak >= MAX_RUN_CHARS - CUT_WINDOW)
+        return lineBreak + 1;
+    let cut = MAX_RUN_CHARS;
+    if (isHighSurrogate(text.charCodeAt(cut - 1)))
+        cut--;
+    if (entities) {
+        const amp = text.lastIndexOf('&', cut - 1);
+        if (amp > cut - MAX_ENTITY_CHARS && text.lastIndexOf(';', cut - 1) < amp)
+            cut = amp;
+    }
+    return cut;
+}
+function isHighSurrogate(code) {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+function isLowSurrogate(code) {
+    return code >= 0xdc00 && code <= 0xdfff;
+}
+const NAMED$1 = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** The five predefined entities and character references; anything else stays as written. */
+function decodeEntities$1(raw) {
+    let text = '';
+    let copied = 0;
+    let shift = 0;
+    const ends = [];
+    const shifts = [];
+    for (let amp = raw.indexOf('&'); amp >= 0; amp = raw.indexOf('&', amp + 1)) {
+        const semicolon = referenceEnd(raw, amp);
+        if (semicolon < 0)
+            continue;
+        const char = referenceValue(raw.slice(amp + 1, semicolon));
+        if (char === undefined)
+            continue;
+        text += raw.slice(copied, amp) + char;
+        copied = semicolon + 1;
+        shift += semicolon + 1 - amp - char.length;
+        ends.push(text.length);
+        shifts.push(shift);
+    }
+    return { text: text + raw.slice(copied), ends, shifts };
+}
+/** The ";" closing the reference at `amp`, looked for within MAX_ENTITY_CHARS (linear overall), or -1. */
+function referenceEnd(raw, amp) {
+    const limit = Math.min(raw.length, amp + MAX_ENTITY_CHARS);
+    for (let k = amp + 1; k < limit; k++) {
+        const c = raw.charCodeAt(k);
+        if (c === 0x3b)
+            return k;
+        if (c === 0x26 || c === 0x3c || c <= 0x20)
+            return -1;
+    }
+    return -1;
+}
+function referenceValue(name) {
+    const named = NAMED$1[name];
+    if (named !== undefined)
+        return named;
+    let code;
+    if (/^#[0-9]+$/.test(name))
+        code = Number.parseInt(name.slice(1), 10);
+    else if (/^#x[0-9a-fA-F]+$/.test(name))
+        code = Number.parseInt(name.slice(2), 16);
+    else
+        return undefined;
+    if (code < 1 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+        return undefined;
+    return String.fromCodePoint(code);
+}
+/** Where decoded index `at` (between two characters) lies in the raw text. */
+function rawOffset(run, at) {
+    // The last reference ending at or before `at`: binary search over the sorted ends.
+    let low = 0;
+    let high = run.ends.length;
+    while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (run.ends[mid] <= at)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low === 0 ? at : at + run.shifts[low - 1];
+}
+/** Text as XML character data: & < > always, and the value's quote inside an attribute. */
+function escapeXml(text, quote) {
+    let out = '';
+    let copied = 0;
+    for (let k = 0; k < text.length; k++) {
+        const c = text[k];
+        const entity = c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === quote ? (quote === '"' ? '&quot;' : '&apos;') : undefined;
+        if (entity === undefined)
+            continue;
+        out += text.slice(copied, k) + entity;
+        copied = k + 1;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+}
 
 // The engine's id table: test id → dense index, for millions of ids.
 //
@@ -13372,225 +14203,6 @@ async function glob(globInput, options) {
 	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
 }
 
-// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
-// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
-//
-// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
-// those characters, so a strict parser would reject the whole report. We strip ANSI escape
-// sequences and replace any other forbidden control character with U+FFFD instead.
-class InvalidEncodingError extends Error {
-    byteOffset;
-    validPrefix;
-    encoding;
-    constructor(byteOffset, validPrefix, 
-    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
-    encoding = 'UTF-8') {
-        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
-        this.byteOffset = byteOffset;
-        this.validPrefix = validPrefix;
-        this.encoding = encoding;
-        this.name = 'InvalidEncodingError';
-    }
-}
-const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
-const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
-const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
-/**
- * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
- * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
- * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
- * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
- */
-const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
-/** Held back only within this many final characters (a longer tail is not one being cut). */
-const MAX_PARTIAL = 256;
-/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
-function partialEscapeStart(text) {
-    const from = Math.max(0, text.length - MAX_PARTIAL);
-    const tail = text.slice(from);
-    if (!tail.includes('\x1b') && !tail.includes('&'))
-        return -1;
-    const match = TRAILING_PARTIAL.exec(tail);
-    return match === null ? -1 : from + match.index;
-}
-/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
-const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
-function cleanControlCharacters(text) {
-    let out = text;
-    if (HAS_CONTROL.test(out))
-        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
-    if (out.includes('&#'))
-        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
-    return out;
-}
-/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
-function sniffEncoding(head) {
-    const [a, b, c, d] = head;
-    if (a === 0xef && b === 0xbb && c === 0xbf)
-        return 'utf-8';
-    if (a === 0xff && b === 0xfe)
-        return 'utf-16le';
-    if (a === 0xfe && b === 0xff)
-        return 'utf-16be';
-    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
-        return 'utf-16le';
-    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
-        return 'utf-16be';
-    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
-    const declared = declaration?.[1]?.toLowerCase();
-    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
-        return 'windows-1252';
-    }
-    return 'utf-8';
-}
-function latin1(bytes) {
-    let text = '';
-    for (const byte of bytes)
-        text += String.fromCharCode(byte);
-    return text;
-}
-/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
-const SNIFF_BYTES = 200;
-/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
-class ReportDecoder {
-    decoder;
-    held = '';
-    bytesSeen = 0;
-    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
-    head;
-    encoding = 'utf-8';
-    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
-    tail = new Uint8Array(0);
-    push(chunk) {
-        let bytes = chunk;
-        if (this.decoder === undefined) {
-            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
-            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
-            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
-                this.head = bytes;
-                return '';
-            }
-            this.head = undefined;
-            this.start(bytes);
-        }
-        let text;
-        try {
-            text = this.decoder.decode(bytes, { stream: true });
-        }
-        catch {
-            throw this.locateInvalid(bytes);
-        }
-        this.bytesSeen += bytes.length;
-        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
-        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
-        return this.clean(text, false);
-    }
-    start(head) {
-        this.encoding = sniffEncoding(head);
-        this.decoder = new TextDecoder(this.encoding, { fatal: true });
-    }
-    end() {
-        if (this.decoder === undefined) {
-            if (this.head === undefined)
-                return '';
-            // A file shorter than the sniffing window: decide with what there is.
-            const head = this.head;
-            this.head = undefined;
-            this.start(head);
-            return this.push(head) + this.end();
-        }
-        let text;
-        try {
-            text = this.decoder.decode();
-        }
-        catch {
-            // A sequence cut by the end of the file: name the byte where it starts.
-            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
-            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
-        }
-        return this.clean(text, true);
-    }
-    clean(text, final) {
-        let joined = this.held + text;
-        this.held = '';
-        if (!final) {
-            const partial = partialEscapeStart(joined);
-            if (partial >= 0) {
-                this.held = joined.slice(partial);
-                joined = joined.slice(0, partial);
-            }
-        }
-        return cleanControlCharacters(joined);
-    }
-    label() {
-        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
-    }
-    /**
-     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
-     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
-     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
-     */
-    locateInvalid(bytes) {
-        if (this.encoding !== 'utf-8')
-            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
-        const pending = incompleteTail(this.tail);
-        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
-        const offset = firstInvalidUtf8(combined);
-        let prefix = '';
-        try {
-            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
-        }
-        catch {
-            prefix = '';
-        }
-        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
-    }
-}
-/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
-function incompleteTail(tail) {
-    for (let k = tail.length - 1; k >= 0; k--) {
-        const byte = tail[k];
-        if ((byte & 0xc0) === 0x80)
-            continue;
-        if (byte < 0xc0)
-            return tail.subarray(tail.length);
-        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
-        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
-    }
-    return tail.subarray(tail.length);
-}
-/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
-function firstInvalidUtf8(bytes) {
-    let i = 0;
-    while (i < bytes.length) {
-        const byte = bytes[i];
-        let need;
-        if (byte < 0x80)
-            need = 0;
-        else if (byte >= 0xc2 && byte <= 0xdf)
-            need = 1;
-        else if (byte >= 0xe0 && byte <= 0xef)
-            need = 2;
-        else if (byte >= 0xf0 && byte <= 0xf4)
-            need = 3;
-        else
-            return i;
-        if (need > 0 && i + need >= bytes.length)
-            return i;
-        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
-        const second = bytes[i + 1];
-        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
-            return i;
-        for (let k = 2; k <= need; k++) {
-            if ((bytes[i + k] & 0xc0) !== 0x80)
-                return i;
-        }
-        i += need + 1;
-    }
-    return i;
-}
-
 // Names and messages come from reports, which pull requests control: they are untrusted text.
 // These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
 // no @mentions or #references that notify people or link issues.
@@ -13777,7 +14389,7 @@ function isInside(root, candidate) {
  * 1 MiB reads made 2 MB strings that go straight to the old generation and pile up between full
  * collections (measured on 2 x 1M testcases: peak RSS about 600 MB -> 490 MB, and less CPU).
  */
-const READ_CHUNK = 1 << 16;
+const READ_CHUNK$1 = 1 << 16;
 /** Streams every report into the engine. Unreadable files become errors in the verdict, never a silent gap. */
 async function readReports(engine, reports, workspace, spotter) {
     reports.refused.forEach((match, i) => {
@@ -13811,11 +14423,11 @@ async function streamReport(absolutePath, displayName, onTestcase, limits, spott
     try {
         fd = openSync(absolutePath, 'r');
         for (;;) {
-            const chunk = Buffer.allocUnsafe(READ_CHUNK);
-            const read = readSync(fd, chunk, 0, READ_CHUNK, null);
+            const chunk = Buffer.allocUnsafe(READ_CHUNK$1);
+            const read = readSync(fd, chunk, 0, READ_CHUNK$1, null);
             if (read === 0)
                 break;
-            const text = decoder.push(read === READ_CHUNK ? chunk : chunk.subarray(0, read));
+            const text = decoder.push(read === READ_CHUNK$1 ? chunk : chunk.subarray(0, read));
             spotter?.push(text);
             parser.write(text);
         }
@@ -14032,6 +14644,277 @@ function redactNames(verdict, redact) {
             error.file = mask(error.file);
     return verdict;
 }
+
+// dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
+//
+// Rewrites JUnit report files in place with the gate's redaction, so a step before
+// actions/upload-artifact can make the uploaded reports safe: the same rules and `redact-env`
+// values as the gate, applied to text, attribute values, CDATA and comments; nothing else changes.
+// Exit 0: every file was scrubbed or was clean. 2: usage or config error, a path refused, a file
+// unreadable or not UTF-8, or a pattern that matched nothing (the other files are still scrubbed).
+const EXIT_SUCCESS$1 = 0;
+const EXIT_ERROR$1 = 2;
+const PREFIX = 'dual-backend-coverage scrub';
+const USAGE$1 = `Usage: dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
+
+Rewrites JUnit XML reports in place with the gate's redaction (URL passwords, password=… forms,
+token shapes, and the values of the redact-env variables), so they can be uploaded as artifacts.
+Only the masked values change; a file with nothing to mask is left untouched.
+  --config FILE      YAML config whose redact-env to use (default .github/dual-backend.yml when it exists)
+  --redact-env NAME  also mask the value of this environment variable; repeat for more
+  -h, --help         show this help
+
+Files and globs are relative to the working directory and must stay inside it ("!glob" excludes).
+Exit status: 0 every file scrubbed or clean, 2 usage or config error, or a file refused, unreadable,
+not UTF-8, or a pattern that matched nothing.
+`;
+/** 64 KiB reads, as the gate reads reports (see src/io/reports.ts). */
+const READ_CHUNK = 1 << 16;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+class ScrubFileError extends Error {
+}
+/**
+ * `argv` holds the arguments after the command word; a leading "scrub" is taken as that word
+ * (scrub a file named "scrub" as "./scrub").
+ */
+async function runScrub(argv, io) {
+    const args = argv[0] === 'scrub' ? argv.slice(1) : argv;
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args,
+            options: { config: { type: 'string' }, 'redact-env': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+            strict: true,
+            allowPositionals: true
+        });
+    }
+    catch (error) {
+        io.stderr(`${PREFIX}: ${error.message}\n\n${USAGE$1}`);
+        return EXIT_ERROR$1;
+    }
+    const { values, positionals: patterns } = parsed;
+    if (values.help === true) {
+        io.stdout(USAGE$1);
+        return EXIT_SUCCESS$1;
+    }
+    if (!patterns.some((pattern) => !pattern.startsWith('!'))) {
+        io.stderr(`${PREFIX}: name the report files or globs to scrub\n\n${USAGE$1}`);
+        return EXIT_ERROR$1;
+    }
+    let redact;
+    try {
+        const config = scrubConfig(values.config, io.cwd);
+        const extra = (values['redact-env'] ?? []).map((name) => io.env[name]).filter((value) => value !== undefined && value.length > 0);
+        redact = redactorFor(config, io.env, extra);
+        // Nothing is read when any pattern names a place outside the working directory.
+        patterns.forEach((pattern) => assertPatternInWorkspace(pattern.startsWith('!') ? pattern.slice(1) : pattern));
+    }
+    catch (error) {
+        if (error instanceof ConfigError || error instanceof UnsafePathError)
+            io.stderr(`${PREFIX}: ${error.message}\n`);
+        else
+            io.stderr(`${PREFIX}: internal error: ${error.message}\n`);
+        return EXIT_ERROR$1;
+    }
+    // What is printed comes from file names: masked like report text, and never a workflow command.
+    const shown = (name) => defuseWorkflowCommands(redact(name).replace(/[\x00-\x1f\x7f\u2028\u2029]/g, '?'));
+    let failed = false;
+    const fail = (message) => {
+        failed = true;
+        io.stderr(`${PREFIX}: ${message}\n`);
+    };
+    const root = await realpath$1(io.cwd);
+    const { files, refused } = await matchPatterns(patterns, root, (pattern) => fail(`no file matched ${shown(pattern)}`));
+    for (const [match, reason] of refused)
+        fail(`${shown(match)}: refused: ${reason}; reports must be regular files inside the workspace`);
+    // A link inside the workspace is scrubbed at its target (replacing the link would leave the
+    // target as it was), and a target named twice is scrubbed once.
+    const done = new Set();
+    for (const file of files) {
+        try {
+            const target = await realpath$1(path.join(root, file));
+            if (!isInside(root, target))
+                throw new ScrubFileError('refused: it resolves outside the workspace (symbolic link)');
+            if (done.has(target))
+                continue;
+            done.add(target);
+            const result = await scrubFile(target, redact);
+            if (result.masked === 0)
+                io.stdout(`clean: ${shown(file)}\n`);
+            else
+                io.stdout(`scrubbed ${shown(file)}: ${plural(result.masked, 'value')} masked in ${plural(result.testcases, 'testcase')}\n`);
+            if (result.masked > 0 && result.links > 1) {
+                io.stderr(`${PREFIX}: note: ${shown(file)} had ${result.links - 1} other hard link(s); they still hold the unscrubbed report\n`);
+            }
+        }
+        catch (error) {
+            if (error instanceof ScrubFileError)
+                fail(`${shown(file)}: ${error.message}`);
+            else
+                fail(`${shown(file)}: could not be scrubbed (${describe(error)}); left unchanged`);
+        }
+    }
+    return failed ? EXIT_ERROR$1 : EXIT_SUCCESS$1;
+}
+function plural(count, word) {
+    return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+function describe(error) {
+    return error.code ?? error.message;
+}
+/**
+ * The config for its `redact-env` and backend names (never masked as bare words). No config file
+ * is fine: the default variables. A file without `backends` (given to the action as an input
+ * instead) is fine too: scrubbing compares nothing.
+ */
+function scrubConfig(configPath, cwd) {
+    const explicit = configPath !== undefined && configPath.length > 0;
+    if (!explicit && !existsSync(path.resolve(cwd, DEFAULT_CONFIG_PATH)))
+        return buildConfig({}, 'config');
+    try {
+        return loadConfig({ path: configPath, cwd });
+    }
+    catch (error) {
+        if (!(error instanceof ConfigError) || !/^backends: at least two backends/.test(error.message))
+            throw error;
+        const file = explicit ? configPath : DEFAULT_CONFIG_PATH;
+        const document = yaml.load(readFileSync(path.resolve(cwd, file), 'utf8'), { filename: file, schema: yaml.CORE_SCHEMA }) ?? {};
+        return buildConfig(document, file);
+    }
+}
+/**
+ * The files the patterns match, with the gate's rules (src/io/reports.ts findReports): inside the
+ * working directory, links followed only when they resolve inside it, a recursive "**" never
+ * walking into a linked folder. Each positive pattern must match something; "!" patterns exclude.
+ */
+async function matchPatterns(patterns, root, unmatched) {
+    const negatives = patterns.filter((pattern) => pattern.startsWith('!'));
+    const files = new Set();
+    const refused = new Map();
+    const config = buildConfig({}, 'config');
+    for (const pattern of patterns) {
+        if (pattern.startsWith('!'))
+            continue;
+        const found = await findReports({ ...config, backends: [{ name: 'scrub', reports: [pattern, ...negatives], artifacts: [] }] }, root);
+        if (found.files.size === 0 && found.refused.length === 0)
+            unmatched(pattern);
+        for (const file of found.files.keys())
+            files.add(file);
+        found.refused.forEach((match, i) => refused.set(match, found.refusedReasons?.[i] ?? 'it resolves outside the workspace (symbolic link)'));
+    }
+    return { files: [...files].sort(), refused };
+}
+/**
+ * Streams one file through the decoder and the scrubber into a temporary file next to it, then
+ * renames that over the original (atomic; mode, and owner where allowed, kept). A clean file is
+ * left untouched (the temporary file is removed): same bytes, same modification time.
+ */
+async function scrubFile(file, redact) {
+    const info = await stat(file);
+    if (!info.isFile())
+        throw new ScrubFileError('not a regular file');
+    let input;
+    try {
+        input = openSync(file, 'r');
+    }
+    catch (error) {
+        throw new ScrubFileError(`could not be read (${describe(error)})`);
+    }
+    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.scrub`);
+    let output;
+    let renamed = false;
+    try {
+        const decoder = new ReportDecoder();
+        const scrubber = new ReportScrubber(redact);
+        let first = true;
+        for (;;) {
+            const chunk = Buffer.allocUnsafe(READ_CHUNK);
+            let read;
+            try {
+                read = readSync(input, chunk, 0, READ_CHUNK, null);
+            }
+            catch (error) {
+                throw new ScrubFileError(`could not be read (${describe(error)}); left unchanged`);
+            }
+            const bytes = read === READ_CHUNK ? chunk : chunk.subarray(0, read);
+            if (first) {
+                first = false;
+                const encoding = sniffEncoding(bytes);
+                if (encoding !== 'utf-8') {
+                    const label = encoding === 'windows-1252' ? 'a Latin-1/ASCII encoding by its XML declaration' : encoding.toUpperCase();
+                    throw new ScrubFileError(`is ${label}: scrub writes reports back as UTF-8 only, so it is left unchanged (make the test runner write UTF-8)`);
+                }
+                try {
+                    output = openSync(temporary, 'wx', 0o600);
+                }
+                catch (error) {
+                    throw new ScrubFileError(`could not write a scrubbed copy next to it (${describe(error)}); left unchanged`);
+                }
+                // The decoder drops a byte-order mark: put it back.
+                if (bytes.subarray(0, 3).equals(UTF8_BOM))
+                    writeAll(output, UTF8_BOM);
+            }
+            if (read === 0)
+                break;
+            writeText(output, scrubber.push(decode(() => decoder.push(bytes))));
+        }
+        writeText(output, scrubber.push(decode(() => decoder.end())));
+        writeText(output, scrubber.end());
+        if (scrubber.masked === 0)
+            return { masked: 0, testcases: 0, links: info.nlink };
+        const fd = output;
+        fchmodSync(fd, info.mode & 0o7777);
+        try {
+            fchownSync(fd, info.uid, info.gid);
+        }
+        catch {
+            // Only root may give a file away; the owner is then ours, as for any rewritten file.
+        }
+        fsyncSync(fd);
+        closeSync(fd);
+        output = undefined;
+        renameSync(temporary, file);
+        renamed = true;
+        return { masked: scrubber.masked, testcases: scrubber.testcases, links: info.nlink };
+    }
+    finally {
+        closeSync(input);
+        if (output !== undefined)
+            closeSync(output);
+        if (!renamed) {
+            try {
+                unlinkSync(temporary);
+            }
+            catch {
+                // Never created, or already gone.
+            }
+        }
+    }
+}
+function decode(step) {
+    try {
+        return step();
+    }
+    catch (error) {
+        if (error instanceof InvalidEncodingError) {
+            throw new ScrubFileError(`invalid ${error.encoding} (byte offset ${error.byteOffset}); left unchanged`);
+        }
+        throw error;
+    }
+}
+function writeText(fd, text) {
+    if (text.length > 0)
+        writeAll(fd, Buffer.from(text, 'utf8'));
+}
+function writeAll(fd, bytes) {
+    let written = 0;
+    while (written < bytes.length)
+        written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+// The version `--version` prints. Kept equal to package.json's by tests/cli/version.test.ts (a
+// release bumps both), so the bundle needs no JSON import.
+const VERSION = '0.1.0';
 
 function gapObject(gap) {
     return {
@@ -14418,6 +15301,7 @@ const EXIT_ERROR = 2;
 const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
        dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+       dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -14431,6 +15315,8 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
 doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
 if: always(), a report upload that skips on failure, a database service without a health check...).
 
+scrub: rewrites report files in place with the gate's redaction (run it before uploading them).
+
 inventory: lists the storage test ids the reports hold, one per line, in the format of the
 config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
 
@@ -14443,6 +15329,8 @@ async function runCli(argv, io) {
     }
     if (argv[0] === 'doctor')
         return runDoctor(argv.slice(1), io);
+    if (argv[0] === 'scrub')
+        return runScrub(argv.slice(1), io);
     const command = argv[0] === 'inventory' ? 'inventory' : 'check';
     let values;
     try {

@@ -9,6 +9,7 @@ import { decodeDigest, formatInventoryFile, InventoryError, readDigest } from '.
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { runDoctor } from './doctor.js'
+import { runScrub } from './scrub.js'
 import { VERSION } from './version.js'
 import { evaluateWorkspace } from '../io/gate.js'
 import { UnsafePathError } from '../io/reports.js'
@@ -37,6 +38,7 @@ export interface CliIo {
 const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
        dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+       dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -50,6 +52,8 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
 doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
 if: always(), a report upload that skips on failure, a database service without a health check...).
 
+scrub: rewrites report files in place with the gate's redaction (run it before uploading them).
+
 inventory: lists the storage test ids the reports hold, one per line, in the format of the
 config's \`inventory:\` file (the tests that must exist). --write writes that file instead of printing it.
 
@@ -62,6 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_SUCCESS
   }
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), io)
+  if (argv[0] === 'scrub') return runScrub(argv.slice(1), io)
   const command = argv[0] === 'inventory' ? 'inventory' : 'check'
   let values: { config?: string; backend?: string[]; format?: string; output?: string; baseline?: string; write?: boolean; help?: boolean }
   try {

@@ -9,8 +9,12 @@
 // changed one is re-encoded only between the common prefix and the common suffix of the decoded
 // and the redacted text, so everything around the masked span(s) stays as written.
 //
-// Pure: no I/O, no node: modules. Linear in the input; memory about one content run, at most
-// MAX_RUN_CHARS (plus the piece being pushed).
+// Text and CDATA sections that follow each other with no other markup between them
+// (`a<![CDATA[b]]><![CDATA[c]]>d`, also a reporter's `]]]]><![CDATA[>` split) are redacted as one
+// text, as the gate reads them: a secret split over two sections is masked too.
+//
+// Pure: no I/O, no node: modules. Linear in the input; it holds at most MAX_RUN_CHARS of content
+// (plus the piece being pushed and the output of that piece).
 
 /** Content runs longer than this are redacted in pieces, so memory stays bounded. */
 export const MAX_RUN_CHARS = 1 << 20
@@ -35,9 +39,16 @@ export class ReportScrubber {
   /** Input not yet looked at: a possible delimiter cut by the end of a piece, or a high surrogate. */
   private carry = ''
   private out = ''
+  /** The content run being read (its kind is `state`). */
   private run: string[] = []
   private runChars = 0
-  private runChanged = false
+  /** Whether "<![CDATA[" of the CDATA run being read went out already (with a piece cut off it). */
+  private runOpened = false
+  /** Finished text and CDATA runs next to each other, redacted together once other markup comes. */
+  private group: Segment[] = []
+  private groupChars = 0
+  /** A piece of the content being read changed; counted when it ends. */
+  private changed = false
   /** The quote of the attribute value being read. */
   private quote = '"'
   private tagName = ''
@@ -55,7 +66,7 @@ export class ReportScrubber {
 
   constructor(private readonly redact: (text: string) => string) {}
 
-  /** Content runs (text, attribute value, CDATA section, comment) the redaction changed. */
+  /** Content runs (text, attribute value, CDATA section, comment) the redaction changed; text and CDATA next to each other count once. */
   get masked(): number {
     return this.maskedRuns
   }
@@ -86,7 +97,9 @@ export class ReportScrubber {
     const input = this.carry
     this.carry = ''
     this.process(input, true)
-    if (this.state === TEXT || this.state === ATTRIBUTE || this.state === COMMENT || this.state === CDATA) this.endRun()
+    if (this.state === TEXT || this.state === ATTRIBUTE || this.state === COMMENT || this.state === CDATA) this.endRun(false)
+    this.flushGroup()
+    this.unitEnd()
     return this.take()
   }
 
@@ -139,7 +152,7 @@ export class ReportScrubber {
       return buf.length
     }
     this.addRun(buf, i, lt)
-    this.endRun()
+    this.endRun(false)
     this.state = OPEN
     return lt
   }
@@ -147,19 +160,23 @@ export class ReportScrubber {
   /** At "<": a comment, a CDATA section, a declaration, a processing instruction or a tag. */
   private open(buf: string, i: number, final: boolean): number {
     const head = buf.slice(i, i + 9)
-    if (head.startsWith('<!--')) {
-      this.emit('<!--')
-      this.state = COMMENT
-      return i + 4
-    }
     if (head.startsWith('<![CDATA[')) {
-      this.emit('<![CDATA[')
+      // Joins the text or CDATA before it, if any: its "<![CDATA[" goes out with the group.
       this.state = CDATA
+      this.runOpened = false
       return i + 9
     }
     if (!final && (head.length < 2 || '<!--'.startsWith(head) || '<![CDATA['.startsWith(head))) {
       this.carry = buf.slice(i)
       return buf.length
+    }
+    // Any other markup ends the text before it.
+    this.flushGroup()
+    this.unitEnd()
+    if (head.startsWith('<!--')) {
+      this.emit('<!--')
+      this.state = COMMENT
+      return i + 4
     }
     if (head[1] === '!') {
       this.emit('<!')
@@ -230,7 +247,8 @@ export class ReportScrubber {
       return buf.length
     }
     this.addRun(buf, i, close)
-    this.endRun()
+    this.endRun(true)
+    this.unitEnd()
     this.emit(this.quote)
     this.state = TAG
     return close + 1
@@ -242,8 +260,11 @@ export class ReportScrubber {
     const at = buf.indexOf(close, i)
     if (at >= 0) {
       this.addRun(buf, i, at)
-      this.endRun()
-      this.emit(close)
+      this.endRun(true)
+      if (this.state === COMMENT) {
+        this.unitEnd()
+        this.emit(close)
+      }
       this.state = TEXT
       return at + close.length
     }
@@ -331,77 +352,157 @@ export class ReportScrubber {
     if (to <= from) return
     this.run.push(from === 0 && to === buf.length ? buf : buf.slice(from, to))
     this.runChars += to - from
-    if (this.runChars > MAX_RUN_CHARS) this.cutRun()
+    if (this.runChars + this.groupChars > MAX_RUN_CHARS) {
+      // The finished runs next to this one go out first, redacted together without it.
+      this.flushGroup()
+      if (this.runChars > MAX_RUN_CHARS) this.cutRun()
+    }
   }
 
   /**
    * A run past MAX_RUN_CHARS is redacted in pieces: each ends at the last line break within the
    * last CUT_WINDOW characters of the limit, or, with none there, at the limit (never inside an
    * entity reference or a surrogate pair). A secret that spans such a cut is not seen whole and
-   * may be missed; runs this long are captured output, which breaks lines far more often.
+   * may be missed; runs this long are captured output, which breaks lines far more often. The
+   * same holds where a text or CDATA run next to finished ones passes the limit: they are
+   * redacted without it.
    */
   private cutRun(): void {
     let text = this.run.join('')
-    const entities = this.state === TEXT || this.state === ATTRIBUTE
+    const kind = this.state
     while (text.length > MAX_RUN_CHARS) {
-      const cut = cutPoint(text, entities)
-      this.piece(text.slice(0, cut))
+      const cut = cutPoint(text, kind === TEXT || kind === ATTRIBUTE)
+      this.redactSegments([{ kind, raw: text.slice(0, cut), open: kind === CDATA && !this.runOpened, close: false }])
+      this.runOpened = true
       text = text.slice(cut)
     }
     this.run = [text]
     this.runChars = text.length
   }
 
-  private endRun(): void {
-    if (this.runChars > 0) {
-      const raw = this.run.length === 1 ? (this.run[0] as string) : this.run.join('')
-      this.run = []
-      this.runChars = 0
-      this.piece(raw)
-    }
-    if (this.runChanged) {
-      this.runChanged = false
-      this.maskedRuns++
-      if (this.inCase && !this.caseCounted) {
-        this.caseCounted = true
-        this.maskedCases++
-      }
+  /** The run being read ends: text and CDATA join the group; an attribute value or comment goes out now. */
+  private endRun(closed: boolean): void {
+    const kind = this.state
+    const raw = this.run.length === 1 ? (this.run[0] as string) : this.run.join('')
+    this.run = []
+    this.runChars = 0
+    if (kind === CDATA) {
+      this.group.push({ kind, raw, open: !this.runOpened, close: closed })
+      this.groupChars += raw.length
+      this.runOpened = false
+    } else if (kind === TEXT) {
+      if (raw.length === 0) return
+      this.group.push({ kind, raw, open: false, close: false })
+      this.groupChars += raw.length
+    } else if (raw.length > 0) {
+      this.redactSegments([{ kind, raw, open: false, close: false }])
     }
   }
 
-  /** Redacts one run (or one piece of a long run) and emits it. */
-  private piece(raw: string): void {
-    const kind = this.state
-    const decoded = (kind === TEXT || kind === ATTRIBUTE) && raw.includes('&') ? decodeEntities(raw) : undefined
-    const plain = decoded === undefined ? raw : decoded.text
-    const redacted = this.redact(plain)
-    if (redacted === plain) {
-      this.emit(raw)
-      return
-    }
-    this.runChanged = true
-    const limit = Math.min(plain.length, redacted.length)
-    let start = 0
-    while (start < limit && plain.charCodeAt(start) === redacted.charCodeAt(start)) start++
-    let tail = 0
-    while (tail < limit - start && plain.charCodeAt(plain.length - 1 - tail) === redacted.charCodeAt(redacted.length - 1 - tail)) tail++
-    // Whole characters only: an entity decodes to one code point, so the bounds fall between entities.
-    if (start > 0 && isHighSurrogate(plain.charCodeAt(start - 1))) start--
-    if (tail > 0 && isLowSurrogate(plain.charCodeAt(plain.length - tail))) tail--
-    const rawStart = decoded === undefined ? start : rawOffset(decoded, start)
-    const rawEnd = decoded === undefined ? raw.length - tail : rawOffset(decoded, plain.length - tail)
-    const middle = redacted.slice(start, redacted.length - tail)
-    if (kind === TEXT || kind === ATTRIBUTE) {
-      this.emit(raw.slice(0, rawStart) + escapeXml(middle, kind === ATTRIBUTE ? this.quote : '') + raw.slice(rawEnd))
-      return
-    }
-    let content = raw.slice(0, rawStart) + middle + raw.slice(rawEnd)
-    // A mask never makes these ("***" replaces, it never joins), but a redactor is a parameter:
-    // the output stays well-formed whatever it returns.
-    if (kind === CDATA && content.includes(']]>')) content = content.replace(/]]>/g, ']]]]><![CDATA[>')
-    if (kind === COMMENT && content.includes('--') && !raw.includes('--')) content = content.replace(/-(?=-)/g, '- ')
-    this.emit(content)
+  private flushGroup(): void {
+    if (this.group.length === 0) return
+    this.redactSegments(this.group)
+    this.group.length = 0
+    this.groupChars = 0
   }
+
+  /** The end of a text (a group, an attribute value, a comment): counts it if it changed. */
+  private unitEnd(): void {
+    if (!this.changed) return
+    this.changed = false
+    this.maskedRuns++
+    if (this.inCase && !this.caseCounted) {
+      this.caseCounted = true
+      this.maskedCases++
+    }
+  }
+
+  /**
+   * Redacts segments read as one text (a single run, or text and CDATA next to each other) and
+   * emits them. Unchanged: as they came. Changed: the span between the common prefix and suffix
+   * of the decoded and the redacted text is re-encoded, all of it in the first segment it touches
+   * (the others lose their part of it); everything outside it stays as written.
+   */
+  private redactSegments(segments: readonly Segment[]): void {
+    let decoded: (DecodedRun | undefined)[]
+    let plains: string[]
+    let joined: string
+    if (segments.length === 1) {
+      // The common case, without the arrays until something changed.
+      const segment = segments[0] as Segment
+      const run = (segment.kind === TEXT || segment.kind === ATTRIBUTE) && segment.raw.includes('&') ? decodeEntities(segment.raw) : undefined
+      joined = run === undefined ? segment.raw : run.text
+      decoded = [run]
+      plains = [joined]
+    } else {
+      decoded = segments.map((segment) => (segment.kind === TEXT && segment.raw.includes('&') ? decodeEntities(segment.raw) : undefined))
+      plains = segments.map((segment, i) => decoded[i]?.text ?? segment.raw)
+      joined = plains.join('')
+    }
+    const redacted = this.redact(joined)
+    if (redacted === joined) {
+      for (const segment of segments) this.emitSegment(segment, segment.raw)
+      return
+    }
+    this.changed = true
+    const limit = Math.min(joined.length, redacted.length)
+    let start = 0
+    while (start < limit && joined.charCodeAt(start) === redacted.charCodeAt(start)) start++
+    let tail = 0
+    while (tail < limit - start && joined.charCodeAt(joined.length - 1 - tail) === redacted.charCodeAt(redacted.length - 1 - tail)) tail++
+    // Whole characters only: an entity decodes to one code point, so the bounds fall between entities.
+    if (start > 0 && isHighSurrogate(joined.charCodeAt(start - 1))) start--
+    if (tail > 0 && isLowSurrogate(joined.charCodeAt(joined.length - tail))) tail--
+    const end = joined.length - tail
+    const middle = redacted.slice(start, redacted.length - tail)
+    let placed = false
+    let from = 0
+    segments.forEach((segment, i) => {
+      const plain = plains[i] as string
+      const to = from + plain.length
+      // The segments the changed span covers; an empty span (an insertion) goes in the first one reaching it.
+      const touched = start < end ? to > start && from < end : !placed && to >= start
+      if (!touched) {
+        this.emitSegment(segment, segment.raw)
+      } else {
+        const run = decoded[i]
+        const localStart = Math.max(from, start) - from
+        const localEnd = Math.min(to, end) - from
+        const rawStart = run === undefined ? localStart : rawOffset(run, localStart)
+        const rawEnd = run === undefined ? localEnd : rawOffset(run, localEnd)
+        const inserted = placed ? '' : middle
+        placed = true
+        this.emitSegment(segment, segment.raw.slice(0, rawStart) + encode(inserted, segment.kind, this.quote) + segment.raw.slice(rawEnd), segment.raw)
+      }
+      from = to
+    })
+  }
+
+  private emitSegment(segment: Segment, content: string, raw = content): void {
+    if (segment.kind !== CDATA) {
+      // A mask never makes "--" ("***" replaces, it never joins), but a redactor is a parameter:
+      // the output stays well-formed whatever it returns.
+      this.emit(segment.kind === COMMENT && content !== raw && content.includes('--') && !raw.includes('--') ? content.replace(/-(?=-)/g, '- ') : content)
+      return
+    }
+    const safe = content !== raw && content.includes(']]>') ? content.replace(/]]>/g, ']]]]><![CDATA[>') : content
+    this.emit((segment.open ? '<![CDATA[' : '') + safe + (segment.close ? ']]>' : ''))
+  }
+}
+
+/** A finished run (or a piece of one) waiting to be redacted; CDATA with which of its delimiters go out with it. */
+interface Segment {
+  kind: number
+  raw: string
+  open: boolean
+  close: boolean
+}
+
+/** Redacted text in its context: escaped in text and attribute values, as it is in CDATA and comments. */
+function encode(text: string, kind: number, quote: string): string {
+  if (kind === TEXT) return escapeXml(text, '')
+  if (kind === ATTRIBUTE) return escapeXml(text, quote)
+  return text
 }
 
 /** How many characters at the end of `buf` may be the start of `close` cut by the piece's end. */
