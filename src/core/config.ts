@@ -22,8 +22,14 @@ export interface BackendConfig {
 }
 
 export interface Exemption {
-  test: Matcher
-  /** The backends this test is expected to run on; its absence or skip elsewhere is excused. */
+  /** Test ids or patterns (any of them matches); none: every test (an exemption by skip reason). */
+  tests: Matcher[]
+  /** A skip on a backend whose message matches this is by design there (pytest's `requires postgresql`). */
+  skipReason?: RegExp
+  /**
+   * The backends this test is expected to run on; its absence or skip elsewhere is excused. With
+   * `skip-reason` optional: then a matching skip is excused on every backend not listed.
+   */
   backends: string[]
   reason: string
   /** ISO date (YYYY-MM-DD), inclusive; past it the exemption stops excusing. */
@@ -259,11 +265,21 @@ export function assertRunnable(config: Config): void {
 type ErrorAt = (key: string, message: string) => ConfigError
 
 function exemption(entry: unknown, key: string, backends: BackendConfig[], aliases: Map<string, string>, at: ErrorAt): Exemption {
-  if (!isRecord(entry)) throw at(key, 'must be a mapping {test, backends, reason, until}')
+  if (!isRecord(entry)) throw at(key, 'must be a mapping {test, skip-reason, backends, reason, until}')
   for (const field of Object.keys(entry)) {
-    if (!['test', 'backends', 'reason', 'until'].includes(field)) throw at(`${key}.${field}`, 'unknown key (use test, backends, reason, until)')
+    if (!['test', 'skip-reason', 'backends', 'reason', 'until'].includes(field)) throw at(`${key}.${field}`, 'unknown key (use test, skip-reason, backends, reason, until)')
   }
-  if (typeof entry.test !== 'string' || entry.test.length === 0) throw at(`${key}.test`, 'a test pattern is required')
+  const tests = stringList(entry.test ?? [], `${key}.test`, at)
+  let skipReason: RegExp | undefined
+  if (entry['skip-reason'] !== undefined) {
+    if (typeof entry['skip-reason'] !== 'string' || entry['skip-reason'].length === 0) throw at(`${key}.skip-reason`, 'must be a regular expression matched on the skip message')
+    try {
+      skipReason = new RegExp(entry['skip-reason'], 'i')
+    } catch (error) {
+      throw at(`${key}.skip-reason`, `not a valid regular expression: ${(error as Error).message}`)
+    }
+  }
+  if (tests.length === 0 && skipReason === undefined) throw at(`${key}.test`, 'a test pattern (or a list of them) or a skip-reason is required')
   if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
     throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends')
   }
@@ -274,14 +290,16 @@ function exemption(entry: unknown, key: string, backends: BackendConfig[], alias
     }
     return canonical
   })
-  if (onBackends.length === 0) throw at(`${key}.backends`, 'list the backends the test is expected to run on')
+  if (onBackends.length === 0 && skipReason === undefined) throw at(`${key}.backends`, 'list the backends the test is expected to run on')
   let until: string | undefined
   if (entry.until !== undefined) {
     const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until)
     if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) throw at(`${key}.until`, 'must be a date YYYY-MM-DD')
     until = text
   }
-  return { test: pattern(entry.test, `${key}.test`, at), backends: onBackends, reason: entry.reason.trim(), until }
+  const result: Exemption = { tests: tests.map((t) => pattern(t, `${key}.test`, at)), backends: onBackends, reason: entry.reason.trim(), until }
+  if (skipReason !== undefined) result.skipReason = skipReason
+  return result
 }
 
 function pattern(source: string, key: string, at: ErrorAt): Matcher {

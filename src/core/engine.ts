@@ -2,7 +2,7 @@
 //
 // Memory stays compact at millions of testcases: one shared id table, one status byte per
 // test and backend, and details (messages, markers) only for tests that did not simply pass.
-import type { Config } from './config.js'
+import type { Config, Exemption } from './config.js'
 import { IdTable } from './id-table.js'
 import { ID_SEPARATOR, Identifier, normalizeFile } from './identity.js'
 import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/parser.js'
@@ -426,10 +426,12 @@ export class CoverageEngine {
       for (let b = 0; b < width; b++) finals[b] = STATUS_NAMES[(codes[b] as Uint8Array)[index] as number] as TestStatus | 'missing'
       const id = this.ids.idAt(index)
       const file = this.fileAt(index)
-      const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1
-      const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined
-      if (exemption !== undefined) (exemptionUse[exemptionIndex] as { matched: boolean }).matched = true
-      const expired = exemption?.until !== undefined && exemption.until < today
+      // Every exemption that matches counts, whatever their order: a skip or absence is excused
+      // when any of them excuses it, and each of those is credited with it.
+      const matching = hasExemptions ? this.matchingExemptions(id, file) : NONE
+      for (const i of matching) (exemptionUse[i] as { matched: boolean }).matched = true
+      const excusers: number[][] = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b] as TestStatus | 'missing', (states[b] as BackendState).details.get(index), today))
+      const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i] as Exemption).find((e) => e.until !== undefined && e.until < today)
 
       for (let b = 0; b < width; b++) {
         const status = finals[b] as TestStatus | 'missing'
@@ -441,18 +443,19 @@ export class CoverageEngine {
           flaky.push(withMessage({ test: id, backend: name }, detail?.message))
           if (this.config.flaky === 'warn') continue
         }
-        const excusable = status === 'missing' || status === 'skipped'
-        if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
-          exemptionUse[exemptionIndex]?.excused.add(id)
+        const excusedBy = excusers[b] ?? NONE
+        if (excusedBy.length > 0) {
+          for (const i of excusedBy) exemptionUse[i]?.excused.add(id)
           continue
         }
         if (status === 'missing' && silenced.has(name)) continue
-        const others = othersOf(backends, finals, b, exemption, expired)
+        const others = othersOf(backends, finals, b, excusers)
+        const expired = expiredOne !== undefined && (status === 'missing' || status === 'skipped')
         const gap: Gap = {
           test: id,
           backend: name,
           kind: status,
-          reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
+          reason: testReason(status, name, others, detail, expiredOne?.until, expired) + collisionNote(state, index),
           others
         }
         if (detail?.message !== undefined) gap.message = detail.message
@@ -480,13 +483,14 @@ export class CoverageEngine {
       const expired = exemption.until !== undefined && exemption.until < today
       const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused'
       const report: ExemptionReport = {
-        test: exemption.test.source,
+        test: exemption.tests.map((t) => t.source).join(', ') || '*',
         backends: exemption.backends,
         reason: exemption.reason,
         state,
         excused: [...use.excused].sort()
       }
       if (exemption.until !== undefined) report.until = exemption.until
+      if (exemption.skipReason !== undefined) report.skipReason = exemption.skipReason.source
       return report
     })
     const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure'
@@ -596,11 +600,10 @@ export class CoverageEngine {
       for (const test of unreported) {
         const file = test.file
         if (!this.scopeAdmits(test.display, file ?? test.display)) continue
-        const exemption = this.config.exemptions.find((e) => matchesAny([e.test], [test.display, file]))
-        const expired = exemption?.until !== undefined && exemption.until < today
+        const matching = this.matchingExemptions(test.display, file)
         for (const backend of list.backends) {
           if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`)) continue
-          if (exemption !== undefined && !expired && !exemption.backends.includes(backend)) continue
+          if (this.excusers(matching, backend, 'missing', undefined, today).length > 0) continue
           seen.add(`${backend}\0${test.display}`)
           const gap: Gap = {
             test: test.display,
@@ -615,6 +618,32 @@ export class CoverageEngine {
         }
       }
     }
+  }
+
+  /** Indices of the exemptions whose test patterns match (an exemption with none matches every test). */
+  private matchingExemptions(id: string, file: string | undefined): number[] {
+    const found: number[] = []
+    this.config.exemptions.forEach((e, i) => {
+      if (e.tests.length === 0 || matchesAny(e.tests, [id, file])) found.push(i)
+    })
+    return found
+  }
+
+  /** Which of the matching exemptions excuse this status on this backend (none when it passed or failed). */
+  private excusers(matching: readonly number[], backend: string, status: TestStatus | 'missing', detail: Detail | undefined, today: string): number[] {
+    if (status !== 'missing' && status !== 'skipped') return NONE
+    const excused: number[] = []
+    for (const i of matching) {
+      const e = this.config.exemptions[i] as Exemption
+      if (e.until !== undefined && e.until < today) continue
+      if (e.backends.includes(backend)) continue
+      if (e.skipReason !== undefined) {
+        // By skip reason: only a skip whose message says why, on a backend it is not expected to run on.
+        if (status !== 'skipped' || detail?.message === undefined || !e.skipReason.test(detail.message)) continue
+      }
+      excused.push(i)
+    }
+    return excused
   }
 
   /** Current ids that redaction changes, masked, with their index. */
@@ -926,23 +955,17 @@ const FINAL_PASSED = 1
 /** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
 const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))))
 
-function othersOf(
-  backends: readonly string[],
-  finals: readonly (TestStatus | 'missing')[],
-  backend: number,
-  exemption: { backends: string[] } | undefined,
-  expired: boolean
-): Record<string, OtherStatus> {
+function othersOf(backends: readonly string[], finals: readonly (TestStatus | 'missing')[], backend: number, excusers: readonly (readonly number[])[]): Record<string, OtherStatus> {
   const others: Record<string, OtherStatus> = {}
   for (let b = 0; b < backends.length; b++) {
     if (b === backend) continue
     const name = backends[b] as string
-    const status = finals[b] as TestStatus | 'missing'
-    const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped')
-    others[name] = excused ? 'exempt' : status
+    others[name] = (excusers[b]?.length ?? 0) > 0 ? 'exempt' : (finals[b] as TestStatus | 'missing')
   }
   return others
 }
+
+const NONE: number[] = []
 
 /** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
 function collisionNote(state: BackendState, index: number): string {

@@ -70,7 +70,10 @@ export interface BackendEvidence {
 export type ExemptionState = 'used' | 'unused' | 'expired' | 'stale'
 
 export interface ExemptionReport {
+  /** The exemption's test patterns, joined ("*": every test, for one by skip reason only). */
   test: string
+  /** Its skip-reason regex, when it excuses skips by their message. */
+  skipReason?: string
   backends: string[]
   reason: string
   until?: string

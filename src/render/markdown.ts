@@ -153,7 +153,8 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     'Exemptions used',
     '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n',
     used,
-    (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`,
+    (e) =>
+      `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`,
     'exemptions'
   )
   const attention = verdict.exemptions.filter((e) => e.state !== 'used')

@@ -91,7 +91,8 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
   }
   const review = verdict.exemptions.filter((e) => e.state !== 'used')
   for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-    yield `exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`
+    const scope = [e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ')
+    yield `exemption used: ${safe(e.test)} ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`
   }
   for (const e of review) yield paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`)
   if (verdict.crossLeg.length > 0) {

@@ -55,7 +55,8 @@ function renderTextWhole(verdict: Verdict, options: TextOptions): string {
   }
   const review = verdict.exemptions.filter((e) => e.state !== 'used')
   for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-    lines.push(`exemption used: ${safe(e.test)} runs on ${e.backends.join(', ')} (${safe(e.reason)}): ${e.excused.length} test(s)`)
+    const scope = [e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ')
+    lines.push(`exemption used: ${safe(e.test)} ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`)
   }
   for (const e of review) lines.push(paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`))
   if (verdict.crossLeg.length > 0) {
