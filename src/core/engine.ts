@@ -318,6 +318,15 @@ export class CoverageEngine {
   }
 
   private readonly reportSecrets = new Map<string, ReportSecrets>()
+  /** Per backend: testcases `scope` left out, and the first distinct ids (a too-wide pattern shows here). */
+  private readonly outOfScope = new Map<string, { testcases: number; ids: Set<string> }>()
+
+  private noteOutOfScope(backend: string, head: string, tail: string): void {
+    let entry = this.outOfScope.get(backend)
+    if (entry === undefined) this.outOfScope.set(backend, (entry = { testcases: 0, ids: new Set() }))
+    entry.testcases += 1
+    if (entry.ids.size < OUT_OF_SCOPE_LISTED) entry.ids.add(flatCopy(head + tail))
+  }
 
   /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
   setJobResult(backend: string, result: string): void {
@@ -348,7 +357,11 @@ export class CoverageEngine {
       this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`)
       return
     }
-    if (backend === undefined || !this.inScope(head, tail, testFile)) return
+    if (backend === undefined) return
+    if (!this.inScope(head, tail, testFile)) {
+      this.noteOutOfScope(backend, head, tail)
+      return
+    }
     const index = this.indexOf(head, tail, testFile, reportedLine(testcase))
     const state = this.state(backend)
 
@@ -396,6 +409,8 @@ export class CoverageEngine {
         const state = this.state(name)
         const summary: BackendSummary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 }
         if (state.jobResult !== undefined) summary.jobResult = state.jobResult
+        const left = this.outOfScope.get(name)
+        if (left !== undefined) summary.outOfScope = left.testcases
         const secrets = this.reportSecrets.get(name)
         if (secrets !== undefined) summary.secretsInReports = secrets
         if (this.config.evidence.size > 0) {
@@ -504,6 +519,7 @@ export class CoverageEngine {
       flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
       crossLeg: [...this.crossLeg.values()],
       unassigned: this.unassigned,
+      outOfScope: [...this.outOfScope].flatMap(([backend, entry]) => [...entry.ids].sort(compareIds).map((test) => ({ test: this.options.redact(test), backend }))),
       errors: this.errors,
       drift
     }
@@ -966,6 +982,8 @@ function othersOf(backends: readonly string[], finals: readonly (TestStatus | 'm
 }
 
 const NONE: number[] = []
+/** Out-of-scope ids listed per backend in the verdict (all are counted). */
+const OUT_OF_SCOPE_LISTED = 1_000
 
 /** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
 function collisionNote(state: BackendState, index: number): string {

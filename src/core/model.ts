@@ -44,6 +44,8 @@ export interface BackendSummary {
   jobResult?: string
   /** With `evidence:` in the config: what the reports show about the server they ran on. */
   evidence?: BackendEvidence
+  /** Testcases in this backend's reports that `scope` left out (absent: none). */
+  outOfScope?: number
   /** The backend's report files hold text that redaction masks: the uploaded artifacts expose it. */
   secretsInReports?: ReportSecrets
 }
@@ -145,6 +147,8 @@ export interface Verdict {
   crossLeg: CrossLegCopy[]
   /** Tests in multi-backend reports whose name names no backend: not counted for any backend. */
   unassigned: number
+  /** Tests `scope` left out, per backend (the first 1,000 distinct ids of each; all are counted in backends[].outOfScope). */
+  outOfScope?: Array<{ test: string; backend: string }>
   errors: ReportError[]
   /** One entry per earlier inventory compared with (base check run, --baseline file, committed inventory). */
   drift: DriftReport[]

@@ -114,6 +114,14 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
       `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`,
     'backends'
   )
+  if (wanted.has('backends')) {
+    for (const b of verdict.backends) {
+      if (b.outOfScope === undefined) continue
+      const first = (verdict.outOfScope ?? []).filter((o) => o.backend === b.name).slice(0, 5)
+      const examples = first.length > 0 ? `, e.g. ${first.map((o) => inlineCode(clip(o.test, CELL_CHARS))).join(', ')}` : ''
+      budget.tryAdd(`> ${escapeInline(b.name)}: ${b.outOfScope} testcase(s) left out by \`scope\`${examples}.\n\n`, TAIL_RESERVE)
+    }
+  }
   if (wanted.has('backends') && !verdict.gaps.some((g) => g.kind === 'exposed')) {
     for (const b of verdict.backends) {
       if (b.secretsInReports !== undefined) budget.tryAdd(`> ⚠️ ${escapeInline(exposureSentence(b.name, b.secretsInReports))}.\n\n`, TAIL_RESERVE)

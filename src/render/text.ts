@@ -75,6 +75,11 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
     for (const gap of verdict.gaps) if (gap.kind === kind) yield* gapLines(gap)
     yield ''
   }
+  for (const b of verdict.backends) {
+    if (b.outOfScope === undefined) continue
+    const first = (verdict.outOfScope ?? []).filter((o) => o.backend === b.name).slice(0, 5)
+    yield `${b.name}: ${b.outOfScope} testcase(s) left out by scope${first.length > 0 ? `, e.g. ${first.map((o) => safe(o.test)).join('; ')}` : ''}`
+  }
   if (!verdict.gaps.some((g) => g.kind === 'exposed')) {
     for (const b of verdict.backends) if (b.secretsInReports !== undefined) yield paint('33', `warning: ${safe(exposureSentence(b.name, b.secretsInReports))}`)
   }
