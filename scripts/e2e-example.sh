@@ -7,15 +7,19 @@
 # 2. under scripts/with-postgres.sh, runs the example's ONE suite with
 #    STORAGE_BACKEND=sqlite and STORAGE_BACKEND=postgres (JUnit into .tmp/e2e/);
 # 3. runs the gate (dist/cli.js and the bundled action dist/index.js) on those reports
-#    and expects success;
+#    and expects success, with each backend's `evidence:` (the canary test's server version)
+#    found in its own reports;
 # 4. proves the gate bites: (a) the postgres job without DATABASE_URL in the dangerous
 #    "skip" mode (STORAGE_SKIP_WITHOUT_DATABASE_URL=1: its tests skip, vitest exits 0),
 #    (b) the postgres job with EXAMPLE_INJECT_SQLITE_ONLY=1 (one test fails; its failure
-#    message carries the connection URL, password included, on purpose) and (c) the
-#    recommended fail-closed mode (CI=true, no DATABASE_URL: the file fails to load) must
-#    each make the gate (CLI and action) fail with the right gaps, read from the JSON
-#    verdict; the generated PostgreSQL password must not appear in anything the gate wrote,
-#    whether or not DATABASE_URL is in the gate's environment;
+#    message carries the connection URL, password included, on purpose), (c) the
+#    recommended fail-closed mode (CI=true, no DATABASE_URL: the file fails to load) and
+#    (d) the postgres job without DATABASE_URL in the dangerous "fallback" mode
+#    (STORAGE_FALLBACK_TO_SQLITE=1: every test runs on SQLite and passes, vitest exits 0 --
+#    only the canary's "SQLite 3.x" tells) must each make the gate (CLI and action) fail with
+#    the right gaps, read from the JSON verdict; the generated PostgreSQL password must not
+#    appear in anything the gate wrote, whether or not DATABASE_URL is in the gate's
+#    environment;
 # 5. runs the action with this repository's own .github/dual-backend.yml on the artifact
 #    layout of .github/workflows/ci.yml's gate job, as a merge queue (merge_group) run;
 # 6. runs the fork pull request recipe (workflow_run: the action downloads CI's artifacts and
@@ -86,11 +90,19 @@ inner() {
     got=$(junit_counts "$2" 2>/dev/null)
     if [[ $got == "$3" ]]; then pass "report $1: tests/failures/skipped = $got"; else fail "report $1: tests/failures/skipped = '$got', expected '$3'"; fi
   }
+  # check_canary LABEL FILE REGEX -- the canary test's "database server: ..." line, which
+  # vitest's JUnit reporter keeps in the testcase's <system-out>, must match REGEX (ERE).
+  check_canary() {
+    local got
+    got=$(grep -o 'database server: [^<]*' "$2" 2>/dev/null | head -n 1)
+    if [[ -n $got && $got =~ $3 ]]; then pass "report $1: the canary's <system-out> says '${got:0:60}'"
+    else fail "report $1: the canary's <system-out> says '${got:-nothing}', expected a match of /$3/"; fi
+  }
 
   echo "== step 2: the suite on both backends (PostgreSQL on port $PGPORT) =="
   # Every run starts from the same environment: none of the example's switches, CI=true
   # (env(1) wants its -u options before the assignments).
-  local clean=(-u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL -u STORAGE_SKIP_WITHOUT_DATABASE_URL)
+  local clean=(-u EXAMPLE_INJECT_SQLITE_ONLY -u REQUIRE_DATABASE_URL -u STORAGE_SKIP_WITHOUT_DATABASE_URL -u STORAGE_FALLBACK_TO_SQLITE)
   run_suite "sqlite" "$OUT/ok/sqlite" 0 "${clean[@]}" -u DATABASE_URL CI=true STORAGE_BACKEND=sqlite
   run_suite "postgres" "$OUT/ok/postgres" 0 "${clean[@]}" CI=true STORAGE_BACKEND=postgres
   local ntests
@@ -98,6 +110,8 @@ inner() {
   [[ ${ntests:-0} -ge 10 ]] || { fail "the sqlite report has only '${ntests:-0}' tests"; ntests=0; }
   check_counts "ok/sqlite" "$OUT/ok/sqlite/junit.xml" "$ntests 0 0"
   check_counts "ok/postgres" "$OUT/ok/postgres/junit.xml" "$ntests 0 0"
+  check_canary "ok/sqlite" "$OUT/ok/sqlite/junit.xml" '^database server: SQLite 3\.'
+  check_canary "ok/postgres" "$OUT/ok/postgres/junit.xml" '^database server: PostgreSQL 1[4-9]\.'
 
   echo "== step 4 (suites): the broken PostgreSQL jobs, and fail-closed =="
   # (a) the classic silent skip: no DATABASE_URL and the dangerous skip switch on: every
@@ -127,6 +141,13 @@ inner() {
   run_suite "postgres without DATABASE_URL, CI unset (local: skips)" "$OUT/local/postgres" 0 \
     "${clean[@]}" -u DATABASE_URL -u CI STORAGE_BACKEND=postgres
   check_counts "local/postgres" "$OUT/local/postgres/junit.xml" "$ntests 0 $ntests"
+  # (d) the storage factory falls back to SQLite when DATABASE_URL is missing: every test
+  # runs, on SQLite, and passes; vitest exits 0 and the report is complete -- a false green
+  # that only the canary's output gives away.
+  run_suite "postgres without DATABASE_URL, STORAGE_FALLBACK_TO_SQLITE=1 (runs on SQLite)" "$OUT/fallback/postgres" 0 \
+    "${clean[@]}" -u DATABASE_URL CI=true STORAGE_BACKEND=postgres STORAGE_FALLBACK_TO_SQLITE=1
+  check_counts "fallback/postgres" "$OUT/fallback/postgres/junit.xml" "$ntests 0 0"
+  check_canary "fallback/postgres" "$OUT/fallback/postgres/junit.xml" '^database server: SQLite 3\.'
 
   if [[ ${E2E_SUITES_ONLY:-} == 1 ]]; then
     skip "gate steps 3 and 4 (E2E_SUITES_ONLY=1)"
@@ -148,11 +169,15 @@ inner() {
   ' "$OUT/ok/sqlite/junit.xml" >"$OUT/expected-ids.json"
 
   # verdict_check MODE JSON -- checks the gate's JSON verdict (kinds, backends and test ids).
-  #   success: conclusion success, no gaps, both backends with every test passed
-  #   skipped: exactly one gap per expected test: `skipped` on postgres; nothing else
-  #   failed:  exactly one gap: the upsert test, `failed` on postgres, message redacted
-  #   closed:  every expected test `missing` on postgres, at least one postgres gap about the
-  #            whole backend or the test file that failed to load, nothing else
+  #   success:  conclusion success, no gaps, both backends with every test passed and their
+  #             own evidence found (backends[].evidence.found), no foreign evidence
+  #   skipped:  exactly one gap per expected test: `skipped` on postgres, plus one `unproven`
+  #             on postgres (nothing ran there, so nothing proves PostgreSQL); nothing else
+  #   failed:   exactly one gap: the upsert test, `failed` on postgres, message redacted
+  #   closed:   every expected test `missing` on postgres, at least one postgres gap about the
+  #             whole backend or the test file that failed to load, nothing else
+  #   fallback: exactly one gap: `unproven` on postgres, whose reason names the SQLite version
+  #             found there ("they show sqlite instead"); every postgres test passed
   verdict_check() {
     node - "$1" "$2" "$OUT/expected-ids.json" <<'JS'
 const fs = require('fs')
@@ -161,7 +186,9 @@ const expected = JSON.parse(fs.readFileSync(idsFile, 'utf8'))
 const ntests = expected.length
 const UPSERT = 'test/store.test.ts › Store > upsert > inserts a new sku, then updates it in place on conflict'
 const FILE = 'test/store.test.ts'
+const EVIDENCE = { sqlite: /SQLite 3\./, postgres: /PostgreSQL 1[4-9]\./ }
 const problems = []
+const notes = []
 let v
 try { v = JSON.parse(fs.readFileSync(file, 'utf8')) } catch (e) { console.log(`cannot read JSON verdict ${file}: ${e.message}`); process.exit(1) }
 const gaps = Array.isArray(v.gaps) ? v.gaps : (problems.push('no gaps array'), [])
@@ -188,10 +215,18 @@ if (mode === 'success') {
     else if (s.tests !== ntests || s.passed !== ntests) problems.push(`${b}: tests=${s.tests} passed=${s.passed}, expected ${ntests}`)
   }
   if (v.tests !== ntests) problems.push(`tests=${v.tests}, expected ${ntests}`)
+  for (const b of ['sqlite', 'postgres']) {
+    const e = by(b)?.evidence
+    if (!EVIDENCE[b].test(e?.found ?? '')) problems.push(`${b}: evidence.found=${JSON.stringify(e?.found)}, expected a match of ${EVIDENCE[b]}`)
+    else notes.push(`${b} evidence "${e.found.slice(0, 48)}"`)
+    if (Object.keys(e?.foreign ?? {}).length) problems.push(`${b}: foreign evidence ${JSON.stringify(e.foreign)}`)
+  }
 } else if (mode === 'skipped') {
   const skipped = gaps.filter((g) => g.backend === 'postgres' && g.kind === 'skipped')
-  const other = gaps.filter((g) => !skipped.includes(g))
+  const unproven = gaps.filter((g) => g.backend === 'postgres' && g.kind === 'unproven')
+  const other = gaps.filter((g) => !skipped.includes(g) && !unproven.includes(g))
   sameSet('postgres/skipped gaps', skipped.map((g) => g.test), expected)
+  if (unproven.length !== 1) problems.push(`${unproven.length} postgres/unproven gaps, expected 1 (no postgres test ran)`)
   if (other.length) problems.push(`unexpected gaps: ${other.map(fmt).join('; ')}`)
   if (by('postgres')?.skipped !== ntests) problems.push(`postgres summary: skipped=${by('postgres')?.skipped}, expected ${ntests}`)
 } else if (mode === 'failed') {
@@ -203,6 +238,8 @@ if (mode === 'success') {
     if (!/\*\*\*/.test(g.message ?? '')) problems.push(`the gap's message shows no redaction mark (***): ${g.message}`)
     if (g.others?.sqlite !== 'passed') problems.push(`others.sqlite=${g.others?.sqlite}, expected passed`)
   }
+  // The other tests did run on PostgreSQL, and the canary says so.
+  if (!EVIDENCE.postgres.test(by('postgres')?.evidence?.found ?? '')) problems.push(`postgres: evidence.found=${JSON.stringify(by('postgres')?.evidence?.found)}, expected a match of ${EVIDENCE.postgres}`)
 } else if (mode === 'closed') {
   // Essential: every test missing on postgres. Tolerated besides: gaps about the whole backend
   // ('*': too-few) or the file-level load failure (failed on postgres, missing on sqlite).
@@ -212,11 +249,28 @@ if (mode === 'success') {
   sameSet('postgres/missing gaps', missing.map((g) => g.test), expected)
   if (!aside.some((g) => g.backend === 'postgres')) problems.push('no postgres gap about the whole backend or the failed test file')
   if (other.length) problems.push(`unexpected gaps: ${other.map(fmt).join('; ')}`)
+} else if (mode === 'fallback') {
+  // The false green: a complete, all-passed postgres report, from a job that ran on SQLite.
+  const g = gaps[0]
+  if (gaps.length !== 1 || g.backend !== 'postgres' || g.kind !== 'unproven') {
+    problems.push(`expected exactly one gap, postgres/unproven; got ${gaps.length}: ${summary}`)
+  } else {
+    const reason = String(g.reason ?? '')
+    if (!reason.includes('they show sqlite instead')) problems.push(`the gap's reason does not say "they show sqlite instead": ${reason}`)
+    if (!reason.includes('SQLite 3.')) problems.push(`the gap's reason does not name the SQLite version found: ${reason}`)
+    const shown = /they show sqlite instead \("[^"]*"\)/.exec(reason)
+    notes.push(`postgres/unproven: ...${shown ? shown[0] : reason.slice(0, 120)}`)
+  }
+  const pg = by('postgres'), sq = by('sqlite')
+  if (!pg || pg.tests !== ntests || pg.passed !== ntests) problems.push(`postgres: tests=${pg?.tests} passed=${pg?.passed}, expected ${ntests} (every test passed: the false green)`)
+  if (pg?.evidence?.found !== undefined) problems.push(`postgres: evidence.found=${JSON.stringify(pg.evidence.found)}, expected none`)
+  if (!EVIDENCE.sqlite.test(pg?.evidence?.foreign?.sqlite ?? '')) problems.push(`postgres: evidence.foreign.sqlite=${JSON.stringify(pg?.evidence?.foreign?.sqlite)}, expected a match of ${EVIDENCE.sqlite}`)
+  if (!EVIDENCE.sqlite.test(sq?.evidence?.found ?? '')) problems.push(`sqlite: evidence.found=${JSON.stringify(sq?.evidence?.found)}, expected a match of ${EVIDENCE.sqlite}`)
 } else problems.push(`unknown mode ${mode}`)
 if (problems.length) { console.log(problems.join('\n')); process.exit(1) }
 const kinds = {}
 for (const g of gaps) kinds[`${g.backend}/${g.kind}`] = (kinds[`${g.backend}/${g.kind}`] ?? 0) + 1
-console.log(`conclusion=${v.conclusion}, tests=${v.tests}, gaps=${gaps.length}${gaps.length ? ` ${JSON.stringify(kinds)}` : ''}, test ids as expected`)
+console.log(`conclusion=${v.conclusion}, tests=${v.tests}, gaps=${gaps.length}${gaps.length ? ` ${JSON.stringify(kinds)}` : ''}, test ids as expected${notes.length ? `; ${notes.join('; ')}` : ''}`)
 JS
   }
 
@@ -343,6 +397,8 @@ JS
   gate inject-no-env "$OUT/ok/sqlite" "$OUT/inject/postgres" 1 failed no-env
   echo "== step 4c: fail closed: the postgres job without DATABASE_URL in CI (file fails to load) =="
   gate closed "$OUT/ok/sqlite" "$OUT/closed/postgres" 1 closed
+  echo "== step 4d: the postgres job fell back to SQLite (every test passed, on the wrong server) =="
+  gate fallback "$OUT/ok/sqlite" "$OUT/fallback/postgres" 1 fallback
 
   # ---------------------------------------------------------------------------------------
   # step 5: this repository's own gate (.github/dual-backend.yml), on the layout that

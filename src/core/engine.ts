@@ -845,7 +845,7 @@ export class CoverageEngine {
 
   private cleanMessage(raw: string): string {
     // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-    const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '')
+    const redacted = pytestKeyLines(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, ''))
     const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1)
     const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim()
     const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS)
@@ -912,6 +912,24 @@ export class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+/**
+ * A pytest failure body is the test's source, then `>` at the failing line, `E` lines with the
+ * assertion, and `file:line: Error`. Cut to its first lines, the part that matters was lost: keep
+ * the message's first line, the last `>` line, the `E` lines and the location line.
+ */
+function pytestKeyLines(message: string): string {
+  if (!message.includes('\nE ')) return message
+  const lines = message.split('\n', 400)
+  const eLines = lines.filter((line) => /^E {2,}\S/.test(line))
+  if (eLines.length === 0) return message
+  const firstE = lines.findIndex((line) => /^E {2,}\S/.test(line))
+  let arrow: string | undefined
+  for (let i = firstE - 1; i > 0 && arrow === undefined; i--) if (/^>\s/.test(lines[i] as string)) arrow = lines[i]
+  let location: string | undefined
+  for (let i = lines.length - 1; i > firstE && location === undefined; i--) if (/^\S+:\d+: \S/.test(lines[i] as string)) location = lines[i]
+  return [lines[0] as string, ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n')
+}
+
 function matchAny(patterns: readonly RegExp[], text: string): RegExpExecArray | undefined {
   for (const pattern of patterns) {
     pattern.lastIndex = 0

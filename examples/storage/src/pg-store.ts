@@ -167,6 +167,11 @@ export class PgStore implements Store {
     return row!.n
   }
 
+  async serverVersion(): Promise<string> {
+    const [row] = await this.query<{ v: string }>('SELECT version() AS v')
+    return row!.v
+  }
+
   /** Drops this store's private schema (if any), then closes the connection. */
   async destroy(): Promise<void> {
     try {

@@ -145,6 +145,10 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n
   }
 
+  async serverVersion(): Promise<string> {
+    return `SQLite ${(this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v}`
+  }
+
   async close(): Promise<void> {
     this.db.close()
   }

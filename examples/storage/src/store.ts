@@ -48,6 +48,13 @@ export interface Store {
   /** Runs fn in a transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
   count(): Promise<number>
+  /**
+   * The database server this store talks to, as the server itself reports it: PostgreSQL's
+   * `SELECT version()` ("PostgreSQL 15.8 on x86_64-pc-linux-gnu, ..."), or `SQLite 3.x.y` from
+   * `sqlite_version()`. The suite's canary test prints it, so each JUnit report proves which
+   * server it ran on (`evidence:` in dual-backend.yml).
+   */
+  serverVersion(): Promise<string>
   close(): Promise<void>
 }
 

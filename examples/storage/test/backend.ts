@@ -13,6 +13,13 @@
 //   - STORAGE_SKIP_WITHOUT_DATABASE_URL=1: skip even in CI. This is the DANGEROUS mode many
 //     real projects have (vitest exits 0, the job is green, nothing ran on PostgreSQL); it is
 //     kept so that scripts/e2e-example.sh can prove the dual-backend-coverage gate catches it.
+//   - STORAGE_FALLBACK_TO_SQLITE=1: silently use a fresh in-memory SQLite store instead, even
+//     in CI. Another DANGEROUS mode many real projects' storage factories have ("no URL? use
+//     SQLite"): every test runs and PASSES, vitest exits 0, and the JUnit report looks exactly
+//     like a complete PostgreSQL run -- only the canary test's output ("SQLite 3.x" instead of
+//     "PostgreSQL 15.x") tells. scripts/e2e-example.sh uses it to prove that the gate's
+//     `evidence:` (dual-backend.yml) catches it. It wins over STORAGE_SKIP_WITHOUT_DATABASE_URL;
+//     REQUIRE_DATABASE_URL=1 wins over both (hard error).
 import { randomBytes } from 'node:crypto'
 import { PgStore } from '../src/pg-store.js'
 import { SqliteStore } from '../src/sqlite-store.js'
@@ -31,7 +38,8 @@ const truthy = (value: string | undefined): boolean => /^(1|true|yes|on)$/i.test
 const databaseUrl = process.env.DATABASE_URL?.trim() || undefined
 const inCi = truthy(process.env.CI)
 const allowSkip = truthy(process.env.STORAGE_SKIP_WITHOUT_DATABASE_URL)
-const requireUrl = truthy(process.env.REQUIRE_DATABASE_URL) || (inCi && !allowSkip)
+const allowFallback = truthy(process.env.STORAGE_FALLBACK_TO_SQLITE)
+const requireUrl = truthy(process.env.REQUIRE_DATABASE_URL) || (inCi && !allowSkip && !allowFallback)
 
 if (backend === 'postgres' && !databaseUrl && requireUrl) {
   throw new Error(
@@ -40,8 +48,14 @@ if (backend === 'postgres' && !databaseUrl && requireUrl) {
   )
 }
 
+/**
+ * True when STORAGE_BACKEND=postgres runs on SQLite instead (STORAGE_FALLBACK_TO_SQLITE=1, no
+ * DATABASE_URL). Deliberately silent, like the real factories it imitates: no warning, no skip.
+ */
+const fallsBackToSqlite = backend === 'postgres' && !databaseUrl && allowFallback
+
 /** True when the selected backend cannot run here, so its tests are skipped. */
-export const unavailable = backend === 'postgres' && !databaseUrl
+export const unavailable = backend === 'postgres' && !databaseUrl && !fallsBackToSqlite
 if (unavailable) console.warn('Skipping PostgreSQL storage tests: DATABASE_URL is not set')
 
 export interface TestStore {
@@ -51,7 +65,7 @@ export interface TestStore {
 
 /** A store on fresh, empty, migrated state. */
 export async function openTestStore(): Promise<TestStore> {
-  if (backend === 'sqlite') {
+  if (backend === 'sqlite' || fallsBackToSqlite) {
     const store = new SqliteStore(':memory:')
     await store.migrate()
     return { store, dispose: () => store.close() }

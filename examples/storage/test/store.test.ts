@@ -22,6 +22,17 @@ describe.skipIf(unavailable)('Store', () => {
 
   const widget = { sku: 'W-1', name: 'Widget', qty: 3, attrs: { color: 'red' } }
 
+  // The canary: prints the server's own version. vitest's JUnit reporter keeps a test's console
+  // output in its <system-out>, so each report proves which server the job really ran on, and
+  // the gate's `evidence:` (dual-backend.yml) requires "PostgreSQL 1x." in the postgres job's
+  // reports. It asserts only that there is a version: a test cannot know that its job was
+  // meant for another server (STORAGE_FALLBACK_TO_SQLITE=1 passes it) -- the gate can.
+  it('reports the database server it ran on', async () => {
+    const version = await store.serverVersion()
+    console.log(`database server: ${version}`)
+    expect(version).toMatch(/^(PostgreSQL|SQLite) \d+\.\d+/)
+  })
+
   describe('crud', () => {
     it('inserts an item and reads it back', async () => {
       const created = await store.insert(widget)

@@ -1,0 +1,40 @@
+// Messages keep the line that matters (issue #12): a pytest failure body is the test's source,
+// then `>` at the failing line, `E` lines and `file:line: Error`. The terminal showed its first
+// lines and cut before the assertion; now the message keeps the first line, the `>` line, the
+// `E` lines and the location (real pytest fixture).
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { renderText } from '../../src/render/text.js'
+import { configFor, evaluateReports } from '../helpers/core.js'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const fixture = (name: string) => readFileSync(path.join(ROOT, 'tests/fixtures/dialects/pytest', name), 'utf8')
+
+describe('pytest failure messages', () => {
+  it('the terminal shows the assertion and the test file:line', () => {
+    const v = evaluateReports(configFor({}), [
+      { backends: ['sqlite'], xml: fixture('sqlite.xml') },
+      { backends: ['postgres'], xml: fixture('postgres.xml') }
+    ])
+    const failed = v.gaps.find((g) => g.kind === 'failed')
+    expect(failed?.message?.split('\n')).toEqual([
+      'AssertionError: could not query postgres://app:***@db.internal:5432/app: expected 2 rows, got 0',
+      '>       assert rows == 2, f"could not query {SECRET_URL}: expected 2 rows, got {rows}"',
+      'E       AssertionError: could not query postgres://app:***@db.internal:5432/app: expected 2 rows, got 0',
+      'E       assert 0 == 2',
+      'test_storage.py:35: AssertionError'
+    ])
+    const text = renderText(v, { colour: false })
+    expect(text).toContain('      | E       assert 0 == 2')
+    expect(text).toContain('      | test_storage.py:35: AssertionError')
+  })
+
+  it('other messages are left as they are', () => {
+    const v = evaluateReports(configFor({}), [
+      { backends: ['sqlite'], xml: '<testsuite name="s"><testcase classname="c" name="t"/></testsuite>' },
+      { backends: ['postgres'], xml: '<testsuite name="s"><testcase classname="c" name="t"><failure message="expected 1">line one\nEnd of story\n  at t (test/x.test.ts:3:5)</failure></testcase></testsuite>' }
+    ])
+    expect(v.gaps[0]?.message).toBe('expected 1\nline one\nEnd of story\n  at t (test/x.test.ts:3:5)')
+  })
+})
