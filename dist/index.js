@@ -40225,13 +40225,25 @@ function assertRunnable(config) {
 }
 function exemption(entry, key, backends, aliases, at) {
     if (!isRecord(entry))
-        throw at(key, 'must be a mapping {test, backends, reason, until}');
+        throw at(key, 'must be a mapping {test, skip-reason, backends, reason, until}');
     for (const field of Object.keys(entry)) {
-        if (!['test', 'backends', 'reason', 'until'].includes(field))
-            throw at(`${key}.${field}`, 'unknown key (use test, backends, reason, until)');
+        if (!['test', 'skip-reason', 'backends', 'reason', 'until'].includes(field))
+            throw at(`${key}.${field}`, 'unknown key (use test, skip-reason, backends, reason, until)');
     }
-    if (typeof entry.test !== 'string' || entry.test.length === 0)
-        throw at(`${key}.test`, 'a test pattern is required');
+    const tests = stringList(entry.test ?? [], `${key}.test`, at);
+    let skipReason;
+    if (entry['skip-reason'] !== undefined) {
+        if (typeof entry['skip-reason'] !== 'string' || entry['skip-reason'].length === 0)
+            throw at(`${key}.skip-reason`, 'must be a regular expression matched on the skip message');
+        try {
+            skipReason = new RegExp(entry['skip-reason'], 'i');
+        }
+        catch (error) {
+            throw at(`${key}.skip-reason`, `not a valid regular expression: ${error.message}`);
+        }
+    }
+    if (tests.length === 0 && skipReason === undefined)
+        throw at(`${key}.test`, 'a test pattern (or a list of them) or a skip-reason is required');
     if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
         throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends');
     }
@@ -40242,7 +40254,7 @@ function exemption(entry, key, backends, aliases, at) {
         }
         return canonical;
     });
-    if (onBackends.length === 0)
+    if (onBackends.length === 0 && skipReason === undefined)
         throw at(`${key}.backends`, 'list the backends the test is expected to run on');
     let until;
     if (entry.until !== undefined) {
@@ -40251,7 +40263,10 @@ function exemption(entry, key, backends, aliases, at) {
             throw at(`${key}.until`, 'must be a date YYYY-MM-DD');
         until = text;
     }
-    return { test: pattern(entry.test, `${key}.test`, at), backends: onBackends, reason: entry.reason.trim(), until };
+    const result = { tests: tests.map((t) => pattern(t, `${key}.test`, at)), backends: onBackends, reason: entry.reason.trim(), until };
+    if (skipReason !== undefined)
+        result.skipReason = skipReason;
+    return result;
 }
 function pattern(source, key, at) {
     try {
@@ -45241,6 +45256,16 @@ class CoverageEngine {
         }
     }
     reportSecrets = new Map();
+    /** Per backend: testcases `scope` left out, and the first distinct ids (a too-wide pattern shows here). */
+    outOfScope = new Map();
+    noteOutOfScope(backend, head, tail) {
+        let entry = this.outOfScope.get(backend);
+        if (entry === undefined)
+            this.outOfScope.set(backend, (entry = { testcases: 0, ids: new Set() }));
+        entry.testcases += 1;
+        if (entry.ids.size < OUT_OF_SCOPE_LISTED)
+            entry.ids.add(flatCopy(head + tail));
+    }
     /** The workflow's `needs.<job>.result` for a backend's job (failure, cancelled, skipped). */
     setJobResult(backend, result) {
         this.state(backend).jobResult = result;
@@ -45272,8 +45297,12 @@ class CoverageEngine {
             this.keepUnpairedFailure(file, testcase, head, tail, testFile, `its name names no backend, and the report is shared by ${file.backends.join('+')}`);
             return;
         }
-        if (backend === undefined || !this.inScope(head, tail, testFile))
+        if (backend === undefined)
             return;
+        if (!this.inScope(head, tail, testFile)) {
+            this.noteOutOfScope(backend, head, tail);
+            return;
+        }
         const index = this.indexOf(head, tail, testFile, reportedLine(testcase));
         const state = this.state(backend);
         let code = CASE_CODE[testcase.status];
@@ -45326,6 +45355,9 @@ class CoverageEngine {
             const summary = { name, files: state.files, tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0, flaky: 0 };
             if (state.jobResult !== undefined)
                 summary.jobResult = state.jobResult;
+            const left = this.outOfScope.get(name);
+            if (left !== undefined)
+                summary.outOfScope = left.testcases;
             const secrets = this.reportSecrets.get(name);
             if (secrets !== undefined)
                 summary.secretsInReports = secrets;
@@ -45357,11 +45389,13 @@ class CoverageEngine {
                 finals[b] = STATUS_NAMES[codes[b][index]];
             const id = this.ids.idAt(index);
             const file = this.fileAt(index);
-            const exemptionIndex = hasExemptions ? this.config.exemptions.findIndex((e) => matchesAny([e.test], [id, file])) : -1;
-            const exemption = exemptionIndex >= 0 ? this.config.exemptions[exemptionIndex] : undefined;
-            if (exemption !== undefined)
-                exemptionUse[exemptionIndex].matched = true;
-            const expired = exemption?.until !== undefined && exemption.until < today;
+            // Every exemption that matches counts, whatever their order: a skip or absence is excused
+            // when any of them excuses it, and each of those is credited with it.
+            const matching = hasExemptions ? this.matchingExemptions(id, file) : NONE;
+            for (const i of matching)
+                exemptionUse[i].matched = true;
+            const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today));
+            const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
             for (let b = 0; b < width; b++) {
                 const status = finals[b];
                 if (status === 'passed')
@@ -45374,19 +45408,21 @@ class CoverageEngine {
                     if (this.config.flaky === 'warn')
                         continue;
                 }
-                const excusable = status === 'missing' || status === 'skipped';
-                if (excusable && exemption !== undefined && !exemption.backends.includes(name) && !expired) {
-                    exemptionUse[exemptionIndex]?.excused.add(id);
+                const excusedBy = excusers[b] ?? NONE;
+                if (excusedBy.length > 0) {
+                    for (const i of excusedBy)
+                        exemptionUse[i]?.excused.add(id);
                     continue;
                 }
                 if (status === 'missing' && silenced.has(name))
                     continue;
-                const others = othersOf(backends, finals, b, exemption, expired);
+                const others = othersOf(backends, finals, b, excusers);
+                const expired = expiredOne !== undefined && (status === 'missing' || status === 'skipped');
                 const gap = {
                     test: id,
                     backend: name,
                     kind: status,
-                    reason: testReason(status, name, others, detail, exemption?.until, expired) + collisionNote(state, index),
+                    reason: testReason(status, name, others, detail, expiredOne?.until, expired) + collisionNote(state, index),
                     others
                 };
                 if (detail?.message !== undefined)
@@ -45416,7 +45452,7 @@ class CoverageEngine {
             const expired = exemption.until !== undefined && exemption.until < today;
             const state = !use.matched ? 'stale' : expired ? 'expired' : use.excused.size > 0 ? 'used' : 'unused';
             const report = {
-                test: exemption.test.source,
+                test: exemption.tests.map((t) => t.source).join(', ') || '*',
                 backends: exemption.backends,
                 reason: exemption.reason,
                 state,
@@ -45424,6 +45460,8 @@ class CoverageEngine {
             };
             if (exemption.until !== undefined)
                 report.until = exemption.until;
+            if (exemption.skipReason !== undefined)
+                report.skipReason = exemption.skipReason.source;
             return report;
         });
         const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure';
@@ -45437,6 +45475,7 @@ class CoverageEngine {
             flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
             crossLeg: [...this.crossLeg.values()],
             unassigned: this.unassigned,
+            outOfScope: [...this.outOfScope].flatMap(([backend, entry]) => [...entry.ids].sort(compareIds).map((test) => ({ test: this.options.redact(test), backend }))),
             errors: this.errors,
             drift
         };
@@ -45541,12 +45580,11 @@ class CoverageEngine {
                 const file = test.file;
                 if (!this.scopeAdmits(test.display, file ?? test.display))
                     continue;
-                const exemption = this.config.exemptions.find((e) => matchesAny([e.test], [test.display, file]));
-                const expired = exemption?.until !== undefined && exemption.until < today;
+                const matching = this.matchingExemptions(test.display, file);
                 for (const backend of list.backends) {
                     if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`))
                         continue;
-                    if (exemption !== undefined && !expired && !exemption.backends.includes(backend))
+                    if (this.excusers(matching, backend, 'missing', undefined, today).length > 0)
                         continue;
                     seen.add(`${backend}\0${test.display}`);
                     const gap = {
@@ -45564,6 +45602,35 @@ class CoverageEngine {
                 }
             }
         }
+    }
+    /** Indices of the exemptions whose test patterns match (an exemption with none matches every test). */
+    matchingExemptions(id, file) {
+        const found = [];
+        this.config.exemptions.forEach((e, i) => {
+            if (e.tests.length === 0 || matchesAny(e.tests, [id, file]))
+                found.push(i);
+        });
+        return found;
+    }
+    /** Which of the matching exemptions excuse this status on this backend (none when it passed or failed). */
+    excusers(matching, backend, status, detail, today) {
+        if (status !== 'missing' && status !== 'skipped')
+            return NONE;
+        const excused = [];
+        for (const i of matching) {
+            const e = this.config.exemptions[i];
+            if (e.until !== undefined && e.until < today)
+                continue;
+            if (e.backends.includes(backend))
+                continue;
+            if (e.skipReason !== undefined) {
+                // By skip reason: only a skip whose message says why, on a backend it is not expected to run on.
+                if (status !== 'skipped' || detail?.message === undefined || !e.skipReason.test(detail.message))
+                    continue;
+            }
+            excused.push(i);
+        }
+        return excused;
     }
     /** Current ids that redaction changes, masked, with their index. */
     maskedIds(reported) {
@@ -45750,7 +45817,7 @@ class CoverageEngine {
     }
     cleanMessage(raw) {
         // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-        const redacted = this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '');
+        const redacted = pytestKeyLines(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, ''));
         const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
         const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
@@ -45815,6 +45882,29 @@ class CoverageEngine {
  * messages) can be slices that keep the whole chunk they came from alive; anything kept until the
  * verdict is copied first.
  */
+/**
+ * A pytest failure body is the test's source, then `>` at the failing line, `E` lines with the
+ * assertion, and `file:line: Error`. Cut to its first lines, the part that matters was lost: keep
+ * the message's first line, the last `>` line, the `E` lines and the location line.
+ */
+function pytestKeyLines(message) {
+    if (!message.includes('\nE '))
+        return message;
+    const lines = message.split('\n', 400);
+    const eLines = lines.filter((line) => /^E {2,}\S/.test(line));
+    if (eLines.length === 0)
+        return message;
+    const firstE = lines.findIndex((line) => /^E {2,}\S/.test(line));
+    let arrow;
+    for (let i = firstE - 1; i > 0 && arrow === undefined; i--)
+        if (/^>\s/.test(lines[i]))
+            arrow = lines[i];
+    let location;
+    for (let i = lines.length - 1; i > firstE && location === undefined; i--)
+        if (/^\S+:\d+: \S/.test(lines[i]))
+            location = lines[i];
+    return [lines[0], ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n');
+}
 function matchAny(patterns, text) {
     for (const pattern of patterns) {
         pattern.lastIndex = 0;
@@ -45871,18 +45961,19 @@ const STATUS_NAMES = ['missing', 'passed', 'failed', 'errored', 'skipped', 'flak
 const FINAL_PASSED = 1;
 /** finalStatus() of every status byte, as an index into STATUS_NAMES (0 stays missing). */
 const FINAL_CODE = Uint8Array.from({ length: 1 << STATUS_BITS }, (_, bits) => (bits === 0 ? 0 : STATUS_NAMES.indexOf(finalStatus(bits))));
-function othersOf(backends, finals, backend, exemption, expired) {
+function othersOf(backends, finals, backend, excusers) {
     const others = {};
     for (let b = 0; b < backends.length; b++) {
         if (b === backend)
             continue;
         const name = backends[b];
-        const status = finals[b];
-        const excused = exemption !== undefined && !expired && !exemption.backends.includes(name) && (status === 'missing' || status === 'skipped');
-        others[name] = excused ? 'exempt' : status;
+        others[name] = (excusers[b]?.length ?? 0) > 0 ? 'exempt' : finals[b];
     }
     return others;
 }
+const NONE = [];
+/** Out-of-scope ids listed per backend in the verdict (all are counted). */
+const OUT_OF_SCOPE_LISTED = 1_000;
 /** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
 function collisionNote(state, index) {
     const files = state.collisions.get(index);
@@ -48392,6 +48483,7 @@ function renderJson(verdict) {
         unassigned: verdict.unassigned,
         errors: verdict.errors,
         drift: verdict.drift,
+        ...(verdict.outOfScope === undefined || verdict.outOfScope.length === 0 ? {} : { outOfScope: verdict.outOfScope }),
         // This run's test inventory (src/core/inventory.ts): `--baseline` reads it back.
         ...(verdict.digest === undefined ? {} : { inventory: verdict.digest })
     };
@@ -48463,6 +48555,15 @@ function renderMarkdown(verdict, options) {
     section('gaps', 'Gaps', '| Test | Backend | Kind | Other backends | Why |\n| --- | --- | --- | --- | --- |\n', verdict.gaps, (gap) => gapRow(gap, options.links), 'gaps');
     section('messages', 'Messages', '', verdict.gaps.filter((g) => g.message !== undefined), messageBlock, 'messages');
     section('backends', 'Backends', '| Backend | Report files | Tests | Passed | Failed | Errored | Skipped | Flaky |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n', verdict.backends, (b) => `| ${escapeInline(b.name)}${b.jobResult !== undefined && b.jobResult !== 'success' ? ` (job ${escapeInline(b.jobResult)})` : ''} | ${b.files} | ${b.tests} | ${b.passed} | ${b.failed} | ${b.errored} | ${b.skipped} | ${b.flaky} |\n`, 'backends');
+    if (wanted.has('backends')) {
+        for (const b of verdict.backends) {
+            if (b.outOfScope === undefined)
+                continue;
+            const first = (verdict.outOfScope ?? []).filter((o) => o.backend === b.name).slice(0, 5);
+            const examples = first.length > 0 ? `, e.g. ${first.map((o) => inlineCode(clip(o.test, CELL_CHARS))).join(', ')}` : '';
+            budget.tryAdd(`> ${escapeInline(b.name)}: ${b.outOfScope} testcase(s) left out by \`scope\`${examples}.\n\n`, TAIL_RESERVE);
+        }
+    }
     if (wanted.has('backends') && !verdict.gaps.some((g) => g.kind === 'exposed')) {
         for (const b of verdict.backends) {
             if (b.secretsInReports !== undefined)
@@ -48478,7 +48579,7 @@ function renderMarkdown(verdict, options) {
     section('drift', 'Removed on purpose', '| Test | Reason |\n| --- | --- |\n', verdict.drift.flatMap((d) => d.acknowledged), (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`, 'removed tests');
     section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
-    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)} | ${escapeInline(e.backends.join(', '))} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
+    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
     const attention = verdict.exemptions.filter((e) => e.state !== 'used');
     section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention, (e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`, 'exemptions');
     section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg, (c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`, 'copies');

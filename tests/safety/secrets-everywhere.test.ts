@@ -49,7 +49,7 @@ function postgresReport(pw: string): string {
 <testsuite name="storage ${a}" tests="9">
   <properties><property name="db_password" value="${a}"/><property name="dsn" value="${xmlAttr(url)}"/></properties>
   <testcase classname="tests.storage" name="test_connect[${a}]" file="tests/storage/test_connect.py" line="3"><failure message="login ${a} refused">connect("${xmlText(url)}")
-the password was ${t}
+E   the password was ${t}
 E   AssertionError</failure></testcase>
   <testcase classname="tests.storage.${a}" name="test_in_class" file="tests/storage/test_class.py"/>
   <testcase classname="tests.storage" name="test_file_attr" file="tests/${a}/test_file.py"><error message="pool: ${a}" type="OperationalError">${t}</error></testcase>
