@@ -9,8 +9,10 @@ import { DEFAULT_LIMITS, type ParsedTestcase, type ParserLimits } from './junit/
 import { type CollectedTest, findUnreported, stripBackendWords } from './collected.js'
 import { compareIds, DigestWriter, decodeDigest, readDigest, type TestInventory } from './inventory.js'
 import type { SpottedSecrets } from './secret-spotter.js'
+import { UNREACHABLE_FIX, unreachableCause } from './unreachable.js'
 import type {
   ReportSecrets,
+  UnreachableGroup,
   DriftReport,
   DriftSource,
   BackendSummary,
@@ -508,6 +510,7 @@ export class CoverageEngine {
       if (exemption.skipReason !== undefined) report.skipReason = exemption.skipReason.source
       return report
     })
+    const unreachable = groupUnreachable(allGaps)
     const conclusion = allGaps.length === 0 && this.errors.length === 0 ? 'success' : 'failure'
     const verdict: Verdict = {
       conclusion,
@@ -519,6 +522,7 @@ export class CoverageEngine {
       flaky: flaky.sort((a, b) => a.test.localeCompare(b.test) || a.backend.localeCompare(b.backend)),
       crossLeg: [...this.crossLeg.values()],
       unassigned: this.unassigned,
+      ...(unreachable.length === 0 ? {} : { unreachable }),
       outOfScope: [...this.outOfScope].flatMap(([backend, entry]) => [...entry.ids].sort(compareIds).map((test) => ({ test: this.options.redact(test), backend }))),
       errors: this.errors,
       drift
@@ -928,6 +932,24 @@ function pytestKeyLines(message: string): string {
   let location: string | undefined
   for (let i = lines.length - 1; i > firstE && location === undefined; i--) if (/^\S+:\d+: \S/.test(lines[i] as string)) location = lines[i]
   return [lines[0] as string, ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n')
+}
+
+/**
+ * Failures that say the database could not be reached (connection refused, starting up, too
+ * many clients...) are one problem with one fix, not 40 test bugs: counted per backend and cause.
+ */
+function groupUnreachable(gaps: readonly Gap[]): UnreachableGroup[] {
+  const groups = new Map<string, UnreachableGroup>()
+  for (const gap of gaps) {
+    if ((gap.kind !== 'failed' && gap.kind !== 'errored') || gap.message === undefined) continue
+    const cause = unreachableCause(gap.message)
+    if (cause === undefined) continue
+    const key = `${gap.backend}\0${cause}`
+    const group = groups.get(key) ?? { backend: gap.backend, cause, tests: 0, fix: UNREACHABLE_FIX[cause] }
+    group.tests += 1
+    groups.set(key, group)
+  }
+  return [...groups.values()].sort((a, b) => b.tests - a.tests || a.backend.localeCompare(b.backend) || a.cause.localeCompare(b.cause))
 }
 
 function matchAny(patterns: readonly RegExp[], text: string): RegExpExecArray | undefined {

@@ -97,6 +97,15 @@ export interface CrossLegCopy {
   foundIn: string
 }
 
+export interface UnreachableGroup {
+  backend: string
+  /** What the clients' messages say, e.g. "connection refused" (see src/core/unreachable.ts). */
+  cause: string
+  /** Failed or errored tests with that cause on that backend (they stay failures). */
+  tests: number
+  fix: string
+}
+
 export interface ReportError {
   file?: string
   line?: number
@@ -147,6 +156,8 @@ export interface Verdict {
   crossLeg: CrossLegCopy[]
   /** Tests in multi-backend reports whose name names no backend: not counted for any backend. */
   unassigned: number
+  /** Failures whose messages show the database was not reachable or not ready, grouped per backend and cause. */
+  unreachable?: UnreachableGroup[]
   /** Tests `scope` left out, per backend (the first 1,000 distinct ids of each; all are counted in backends[].outOfScope). */
   outOfScope?: Array<{ test: string; backend: string }>
   errors: ReportError[]

@@ -15,7 +15,18 @@ const KIND_PHRASE: Record<GapKind, [string, string]> = {
   'too-few': ['too few tests', 'too few tests']
 }
 
-export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' | 'backends'>): string {
+export function verdictTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' | 'backends' | 'unreachable'>): string {
+  const title = gapsTitle(verdict)
+  const unreachable = (verdict.unreachable ?? []).map((u) => unreachableSentence(u))
+  return unreachable.length === 0 ? title : `${title}; ${unreachable.join('; ')}`
+}
+
+/** "postgres: 40 tests could not reach the database (connection refused)". */
+export function unreachableSentence(group: { backend: string; cause: string; tests: number }): string {
+  return `${group.backend}: ${group.tests} ${group.tests === 1 ? 'test' : 'tests'} could not reach the database (${group.cause})`
+}
+
+function gapsTitle(verdict: Pick<Verdict, 'gaps' | 'errors' | 'tests' | 'backends'>): string {
   const names = verdict.backends.map((b) => b.name)
   if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
     return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`

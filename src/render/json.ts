@@ -34,6 +34,7 @@ export function renderJson(verdict: Verdict): string {
     unassigned: verdict.unassigned,
     errors: verdict.errors,
     drift: verdict.drift,
+    ...(verdict.unreachable === undefined ? {} : { unreachable: verdict.unreachable }),
     ...(verdict.outOfScope === undefined || verdict.outOfScope.length === 0 ? {} : { outOfScope: verdict.outOfScope }),
     // This run's test inventory (src/core/inventory.ts): `--baseline` reads it back.
     ...(verdict.digest === undefined ? {} : { inventory: verdict.digest })

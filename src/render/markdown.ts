@@ -2,7 +2,7 @@
 // over 65,535 bytes) or a job summary (1 MiB per step). Blocks are added whole, most important
 // first (errors, gaps), so a cut never leaves a broken table or an open tag; what did not fit is
 // counted in a closing line that points at the complete record.
-import { exposureSentence } from '../core/title.js'
+import { exposureSentence, unreachableSentence } from '../core/title.js'
 import type { DriftReport, Gap, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { clip, escapeHtml, escapeInline, inlineCode, singleLine, sliceWhole, utf8Length } from './escape.js'
@@ -68,6 +68,9 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
   const icon = verdict.conclusion === 'success' ? '✅' : '❌'
   const heading = options.heading === undefined ? '' : `${escapeInline(options.heading)}: `
   if (wanted.has('title')) budget.tryAdd(`## ${icon} ${heading}${escapeInline(verdict.title)}\n\n`)
+  if (wanted.has('gaps')) {
+    for (const u of verdict.unreachable ?? []) budget.tryAdd(`> 🔌 ${escapeInline(`${unreachableSentence(u)}. Fix: ${u.fix}`)}\n\n`, TAIL_RESERVE)
+  }
 
   const omitted: string[] = []
   // Rows are built one at a time and only while they fit: a verdict with a million gaps costs

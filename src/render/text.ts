@@ -3,7 +3,7 @@
 import type { Gap, GapKind, Verdict } from '../core/model.js'
 import { WHOLE_BACKEND } from '../core/model.js'
 import { defuseWorkflowCommands } from './escape.js'
-import { exposureSentence } from '../core/title.js'
+import { exposureSentence, unreachableSentence } from '../core/title.js'
 import { driftLine } from './markdown.js'
 
 export interface TextOptions {
@@ -75,6 +75,7 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
     for (const gap of verdict.gaps) if (gap.kind === kind) yield* gapLines(gap)
     yield ''
   }
+  for (const u of verdict.unreachable ?? []) yield paint('1;31', `${safe(unreachableSentence(u))}. Fix: ${safe(u.fix)}`)
   for (const b of verdict.backends) {
     if (b.outOfScope === undefined) continue
     const first = (verdict.outOfScope ?? []).filter((o) => o.backend === b.name).slice(0, 5)
