@@ -45805,10 +45805,13 @@ class CoverageEngine {
             for (let index = 0; index < reported; index++)
                 yield ids.idAt(index);
         };
+        // One index of the reported ids for all lists: findUnreported hands back the tests it was given.
+        const unreported = new Set(findUnreported(this.collected.flatMap((list) => list.tests), everyId()));
         const seen = new Set();
         for (const list of this.collected) {
-            const unreported = findUnreported(list.tests, everyId());
-            for (const test of unreported) {
+            for (const test of list.tests) {
+                if (!unreported.has(test))
+                    continue;
                 const file = test.file;
                 if (!this.scopeAdmits(test.display, file ?? test.display))
                     continue;
@@ -46304,7 +46307,9 @@ class SecretSpotter {
     /** Absolute offsets: the end of the last window looked at, and the first hit left for the next piece. */
     scannedTo = 0;
     resumeAt = Number.POSITIVE_INFINITY;
+    /** <testcase tags counted so far, and the absolute offset up to which they were counted. */
     testcaseOrdinal = 0;
+    countedTo = 0;
     lastCountedTestcase = -1;
     trigger;
     result = { values: 0, testcases: 0, names: [], byShape: false };
@@ -46420,7 +46425,6 @@ class SecretSpotter {
             this.testcaseOrdinal += 1;
         this.countedTo = target;
     }
-    countedTo = 0;
 }
 /** Where a window stops: a line break or markup around the text. */
 function isBoundary(code) {
@@ -47899,8 +47903,10 @@ function redactorFor(config, env, extra = []) {
 }
 async function evaluateWorkspace(options) {
     const { config, workspace } = options;
+    // One redactor for the engine, the names and the secret spotter: its patterns are compiled once.
+    const redactor = redactorFor(config, options.env, options.secrets);
     const engine = new CoverageEngine(config, {
-        redact: redactorFor(config, options.env, options.secrets),
+        redact: redactor,
         now: options.now ?? new Date(),
         pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
     });
@@ -47916,7 +47922,6 @@ async function evaluateWorkspace(options) {
             engine.compareWith(source);
     }
     const reports = await findReports(config, workspace);
-    const redactor = redactorFor(config, options.env, options.secrets);
     const named = config.redactEnv
         .map((name) => ({ name, value: options.env[name] }))
         .filter((entry) => entry.value !== undefined && entry.value.length > 0)
@@ -47924,7 +47929,7 @@ async function evaluateWorkspace(options) {
     const spotter = config.secretsInReports === 'off' ? undefined : () => new SecretSpotter(redactor, named, [...config.aliases.keys()]);
     await readReports(engine, reports, workspace, spotter);
     await readCollectedLists(engine, config, workspace);
-    const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets));
+    const verdict = redactNames(engine.verdict(), redactor);
     // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
     if (options.digest === true)
         verdict.digest = engine.digest();

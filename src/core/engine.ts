@@ -614,10 +614,12 @@ export class CoverageEngine {
     const everyId = function* (): Generator<string> {
       for (let index = 0; index < reported; index++) yield ids.idAt(index)
     }
+    // One index of the reported ids for all lists: findUnreported hands back the tests it was given.
+    const unreported = new Set(findUnreported(this.collected.flatMap((list) => list.tests), everyId()))
     const seen = new Set<string>()
     for (const list of this.collected) {
-      const unreported = findUnreported(list.tests, everyId())
-      for (const test of unreported) {
+      for (const test of list.tests) {
+        if (!unreported.has(test)) continue
         const file = test.file
         if (!this.scopeAdmits(test.display, file ?? test.display)) continue
         const matching = this.matchingExemptions(test.display, file)

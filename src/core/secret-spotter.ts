@@ -39,7 +39,9 @@ export class SecretSpotter {
   /** Absolute offsets: the end of the last window looked at, and the first hit left for the next piece. */
   private scannedTo = 0
   private resumeAt = Number.POSITIVE_INFINITY
+  /** <testcase tags counted so far, and the absolute offset up to which they were counted. */
   private testcaseOrdinal = 0
+  private countedTo = 0
   private lastCountedTestcase = -1
   private readonly trigger: RegExp
   private readonly result: SpottedSecrets = { values: 0, testcases: 0, names: [], byShape: false }
@@ -155,8 +157,6 @@ export class SecretSpotter {
     for (let i = buffer.indexOf(TESTCASE_TAG, from); i >= 0 && base + i < target; i = buffer.indexOf(TESTCASE_TAG, i + 1)) this.testcaseOrdinal += 1
     this.countedTo = target
   }
-
-  private countedTo = 0
 }
 
 /** Where a window stops: a line break or markup around the text. */

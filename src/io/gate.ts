@@ -83,8 +83,10 @@ export function redactorFor(config: Config, env: NodeJS.ProcessEnv, extra: strin
 
 export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> {
   const { config, workspace } = options
+  // One redactor for the engine, the names and the secret spotter: its patterns are compiled once.
+  const redactor = redactorFor(config, options.env, options.secrets)
   const engine = new CoverageEngine(config, {
-    redact: redactorFor(config, options.env, options.secrets),
+    redact: redactor,
     now: options.now ?? new Date(),
     pathRoots: [workspace, ...(options.env.GITHUB_WORKSPACE === undefined ? [] : [options.env.GITHUB_WORKSPACE])]
   })
@@ -96,7 +98,6 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
     else engine.compareWith(source)
   }
   const reports = await findReports(config, workspace)
-  const redactor = redactorFor(config, options.env, options.secrets)
   const named = config.redactEnv
     .map((name) => ({ name, value: options.env[name] }))
     .filter((entry): entry is { name: string; value: string } => entry.value !== undefined && entry.value.length > 0)
@@ -104,7 +105,7 @@ export async function evaluateWorkspace(options: GateOptions): Promise<Verdict> 
   const spotter = config.secretsInReports === 'off' ? undefined : () => new SecretSpotter(redactor, named, [...config.aliases.keys()])
   await readReports(engine, reports, workspace, spotter)
   await readCollectedLists(engine, config, workspace)
-  const verdict = redactNames(engine.verdict(), redactorFor(config, options.env, options.secrets))
+  const verdict = redactNames(engine.verdict(), redactor)
   // Redacted ids, compressed: base64 hides nothing, so the digest is held to the same rule as any output.
   if (options.digest === true) verdict.digest = engine.digest()
   await resolveSourcePaths(verdict, workspace)
