@@ -1,11 +1,12 @@
 // dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
 // dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 // Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Config, ConfigError } from '../core/config.js'
+import { type Config, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
 import { decodeDigest, formatInventoryFile, InventoryError, readDigest } from '../core/inventory.js'
+import { verdictTitle } from '../core/title.js'
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { runDoctor } from './doctor.js'
@@ -103,7 +104,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`)
     return EXIT_ERROR
   }
+  const firstRun = noConfigMessage(values, io.cwd)
+  if (firstRun !== undefined) {
+    io.stderr(firstRun)
+    return EXIT_ERROR
+  }
   try {
+    if (values.output !== undefined) checkOutputPath(values.output, io.cwd)
     const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd })
     const drift = values.baseline === undefined ? [] : [readBaseline(values.baseline, io.cwd)]
     const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, drift, digest: format === 'json' })
@@ -115,14 +122,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ? renderJsonPieces(verdict)
         : format === 'markdown'
           ? [renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })]
-          : renderTextPieces(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined })
+          : renderTextPieces(verdict, { colour: values.output === undefined && wantsColour(io) })
     if (values.output === undefined) await writeOut(pieces, io)
-    else writeFilePieces(pieces, path.resolve(io.cwd, values.output))
+    else {
+      writeFilePieces(pieces, path.resolve(io.cwd, values.output), values.output)
+      // The report went to a file: the terminal still gets the verdict in one line.
+      io.stderr(`${verdict.conclusion === 'success' ? 'PASS' : 'FAIL'}  ${verdictTitle(verdict)} (${format} report written to ${values.output})\n`)
+    }
     for (const error of verdict.errors) io.stderr(`dual-backend-coverage: ${error.message}\n`)
     if (verdict.errors.length > 0) return EXIT_ERROR
     return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError) {
+    if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError || error instanceof OutputError) {
       io.stderr(`dual-backend-coverage: ${error.message}\n`)
     } else {
       io.stderr(`dual-backend-coverage: internal error: ${(error as Error).message}\n`)
@@ -178,12 +189,13 @@ async function runInventory(values: { config?: string; backend?: string[]; outpu
     if (target === undefined) {
       io.stdout(text)
     } else {
+      checkOutputPath(target, io.cwd)
       writeFileSync(path.resolve(io.cwd, target), text)
       io.stderr(`dual-backend-coverage inventory: wrote ${ids.length} test ids to ${target}\n`)
     }
     return EXIT_SUCCESS
   } catch (error) {
-    io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError ? '' : 'internal error: '}${(error as Error).message}\n`)
+    io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError || error instanceof OutputError ? '' : 'internal error: '}${(error as Error).message}\n`)
     return EXIT_ERROR
   }
 }
@@ -202,11 +214,59 @@ async function writeOut(pieces: Iterable<string>, io: CliIo): Promise<void> {
   if (batch.length > 0) io.stdout(batch)
 }
 
+/** --output names a file the user can write; what else it names is said plainly (exit 2), before any work. */
+export class OutputError extends Error {}
+
+function checkOutputPath(output: string, cwd: string): void {
+  const file = path.resolve(cwd, output)
+  if (output.endsWith('/') || output.endsWith(path.sep) || (existsSync(file) && statSync(file).isDirectory())) {
+    throw new OutputError(`--output ${output}: is a folder; give a file name, e.g. --output ${path.join(output, 'dual-backend.txt')}`)
+  }
+  const folder = path.dirname(file)
+  if (!existsSync(folder)) {
+    const shown = path.dirname(output) === '.' ? folder : path.dirname(output)
+    throw new OutputError(`--output ${output}: the folder ${shown} does not exist; create it first (mkdir -p ${shown})`)
+  }
+  if (!statSync(folder).isDirectory()) throw new OutputError(`--output ${output}: ${path.dirname(output)} is a file, not a folder`)
+}
+
+/**
+ * Colour on a terminal, as other tools decide it: FORCE_COLOR wins (0 or false turns it off),
+ * then NO_COLOR (any non-empty value) and TERM=dumb turn it off.
+ */
+export function wantsColour(io: Pick<CliIo, 'env' | 'isTty'>): boolean {
+  const force = io.env.FORCE_COLOR
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase())
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false
+  if (io.env.TERM === 'dumb') return false
+  return io.isTty
+}
+
+/** No config file where one is looked for and no --backend: a first run, told where it looked and what to do. */
+function noConfigMessage(values: { config?: string; backend?: string[] }, cwd: string): string | undefined {
+  if (values.config !== undefined || (values.backend ?? []).length > 0) return undefined
+  if (existsSync(path.resolve(cwd, DEFAULT_CONFIG_PATH))) return undefined
+  return [
+    `dual-backend-coverage: no config: looked for ${path.resolve(cwd, DEFAULT_CONFIG_PATH)} and found none, and no --backend was given.`,
+    '  Name each backend\'s JUnit reports:',
+    "    dual-backend-coverage --backend sqlite='reports/sqlite/*.xml' --backend postgres='reports/postgres/*.xml'",
+    '  or write a starting config from them:',
+    "    dual-backend-coverage init --backend sqlite='reports/sqlite/*.xml' --backend postgres='reports/postgres/*.xml'",
+    '  or use another file with --config FILE. More: dual-backend-coverage --help',
+    ''
+  ].join('\n')
+}
+
 /** Writes text pieces to a file. */
-function writeFilePieces(pieces: Iterable<string>, file: string): void {
+function writeFilePieces(pieces: Iterable<string>, file: string, shown: string): void {
   // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
   // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
-  const fd = openSync(file, 'w')
+  let fd: number
+  try {
+    fd = openSync(file, 'w')
+  } catch (error) {
+    throw new OutputError(`--output ${shown}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
   const buffer = Buffer.allocUnsafe(1 << 20)
   let used = 0
   const writeAll = (bytes: Uint8Array) => {

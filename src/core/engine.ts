@@ -851,11 +851,22 @@ export class CoverageEngine {
 
   private cleanMessage(raw: string): string {
     // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-    const redacted = pytestKeyLines(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, ''))
+    const redacted = pytestKeyLines(this.withoutWorkspacePaths(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '')))
     const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1)
     const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim()
     const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS)
     return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text
+  }
+
+  /** `/home/runner/work/app/app/tests/x.py:28` reads as `tests/x.py:28`: the runner's checkout path is noise. */
+  private withoutWorkspacePaths(message: string): string {
+    let out = message
+    for (const root of this.options.pathRoots ?? []) {
+      const prefix = root.replace(/[\\/]+$/, '')
+      if (prefix.length < 2) continue
+      for (const separator of ['/', '\\']) out = out.split(prefix + separator).join('')
+    }
+    return out
   }
 
   private locate(message: string): { file?: string; line?: number } {

@@ -27,9 +27,15 @@ export function loadConfig(source: ConfigSource): Config {
       throw new ConfigError(`${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
     try {
-      document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA }) ?? {}
+      document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA })
     } catch (error) {
       throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message}`)
+    }
+    if (document === null || document === undefined) {
+      if (source.backends === undefined || source.backends.size === 0) {
+        throw new ConfigError(`${path}: the config file is empty; it needs at least \`backends:\`, one report glob per backend (e.g. sqlite: reports/sqlite/*.xml)`)
+      }
+      document = {}
     }
   }
   if (source.backends !== undefined && source.backends.size > 0) {

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { renderText } from '../../src/render/text.js'
+import { CoverageEngine } from '../../src/core/engine.js'
+import { JUnitStreamParser } from '../../src/core/junit/parser.js'
+import { createRedactor } from '../../src/core/redact.js'
 import { configFor, evaluateReports } from '../helpers/core.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -36,5 +39,36 @@ describe('pytest failure messages', () => {
       { backends: ['postgres'], xml: '<testsuite name="s"><testcase classname="c" name="t"><failure message="expected 1">line one\nEnd of story\n  at t (test/x.test.ts:3:5)</failure></testcase></testsuite>' }
     ])
     expect(v.gaps[0]?.message).toBe('expected 1\nline one\nEnd of story\n  at t (test/x.test.ts:3:5)')
+  })
+})
+
+describe('checkout paths in messages', () => {
+  const run = (pathRoots: string[], body: string) => {
+    const engine = new CoverageEngine(configFor({}), { redact: createRedactor([]), now: new Date('2026-01-01'), pathRoots })
+    const xml = {
+      sqlite: '<testsuite name="s"><testcase classname="c" name="t"/></testsuite>',
+      postgres: `<testsuite name="s"><testcase classname="c" name="t"><skipped message="no db">${body}</skipped></testcase></testsuite>`
+    }
+    for (const [backend, text] of Object.entries(xml)) {
+      const file = engine.openFile(`reports/${backend}.xml`, [backend])
+      const parser = new JUnitStreamParser(`reports/${backend}.xml`, (tc) => engine.addTestcase(file, tc), engine.parserLimits)
+      parser.write(text)
+      parser.end()
+    }
+    return engine.verdict().gaps[0]?.message
+  }
+
+  it('the workspace prefix is dropped, POSIX and Windows forms, with or without a trailing separator', () => {
+    expect(run(['/home/runner/work/app/app'], '/home/runner/work/app/app/tests/test_x.py:28: DATABASE_URL not set')).toBe(
+      'no db\ntests/test_x.py:28: DATABASE_URL not set'
+    )
+    expect(run(['D:\\a\\app\\app\\'], 'D:\\a\\app\\app\\tests\\test_x.py:28: skipped')).toBe('no db\ntests\\test_x.py:28: skipped')
+  })
+
+  it('paths outside the workspace and a bare root are left alone', () => {
+    expect(run(['/home/runner/work/app/app'], '/usr/lib/python3/site.py:3: x /home/runner/work/app/apple/y')).toBe(
+      'no db\n/usr/lib/python3/site.py:3: x /home/runner/work/app/apple/y'
+    )
+    expect(run(['/'], '/etc/x: y')).toBe('no db\n/etc/x: y')
   })
 })
