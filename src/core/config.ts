@@ -31,6 +31,11 @@ export interface Exemption {
    * `skip-reason` optional: then a matching skip is excused on every backend not listed.
    */
   backends: string[]
+  /**
+   * `backends: none`: the test is for no configured backend (MySQL-only, CockroachDB-only, skipped
+   * everywhere on purpose). Its skips and absences are excused only while it passes on none of them.
+   */
+  noBackend?: boolean
   reason: string
   /** ISO date (YYYY-MM-DD), inclusive; past it the exemption stops excusing. */
   until?: string
@@ -283,14 +288,17 @@ function exemption(entry: unknown, key: string, backends: BackendConfig[], alias
   if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
     throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends')
   }
-  const onBackends = stringList(entry.backends ?? [], `${key}.backends`, at).map((name) => {
+  const noBackend = typeof entry.backends === 'string' && entry.backends.trim().toLowerCase() === 'none'
+  const onBackends = (noBackend ? [] : stringList(entry.backends ?? [], `${key}.backends`, at)).map((name) => {
     const canonical = aliases.get(name.toLowerCase()) ?? name
     if (backends.length > 0 && !backends.some((b) => b.name === canonical)) {
       throw at(`${key}.backends`, `unknown backend "${name}"`)
     }
     return canonical
   })
-  if (onBackends.length === 0 && skipReason === undefined) throw at(`${key}.backends`, 'list the backends the test is expected to run on')
+  if (!noBackend && onBackends.length === 0 && skipReason === undefined) {
+    throw at(`${key}.backends`, 'list the backends the test is expected to run on, or write `backends: none` for a test no configured backend runs (MySQL-only, skipped everywhere)')
+  }
   let until: string | undefined
   if (entry.until !== undefined) {
     const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until)
@@ -299,6 +307,7 @@ function exemption(entry: unknown, key: string, backends: BackendConfig[], alias
   }
   const result: Exemption = { tests: tests.map((t) => pattern(t, `${key}.test`, at)), backends: onBackends, reason: entry.reason.trim(), until }
   if (skipReason !== undefined) result.skipReason = skipReason
+  if (noBackend) result.noBackend = true
   return result
 }
 

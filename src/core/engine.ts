@@ -447,7 +447,10 @@ export class CoverageEngine {
       // when any of them excuses it, and each of those is credited with it.
       const matching = hasExemptions ? this.matchingExemptions(id, file) : NONE
       for (const i of matching) (exemptionUse[i] as { matched: boolean }).matched = true
-      const excusers: number[][] = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b] as TestStatus | 'missing', (states[b] as BackendState).details.get(index), today))
+      const ranSomewhere = matching.length > 0 && finals.some((s) => s === 'passed' || s === 'flaky')
+      const excusers: number[][] =
+        matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b] as TestStatus | 'missing', (states[b] as BackendState).details.get(index), today, ranSomewhere))
+      const contradicted = ranSomewhere ? matching.find((i) => (this.config.exemptions[i] as Exemption).noBackend === true) : undefined
       const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i] as Exemption).find((e) => e.until !== undefined && e.until < today)
 
       for (let b = 0; b < width; b++) {
@@ -472,7 +475,10 @@ export class CoverageEngine {
           test: id,
           backend: name,
           kind: status,
-          reason: testReason(status, name, others, detail, expiredOne?.until, expired) + collisionNote(state, index),
+          reason:
+            testReason(status, name, others, detail, expiredOne?.until, expired) +
+            collisionNote(state, index) +
+            (contradicted === undefined || (status !== 'missing' && status !== 'skipped') ? '' : noBackendNote(this.config.exemptions[contradicted] as Exemption)),
           others
         }
         if (detail?.message !== undefined) gap.message = detail.message
@@ -508,6 +514,7 @@ export class CoverageEngine {
       }
       if (exemption.until !== undefined) report.until = exemption.until
       if (exemption.skipReason !== undefined) report.skipReason = exemption.skipReason.source
+      if (exemption.noBackend === true) report.noBackend = true
       return report
     })
     const unreachable = groupUnreachable(allGaps)
@@ -625,7 +632,7 @@ export class CoverageEngine {
         const matching = this.matchingExemptions(test.display, file)
         for (const backend of list.backends) {
           if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`)) continue
-          if (this.excusers(matching, backend, 'missing', undefined, today).length > 0) continue
+          if (this.excusers(matching, backend, 'missing', undefined, today, false).length > 0) continue
           seen.add(`${backend}\0${test.display}`)
           const gap: Gap = {
             test: test.display,
@@ -652,12 +659,14 @@ export class CoverageEngine {
   }
 
   /** Which of the matching exemptions excuse this status on this backend (none when it passed or failed). */
-  private excusers(matching: readonly number[], backend: string, status: TestStatus | 'missing', detail: Detail | undefined, today: string): number[] {
+  private excusers(matching: readonly number[], backend: string, status: TestStatus | 'missing', detail: Detail | undefined, today: string, ranSomewhere: boolean): number[] {
     if (status !== 'missing' && status !== 'skipped') return NONE
     const excused: number[] = []
     for (const i of matching) {
       const e = this.config.exemptions[i] as Exemption
       if (e.until !== undefined && e.until < today) continue
+      // For no configured backend: a test that passes on one is not that, and its skips elsewhere are gaps.
+      if (e.noBackend === true && ranSomewhere) continue
       if (e.backends.includes(backend)) continue
       if (e.skipReason !== undefined) {
         // By skip reason: only a skip whose message says why, on a backend it is not expected to run on.
@@ -945,6 +954,12 @@ function pytestKeyLines(message: string): string {
   let location: string | undefined
   for (let i = lines.length - 1; i > firstE && location === undefined; i--) if (/^\S+:\d+: \S/.test(lines[i] as string)) location = lines[i]
   return [lines[0] as string, ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n')
+}
+
+/** The declaration says no configured backend runs this test, yet one did: the skip is a gap, and why. */
+function noBackendNote(exemption: Exemption): string {
+  const patterns = exemption.tests.map((t) => t.source).join(', ') || `skips matching /${exemption.skipReason?.source ?? ''}/`
+  return `; an exemption (${patterns}: ${exemption.reason}) says no configured backend runs it, but it passed on one: list that backend under the exemption's backends, or fix the skip`
 }
 
 /**

@@ -77,6 +77,8 @@ export interface ExemptionReport {
   /** Its skip-reason regex, when it excuses skips by their message. */
   skipReason?: string
   backends: string[]
+  /** `backends: none`: a test for no configured backend; excused while it passes on none. */
+  noBackend?: boolean
   reason: string
   until?: string
   state: ExemptionState

@@ -165,7 +165,7 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions): stri
     '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n',
     used,
     (e) =>
-      `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`,
+      `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${e.noBackend === true ? 'no configured backend' : escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`,
     'exemptions'
   )
   const attention = verdict.exemptions.filter((e) => e.state !== 'used')

@@ -97,7 +97,7 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
   }
   const review = verdict.exemptions.filter((e) => e.state !== 'used')
   for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-    const scope = [e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ')
+    const scope = [e.noBackend === true ? 'runs on no configured backend' : e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ')
     yield `exemption used: ${safe(e.test)} ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`
   }
   for (const e of review) yield paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`)
