@@ -40,7 +40,8 @@ export const DOCTOR_RULES = [
   'gate-missing-needs',
   'continue-on-error',
   'check-name-equals-job',
-  'echo-secret'
+  'echo-secret',
+  'upload-unscrubbed'
 ] as const
 export type DoctorRule = (typeof DOCTOR_RULES)[number]
 
@@ -309,7 +310,22 @@ function mentionsBackend(value: unknown, budget = { left: 10_000 }, seen = new S
   return false
 }
 
+/** The scrub sub-action (`OWNER/dual-backend-coverage/scrub@v1`, `./scrub` here): a backend job's step, not the gate. */
+function isScrubAction(uses: string, gateAction: string | undefined): boolean {
+  const text = uses.trim().toLowerCase()
+  if (/(^|\/)dual-backend-coverage\/scrub(@|\/?$)/.test(text)) return true
+  const gate = (gateAction ?? '').trim().toLowerCase().replace(/\/+$/, '')
+  return gate !== '' && (text.replace(/\/+$/, '') === `${gate === '.' ? '.' : gate}/scrub` || text.startsWith(`${gate}/scrub@`))
+}
+
+/** A step that scrubs the reports: the sub-action, or the CLI's `scrub` command in a run script. */
+function isScrubStep(step: Step, gateAction: string | undefined): boolean {
+  if (step.uses !== undefined) return isScrubAction(step.uses, gateAction)
+  return step.run !== undefined && /\b(?:dual-backend-coverage(?:@[\w.^~-]+)?|cli\.js)\s+scrub\b/.test(step.run)
+}
+
 function matchesGateAction(uses: string, gateAction: string | undefined): boolean {
+  if (isScrubAction(uses, gateAction)) return false
   if (uses.toLowerCase().includes(GATE_ACTION)) return true
   if (gateAction === undefined || gateAction.trim() === '') return false
   const wanted = gateAction.trim()
@@ -617,6 +633,28 @@ function checkUploads(wf: Workflow, job: Job, out: Collector): void {
   }
 }
 
+/**
+ * A backend job that holds a database password uploads its raw reports: a failing test's message
+ * often quotes the DSN, and the artifact is downloadable by anyone who can read the run.
+ */
+function checkScrubbed(wf: Workflow, job: Job, gateAction: string | undefined, out: Collector): void {
+  const holdsSecret = sensitiveEnv(wf.document.env) || sensitiveEnv(job.value.env) || databaseServices(job).length > 0 || job.steps.some((step) => sensitiveEnv(step.value.env))
+  if (!holdsSecret) return
+  let scrubbed = false
+  for (const step of job.steps) {
+    if (isScrubStep(step, gateAction)) scrubbed = true
+    if (!isReportUpload(step) || scrubbed) continue
+    out.add(
+      wf.file,
+      keySpan(wf.positions, step.value, 'uses') ?? step,
+      'upload-unscrubbed',
+      'warning',
+      `Backend job "${job.id}" uploads its JUnit reports as they are, and it holds a database password: a failing test's message that quotes DATABASE_URL puts the password in the artifact.`,
+      'Before this step, add `- uses: OWNER/dual-backend-coverage/scrub@v1` with `if: always()` and `with: { paths: reports/**/*.xml }` (or run `npx dual-backend-coverage scrub \'reports/**/*.xml\'`).'
+    )
+  }
+}
+
 function checkContinueOnError(wf: Workflow, job: Job, out: Collector): void {
   if (isTrue(job.value['continue-on-error'])) {
     out.add(
@@ -814,6 +852,7 @@ export function diagnoseWorkflows(files: Array<{ path: string; text: string }>, 
       checkServices(wf, job, out)
       if (backend.has(job.id)) {
         checkUploads(wf, job, out)
+        checkScrubbed(wf, job, options.gateAction, out)
         checkContinueOnError(wf, job, out)
       }
       checkEcho(wf, job, backend.has(job.id), out)

@@ -47,9 +47,9 @@ describe('doctor', () => {
     expect(stderr).toBe('')
     expect(stdout).toBe(
       [
-        '.github/workflows/ci.yml:32: error: The gate job "gate" has no `if: always()`, so when a backend job fails the gate is skipped, and a skipped job counts as passing for a required check (and the verdict is never posted). [gate-without-always]',
+        '.github/workflows/ci.yml:38: error: The gate job "gate" has no `if: always()`, so when a backend job fails the gate is skipped, and a skipped job counts as passing for a required check (and the verdict is never posted). [gate-without-always]',
         '    fix: Add `if: always()` to job "gate".',
-        '.github/workflows/tests.yml:35: warning: A test step of backend job "postgres" has `continue-on-error: true`, so failing tests no longer fail the job. [continue-on-error]',
+        '.github/workflows/tests.yml:38: warning: A test step of backend job "postgres" has `continue-on-error: true`, so failing tests no longer fail the job. [continue-on-error]',
         '    fix: Remove `continue-on-error` from the test step; to upload the report anyway, give the upload step `if: always()`.',
         '',
         'doctor: 1 error, 1 warning in 2 workflow files in .github/workflows.',
@@ -81,7 +81,10 @@ describe('doctor', () => {
     expect(expected.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual([
       '.github/workflows/anchors.yml:13 service-health-check',
       '.github/workflows/anchors.yml:13 service-health-check',
-      '.github/workflows/echo-secret.yml:37 echo-secret',
+      // The shared (anchored) upload step has no scrub before it, in each job.
+      '.github/workflows/anchors.yml:24 upload-unscrubbed',
+      '.github/workflows/anchors.yml:24 upload-unscrubbed',
+      '.github/workflows/echo-secret.yml:40 echo-secret',
       '.github/workflows/yaml-syntax.yml:9 yaml'
     ])
   })
@@ -98,7 +101,7 @@ describe('doctor', () => {
     await mkdir(path.join(workspace, 'ci/flows/dir.yml'))
     const { code, stdout } = await doctor('doctor', '--workflows', 'ci/flows')
     expect(code).toBe(1)
-    expect(stdout.split('\n').filter((l) => /^\S+:\d+: /.test(l))).toEqual([expect.stringMatching(/^ci\/flows\/ci\.yaml:36: error: .*\[gate-missing-needs\]$/)])
+    expect(stdout.split('\n').filter((l) => /^\S+:\d+: /.test(l))).toEqual([expect.stringMatching(/^ci\/flows\/ci\.yaml:42: error: .*\[gate-missing-needs\]$/)])
     expect(stdout).toContain('in 1 workflow file in ci/flows.')
   })
 
@@ -108,7 +111,7 @@ describe('doctor', () => {
     await symlink(path.join(workspace, 'elsewhere/real.yml'), path.join(workspace, '.github/workflows/ci.yml'))
     const { code, stdout } = await doctor()
     expect(code).toBe(1)
-    expect(stdout).toMatch(/^\.github\/workflows\/ci\.yml:32: error: /)
+    expect(stdout).toMatch(/^\.github\/workflows\/ci\.yml:38: error: /)
   })
 
   it('a file over 1 MiB is a too-large finding, not read whole', async () => {

@@ -5,10 +5,18 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CHECK_NAME, DOCTOR_RULES, type DoctorFinding, diagnoseWorkflows, MAX_WORKFLOW_CHARS } from '../../src/core/workflow-doctor.js'
+import { DEFAULT_CHECK_NAME, DOCTOR_RULES, type DoctorFinding, diagnoseWorkflows as diagnoseAll, MAX_WORKFLOW_CHARS } from '../../src/core/workflow-doctor.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const FIXTURES = 'tests/fixtures/workflows'
+
+/**
+ * The rule fixtures and inline cases below were written before `upload-unscrubbed` and each
+ * tests one other rule; their backend jobs upload unscrubbed reports on purpose (fewer lines to
+ * move). That rule is tested on its own below, and the workflows users copy (this repository's,
+ * examples/workflows, the README and docs) are checked with every rule (diagnoseAll).
+ */
+const diagnoseWorkflows: typeof diagnoseAll = (files, options) => diagnoseAll(files, options).filter((f) => f.rule !== 'upload-unscrubbed')
 
 function fixture(name: string): { path: string; text: string } {
   const file = `${FIXTURES}/${name}`
@@ -84,12 +92,13 @@ describe('the repository and the README', () => {
   })
 
   it.each(['repo/ci.yml', 'repo/dual-backend-report.yml'])('%s (this repository\'s workflow, the gate is `uses: ./`) has no findings', (name) => {
-    expect(diagnoseWorkflows([fixture(name)], { gateAction: './' })).toEqual([])
-    expect(diagnoseWorkflows([fixture(name)])).toEqual([])
+    expect(diagnoseAll([fixture(name)], { gateAction: './' })).toEqual([])
+    // Without the option `./` and `./scrub` are somebody's own actions: only the scrub hint remains.
+    expect(diagnoseAll([fixture(name)]).filter((f) => f.rule !== 'upload-unscrubbed')).toEqual([])
   })
 
   it('the repository\'s workflows together have no findings (check names are compared across files)', () => {
-    expect(diagnoseWorkflows([fixture('repo/ci.yml'), fixture('repo/dual-backend-report.yml')], { gateAction: './' })).toEqual([])
+    expect(diagnoseAll([fixture('repo/ci.yml'), fixture('repo/dual-backend-report.yml')], { gateAction: './' })).toEqual([])
   })
 
   it('the fixture copies are the repository\'s current workflows', () => {
@@ -114,13 +123,13 @@ describe('the repository and the README', () => {
 
 describe('each rule on its fixture: exactly one finding, on the exact line', () => {
   it.each<[string, string, number, 'error' | 'warning']>([
-    ['rules/service-health-check.yml', 'service-health-check', 20, 'error'],
-    ['rules/upload-without-always.yml', 'upload-without-always', 38, 'error'],
-    ['rules/gate-without-always.yml', 'gate-without-always', 32, 'error'],
-    ['rules/gate-missing-needs.yml', 'gate-missing-needs', 36, 'error'],
-    ['rules/continue-on-error.yml', 'continue-on-error', 35, 'warning'],
-    ['rules/check-name-equals-job.yml', 'check-name-equals-job', 35, 'error'],
-    ['rules/echo-secret.yml', 'echo-secret', 37, 'error'],
+    ['rules/service-health-check.yml', 'service-health-check', 23, 'error'],
+    ['rules/upload-without-always.yml', 'upload-without-always', 47, 'error'],
+    ['rules/gate-without-always.yml', 'gate-without-always', 38, 'error'],
+    ['rules/gate-missing-needs.yml', 'gate-missing-needs', 42, 'error'],
+    ['rules/continue-on-error.yml', 'continue-on-error', 38, 'warning'],
+    ['rules/check-name-equals-job.yml', 'check-name-equals-job', 41, 'error'],
+    ['rules/echo-secret.yml', 'echo-secret', 40, 'error'],
     ['rules/yaml-syntax.yml', 'yaml', 9, 'error']
   ])('%s: %s on line %i', (name, rule, line, severity) => {
     const findings = diagnoseWorkflows([fixture(name)])
@@ -134,7 +143,7 @@ describe('each rule on its fixture: exactly one finding, on the exact line', () 
   })
 
   it('the rule ids are stable (each has a fixture above, too-large its own test)', () => {
-    const covered = new Set(['service-health-check', 'upload-without-always', 'gate-without-always', 'gate-missing-needs', 'continue-on-error', 'check-name-equals-job', 'echo-secret', 'yaml', 'too-large'])
+    const covered = new Set(['upload-unscrubbed', 'service-health-check', 'upload-without-always', 'gate-without-always', 'gate-missing-needs', 'continue-on-error', 'check-name-equals-job', 'echo-secret', 'yaml', 'too-large'])
     expect(new Set(DOCTOR_RULES)).toEqual(covered)
   })
 
@@ -158,7 +167,7 @@ describe('shapes', () => {
     const crlf = fixture('shapes/crlf.yml')
     expect(crlf.text).toContain('\r\n')
     expect(crlf.text.replace(/\r\n/g, '\n').split('\n').slice(1)).toEqual(fixture('rules/gate-without-always.yml').text.split('\n').slice(1))
-    expect(brief(diagnoseWorkflows([crlf]))).toEqual([`${FIXTURES}/shapes/crlf.yml:32 gate-without-always`])
+    expect(brief(diagnoseWorkflows([crlf]))).toEqual([`${FIXTURES}/shapes/crlf.yml:38 gate-without-always`])
     // Every rule keeps its line through CRLF.
     for (const name of ['rules/upload-without-always.yml', 'rules/echo-secret.yml', 'rules/check-name-equals-job.yml', 'rules/yaml-syntax.yml']) {
       const lf = fixture(name)
@@ -178,7 +187,7 @@ describe('shapes', () => {
 
   it('a matrix backend job (backend words in the matrix) that the gate does not need', () => {
     const findings = diagnoseWorkflows([fixture('shapes/matrix.yml')])
-    expect(brief(findings)).toEqual([`${FIXTURES}/shapes/matrix.yml:40 gate-missing-needs`])
+    expect(brief(findings)).toEqual([`${FIXTURES}/shapes/matrix.yml:43 gate-missing-needs`])
     expect(findings[0]?.fix).toBe('Set `needs: [lint, tests]` on job "gate".')
   })
 
@@ -193,7 +202,7 @@ describe('shapes', () => {
   })
 
   it('a workflow without a gate job: only the backend-job rules', () => {
-    expect(brief(diagnoseWorkflows([fixture('shapes/no-gate.yml')]))).toEqual([`${FIXTURES}/shapes/no-gate.yml:12 upload-without-always`])
+    expect(brief(diagnoseWorkflows([fixture('shapes/no-gate.yml')]))).toEqual([`${FIXTURES}/shapes/no-gate.yml:15 upload-without-always`])
     const noGate = GOOD.replace(/ {2}gate:[\s\S]*$/, '').replace('        options: --health-cmd pg_isready\n', '')
     expect(brief(diagnose(noGate))).toEqual([`wf.yml:${lineOf(noGate, '      postgres:')} service-health-check`])
   })
@@ -243,9 +252,9 @@ jobs:
   it('findings are sorted by file and line, across files', () => {
     const findings = diagnoseWorkflows([fixture('shapes/no-gate.yml'), fixture('rules/yaml-syntax.yml'), fixture('rules/echo-secret.yml')])
     expect(brief(findings)).toEqual([
-      `${FIXTURES}/rules/echo-secret.yml:37 echo-secret`,
+      `${FIXTURES}/rules/echo-secret.yml:40 echo-secret`,
       `${FIXTURES}/rules/yaml-syntax.yml:9 yaml`,
-      `${FIXTURES}/shapes/no-gate.yml:12 upload-without-always`
+      `${FIXTURES}/shapes/no-gate.yml:15 upload-without-always`
     ])
   })
 })
@@ -558,5 +567,51 @@ describe('bad input never throws', () => {
     started = performance.now()
     diagnose(text.replace('postgres-not', 'nothing'))
     expect(performance.now() - started).toBeLessThan(2000)
+  })
+})
+
+describe('upload-unscrubbed: a backend job holding a database password uploads raw reports', () => {
+  const scrubbed = (step: string) =>
+    fixture('rules/upload-unscrubbed.yml').text.replace(
+      '      - run: pytest --junitxml=reports/junit.xml\n      - uses: actions/upload-artifact@v6\n        if: always()\n        with:\n          name: junit-postgres',
+      `      - run: pytest --junitxml=reports/junit.xml\n${step}      - uses: actions/upload-artifact@v6\n        if: always()\n        with:\n          name: junit-postgres`
+    )
+
+  it('its fixture: exactly one warning, on the upload of the job that holds DATABASE_URL', () => {
+    const findings = diagnoseAll([fixture('rules/upload-unscrubbed.yml')])
+    expect(findings).toHaveLength(1)
+    expect(findings[0]).toMatchObject({ rule: 'upload-unscrubbed', line: 32, severity: 'warning' })
+    expect(findings[0]?.message).toContain('"postgres"')
+    expect(findings[0]?.fix).toContain('dual-backend-coverage/scrub@v1')
+  })
+
+  it.each([
+    ['the sub-action', '      - uses: OWNER/dual-backend-coverage/scrub@v1\n        if: always()\n        with: { paths: reports/*.xml }\n'],
+    ['the sub-action pinned by SHA', '      - uses: acme/dual-backend-coverage/scrub@0123456789abcdef0123456789abcdef01234567\n        with: { paths: reports/*.xml }\n'],
+    ['the CLI with npx', "      - run: npx dual-backend-coverage scrub 'reports/**/*.xml'\n        if: always()\n"],
+    ['the CLI pinned with npx', "      - run: npx --yes dual-backend-coverage@1 scrub reports/junit.xml\n"],
+    ['the bundled CLI', '      - run: node dist/cli.js scrub reports/junit.xml\n']
+  ])('scrubbed with %s: no finding', (_, step) => {
+    expect(diagnoseAll([{ path: 'wf.yml', text: scrubbed(step) }])).toEqual([])
+  })
+
+  it('a scrub step after the upload does not count', () => {
+    const text = fixture('rules/upload-unscrubbed.yml').text.replace(
+      '          name: junit-postgres\n          path: reports/\n',
+      '          name: junit-postgres\n          path: reports/\n      - uses: OWNER/dual-backend-coverage/scrub@v1\n        with: { paths: reports/*.xml }\n'
+    )
+    expect(brief(diagnoseAll([{ path: 'wf.yml', text }]))).toEqual(['wf.yml:32 upload-unscrubbed'])
+  })
+
+  it('the scrub sub-action is never taken for the gate', () => {
+    const text = scrubbed('      - uses: OWNER/dual-backend-coverage/scrub@v1\n        with: { paths: reports/*.xml }\n')
+    // Were it a gate, the postgres job would need `if: always()` and the backend jobs.
+    expect(diagnoseAll([{ path: 'wf.yml', text }])).toEqual([])
+    expect(diagnoseAll([{ path: 'wf.yml', text: text.replace('OWNER/dual-backend-coverage/scrub@v1', './scrub') }], { gateAction: './' })).toEqual([])
+  })
+
+  it('a secret from `secrets.` or a database service also counts; a job without one is left alone', () => {
+    const viaSecret = fixture('rules/upload-unscrubbed.yml').text.replace('    steps:\n      - uses: actions/checkout@v6\n      - run: pytest --junitxml=reports/junit.xml\n      - uses: actions/upload-artifact@v6\n        if: always()\n        with:\n          name: junit-sqlite', '    env:\n      API_TOKEN: ${{ secrets.API_TOKEN }}\n    steps:\n      - uses: actions/checkout@v6\n      - run: pytest --junitxml=reports/junit.xml\n      - uses: actions/upload-artifact@v6\n        if: always()\n        with:\n          name: junit-sqlite')
+    expect(diagnoseAll([{ path: 'wf.yml', text: viaSecret }]).map((f) => f.message.match(/job "(\w+)"/)?.[1])).toEqual(['sqlite', 'postgres'])
   })
 })
