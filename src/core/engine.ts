@@ -196,6 +196,9 @@ export class CoverageEngine {
     },
     onProperty: (name, value) => {
       if (this.watchEvidence) this.observeEvidence(`${name}=${value}`)
+    },
+    onSuiteOutputLine: (line) => {
+      if (this.watchEvidence) this.observeEvidence(line)
     }
   }
 

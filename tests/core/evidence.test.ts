@@ -73,3 +73,36 @@ describe('evidence: the backend ran', () => {
     expect(() => configFor({ evidence: 'PostgreSQL' })).toThrow(/evidence: must map each backend/)
   })
 })
+
+describe('evidence in suite-level output (jest-junit includeConsoleOutput, Catch2)', () => {
+  const EVIDENCE_CONFIG = { evidence: { sqlite: 'SQLite 3\\.', postgres: 'PostgreSQL 1[4-9]\\.' } }
+  const suite = (version: string, extra = '') =>
+    `<testsuites><testsuite name="storage"><testcase classname="s" name="t"/>${extra}<system-out><![CDATA[${'noise line\n'.repeat(20_000)}server: ${version}\n]]></system-out></testsuite></testsuites>`
+
+  it('a version printed at suite level, after 200 KB of other output, proves the backend', () => {
+    const v = evaluateReports(configFor(EVIDENCE_CONFIG), [
+      { backends: ['sqlite'], xml: suite('SQLite 3.45.1') },
+      { backends: ['postgres'], xml: suite('PostgreSQL 15.8 on x86_64') }
+    ])
+    expect(v.gaps).toEqual([])
+    expect(v.backends.find((b) => b.name === 'postgres')?.evidence?.found).toContain('PostgreSQL 15.8')
+  })
+
+  it('suite-level output is evidence only: a "Skipping" line there marks no test skipped', () => {
+    const skipping = suite('PostgreSQL 15.8').replace('server:', 'Skipping the slow group\nserver:')
+    const v = evaluateReports(configFor(EVIDENCE_CONFIG), [
+      { backends: ['sqlite'], xml: suite('SQLite 3.45.1') },
+      { backends: ['postgres'], xml: skipping }
+    ])
+    expect(v.gaps).toEqual([])
+  })
+
+  it('SQLite\u2019s version at suite level of the postgres report is named as foreign', () => {
+    const v = evaluateReports(configFor(EVIDENCE_CONFIG), [
+      { backends: ['sqlite'], xml: suite('SQLite 3.45.1') },
+      { backends: ['postgres'], xml: suite('SQLite 3.45.1') }
+    ])
+    expect(v.gaps.map((g) => `${g.kind} ${g.backend}`)).toEqual(['unproven postgres'])
+    expect(v.gaps[0]?.reason).toContain('SQLite 3.45.1')
+  })
+})

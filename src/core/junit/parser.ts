@@ -48,6 +48,11 @@ export interface ParserLimits {
   outputLine?: (line: string) => boolean
   /** Each `<property name value>` of a suite or testcase (the engine looks for evidence in them). */
   onProperty?: (name: string, value: string) => void
+  /**
+   * Each line of a system-out or system-err outside any testcase (jest-junit's
+   * includeConsoleOutput, Catch2): evidence only, never a skip marker, which belongs to one test.
+   */
+  onSuiteOutputLine?: (line: string) => void
 }
 
 export const DEFAULT_LIMITS: ParserLimits = { messageChars: 16_384, outputChars: 65_536 }
@@ -119,7 +124,7 @@ interface OpenCase {
   depth: number
 }
 
-type Capture = 'message' | 'output' | undefined
+type Capture = 'message' | 'output' | 'suite-output' | undefined
 
 /**
  * Push-based: write() decoded text as it arrives, end() when the file is done.
@@ -158,6 +163,10 @@ export class JUnitStreamParser {
   private readonly appendText = (text: string): void => this.append(text)
   /** Set when the caller picks output lines: the line scan of the open testcase's output. */
   private readonly outputScan: FirstMatchingLine | undefined
+  /** Set when the caller reads suite-level output: every line of it, in the same bounded windows. */
+  private readonly suiteOutputScan: FirstMatchingLine | undefined
+  /** Depth of the open suite-level output element. */
+  private suiteOutputDepth = 0
 
   constructor(
     private readonly fileName: string,
@@ -165,6 +174,14 @@ export class JUnitStreamParser {
     private readonly limits: ParserLimits = DEFAULT_LIMITS
   ) {
     this.outputScan = limits.outputLine === undefined ? undefined : new FirstMatchingLine(limits.outputLine)
+    const onSuiteLine = limits.onSuiteOutputLine
+    this.suiteOutputScan =
+      onSuiteLine === undefined
+        ? undefined
+        : new FirstMatchingLine((line) => {
+            onSuiteLine(line)
+            return false
+          })
     this.startDocument()
   }
 
@@ -300,6 +317,12 @@ export class JUnitStreamParser {
       this.outputScan?.reset()
       return
     }
+    if (open === undefined && OUTPUT_ELEMENTS.has(name) && this.suiteOutputScan !== undefined && this.capture === undefined) {
+      this.suiteOutputScan.reset()
+      this.suiteOutputDepth = depth
+      this.setCapture('suite-output')
+      return
+    }
     if (open === undefined || depth !== open.depth + 1) return
     const resultStatus = RESULT_ELEMENTS[name]
     if (resultStatus !== undefined) {
@@ -328,6 +351,9 @@ export class JUnitStreamParser {
       this.suiteOrdinals.pop()
       this.suiteSnapshot = undefined
       this.suiteFiles.pop()
+    } else if (open === undefined && this.capture === 'suite-output' && depth === this.suiteOutputDepth) {
+      this.suiteOutputScan?.endText()
+      this.setCapture(undefined)
     } else if (open !== undefined) {
       if (depth === open.depth) {
         this.current = undefined
@@ -394,7 +420,7 @@ export class JUnitStreamParser {
     }
     const text = sax.text
     sax.text = ''
-    if (content && this.capture !== undefined && this.current !== undefined) {
+    if (content && this.capture !== undefined && (this.current !== undefined || this.capture === 'suite-output')) {
       this.append(text)
       this.continued = true
     }
@@ -416,6 +442,10 @@ export class JUnitStreamParser {
     const open = this.current
     const continued = this.continued
     this.continued = false
+    if (this.capture === 'suite-output') {
+      this.suiteOutputScan?.push(text)
+      return
+    }
     if (open === undefined) return
     if (this.capture === 'message') {
       const room = this.limits.messageChars - open.message.length
