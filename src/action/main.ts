@@ -293,7 +293,7 @@ function publishFailureMessage(error: unknown, mode: string, eventName: string, 
         'whatever the workflow asks for. Use the workflow_run recipe: the pull_request workflow only runs the tests and uploads ' +
         'the JUnit reports as artifacts; a second workflow (on: workflow_run, with `checks: write` and `actions: read`) runs this ' +
         'action, which downloads the artifacts and posts the check on the pull request head. ' +
-        `See "Fork pull requests" in the README. ${where}`
+        `See docs/fork-pull-requests.md. ${where}`
       )
     }
     return (

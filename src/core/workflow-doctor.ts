@@ -50,7 +50,7 @@ export const MAX_WORKFLOW_CHARS = 1024 * 1024
 /** The action's default `check-name` (action.yml, src/action/inputs.ts). */
 export const DEFAULT_CHECK_NAME = 'dual-backend coverage'
 const GATE_ACTION = 'dual-backend-coverage'
-/** Variables the gate always redacts (README "Secrets"): printing them leaks a password. */
+/** Variables the gate always redacts (docs/security.md): printing them leaks a password. */
 const SENSITIVE_VARIABLES = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL']
 
 /** A finding for a file that was not checked because it is too large (`size` in bytes or characters). */
