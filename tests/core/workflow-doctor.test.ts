@@ -1,7 +1,7 @@
 // The workflow doctor: each rule on its fixture (exactly one finding, on the exact line), the
 // repository's own workflows and the README's workflow snippets (no findings), YAML shapes that
 // move lines (CRLF, anchors, merge keys, flow style, comments), and bad or huge input.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -107,7 +107,12 @@ describe('the repository and the README', () => {
     }
   })
 
-  it.each(['readme/ci.yml', 'readme/fork-report.yml', 'readme/runners.yml'])('%s (README snippets, verbatim) has no findings', (name) => {
+  it.each(readdirSync(path.join(ROOT, 'examples/workflows')).filter((f) => f.endsWith('.yml')))('examples/workflows/%s (what users copy) has no findings, every rule', (name) => {
+    const file = `examples/workflows/${name}`
+    expect(diagnoseAll([{ path: file, text: readFileSync(path.join(ROOT, file), 'utf8') }])).toEqual([])
+  })
+
+  it.each(['readme/ci.yml', 'readme/fork-report.yml', 'readme/runners.yml'])('%s (earlier README snippets) has no findings', (name) => {
     expect(diagnoseWorkflows([fixture(name)])).toEqual([])
   })
 
