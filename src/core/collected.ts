@@ -6,7 +6,7 @@
 //
 // Pure: no I/O. Formats are told apart by content; the file name is only a hint (Catch2's
 // --list-test-names-only is bare names, which nothing else can tell apart from noise).
-import { ID_SEPARATOR } from './identity.js'
+import { ID_SEPARATOR, removeBackend } from './identity.js'
 
 export interface CollectedTest {
   /** The line (or entry) as the collector wrote it, e.g. `tests/x.py::TestA::test_b[sqlite]`. */
@@ -366,21 +366,15 @@ function goJson(lines: readonly string[], fail: Fail): CollectedTest[] | undefin
 }
 
 /**
- * Applies `backend-in-name` patterns (the named group `backend`, as identity.ts's stripBackend
- * does for report names) to the name and containers, so `test_x[sqlite]` and `test_x[postgres]`
- * both become `test_x` and match the ids the engine builds with the same config. `display` is
- * left as the collector wrote it, so a report still points at the real line.
+ * Applies `backend-in-name` patterns (the named group `backend`) to the name and containers with
+ * identity.ts's removeBackend, the same removal and cleaning as for report names, so
+ * `test_x[sqlite]` and `test_x[postgres]` both become `test_x` and match the ids the engine builds
+ * with the same config. `display` is left as the collector wrote it, so a report still points at
+ * the real line.
  */
 export function stripBackendWords(test: CollectedTest, patterns: readonly RegExp[]): CollectedTest {
   if (patterns.length === 0) return test
-  const strip = (text: string): string => {
-    for (const pattern of patterns) {
-      const match = pattern.exec(text)
-      if (match === null || match.groups?.backend === undefined) continue
-      return (text.slice(0, match.index) + text.slice(match.index + match[0].length)).replace(/\s{2,}/g, ' ').trim()
-    }
-    return text
-  }
+  const strip = (text: string): string => removeBackend(text, patterns).text
   return { ...test, name: strip(test.name), containers: test.containers.map(strip) }
 }
 
@@ -394,8 +388,10 @@ export function stripBackendWords(test: CollectedTest, patterns: readonly RegExp
  *  2. The containers not used in (1) are consistent with the id's other parts: split into
  *     tokens at '.', '::', '/', '\', '$' and spaces, they appear in order among the id's tokens,
  *     and their last one or two are the id's last tokens before the name (the classname,
- *     package or class: identify() puts it last). So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
- *     `tests/x.py › tests.x.TestA › test_b` and `tests.x.TestA › test_b`.
+ *     package or class: identify() puts it last). A file part also ends in its tokens without
+ *     the extension (`tests/x.py` → `tests`, `x`): pytest ids name the module once, as the
+ *     path. So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
+ *     `tests/x.py › TestA › test_b` and `tests.x.TestA › test_b`.
  *  3. When the collector names a file and the id has file parts (a path, or a source file
  *     name such as `a.test.mjs`), one of them is the same file (equal, or one ends with '/'
  *     + the other: absolute vs workspace-relative). An id with no file part does not decide.
@@ -407,9 +403,11 @@ const JOINERS = [' ', ' > ', '::', '.', '/']
 interface Entry {
   tokens: string[]
   files: string[]
-  /** classKey() suffixes of the last one and two tokens ('' when there are fewer tokens). */
-  last1: string
-  last2: string
+  /**
+   * tail() keys of the last one and two tokens, and of the last one and two once the file parts'
+   * extensions are left out (when that differs).
+   */
+  lasts: string[]
 }
 
 class ReportedIndex {
@@ -440,7 +438,10 @@ class ReportedIndex {
     if (entry === undefined) {
       const parts = prefix === '' ? [] : prefix.split(ID_SEPARATOR)
       const t = parts.flatMap(tokens)
-      entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath), last1: tail(t, 1), last2: tail(t, 2) }
+      const stems = parts.flatMap((part) => tokens(isFilePart(part) ? part.replace(SOURCE_FILE, '') : part))
+      const lasts = new Set([tail(t, 1), tail(t, 2), tail(stems, 1), tail(stems, 2)])
+      lasts.delete('')
+      entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath), lasts: [...lasts] }
       this.prefixes.set(prefix, entry)
     }
     return entry
@@ -449,8 +450,7 @@ class ReportedIndex {
   private add(name: string, entry: Entry): void {
     this.byName.add(name)
     if (entry.files.length === 0) this.withoutFile.add(name)
-    if (entry.last1 !== '') push(this.byClass, name + entry.last1, entry)
-    if (entry.last2 !== '') push(this.byClass, name + entry.last2, entry)
+    for (const last of entry.lasts) push(this.byClass, name + last, entry)
     for (const file of entry.files) push(this.byFile, `${name}\u0000${baseName(file)}`, entry)
   }
 

@@ -876,7 +876,9 @@ export class CoverageEngine {
     for (const root of this.options.pathRoots ?? []) {
       const prefix = root.replace(/[\\/]+$/, '')
       if (prefix.length < 2) continue
-      for (const separator of ['/', '\\']) out = out.split(prefix + separator).join('')
+      // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
+      const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1')
     }
     return out
   }

@@ -3,14 +3,15 @@
 // Runners disagree about where the useful names are: pytest puts the module in classname and a
 // constant "pytest" suite around it; Surefire and nextest repeat the class or binary as the suite
 // name; node:test nests one <testsuite> per describe with classname "test"; jest-junit repeats the
-// describe path in classname and name. The rules below keep each distinct piece once.
+// describe path in classname and name. The rules below keep each distinct piece once; the id
+// grammar per runner is in docs/test-ids.md.
 import type { Config } from './config.js'
 import type { ParsedTestcase } from './junit/parser.js'
 
 export const ID_SEPARATOR = ' › '
 
 /** Suite names that are the runner's own label, not part of the test's identity. */
-const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', ''])
+const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '(empty)', ''])
 /** node:test writes classname="test" for every test. */
 const GENERIC_CLASSNAMES = new Set(['test', ''])
 
@@ -45,7 +46,7 @@ export function identify(testcase: ParsedTestcase, file: string | undefined, con
   if (config.backendInName.length > 0) {
     const strip = (text: string | undefined): string | undefined => {
       if (text === undefined) return undefined
-      const result = stripBackend(text, config.backendInName)
+      const result = removeBackend(text, config.backendInName)
       if (result.backend !== undefined) named ??= result.backend
       return result.text
     }
@@ -53,6 +54,7 @@ export function identify(testcase: ParsedTestcase, file: string | undefined, con
     classname = strip(classname)
     for (let i = suites.length - 1; i >= 0; i--) suites[i] = strip(suites[i]) ?? ''
   }
+  const shownClass = classname === undefined ? undefined : withoutFileModule(classname, file)
   const parts: string[] = []
   if (file !== undefined) parts.push(file)
   const keep = (part: string | undefined) => {
@@ -71,9 +73,12 @@ export function identify(testcase: ParsedTestcase, file: string | undefined, con
   // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
   const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`)
   if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
-    if (file === undefined || !sameFile(file, classname)) keep(classname)
+    if (file === undefined || !sameFile(file, classname)) keep(shownClass)
   }
-  parts.push(name.trim())
+  // A name that was only the backend token (`[postgres]`) leaves no part of its own (a name the
+  // report left empty stays an empty last part, as in Identifier's prefixes).
+  const trimmedName = name.trim()
+  if (trimmedName.length > 0 || parts.length === 0 || testcase.name.trim().length === 0) parts.push(trimmedName)
   const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named)
   return { id: parts.join(ID_SEPARATOR), namedBackend: canonical }
 }
@@ -210,7 +215,7 @@ function buildPrefix(suitePath: readonly string[], classname: string | undefined
   }
   const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile(file, classname))
   if (classTested) {
-    const trimmed = (classname as string).trim()
+    const trimmed = withoutFileModule(classname as string, file).trim()
     if (trimmed.length > 0 && !parts.includes(trimmed)) parts.push(trimmed)
   }
   return {
@@ -232,15 +237,169 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
-function stripBackend(text: string, patterns: readonly RegExp[]): { text: string; backend: string | undefined } {
+/**
+ * Removes the first match of the first `backend-in-name` pattern that matches `text` (its named
+ * group `backend` says which backend), then cleans the cut: the joiners, brackets and function
+ * words that only joined the backend token to the rest go with it (see cleanCut). Text away from
+ * the token is left as it was. Used for test names, classnames and suite names, and for the
+ * names and containers of collected test lists, so both sides are cleaned alike.
+ */
+export function removeBackend(text: string, patterns: readonly RegExp[]): { text: string; backend: string | undefined } {
   for (const pattern of patterns) {
     const match = pattern.exec(text)
     const backend = match?.groups?.backend
     if (match === null || backend === undefined) continue
-    const stripped = text.slice(0, match.index) + text.slice(match.index + match[0].length)
-    return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend }
+    if (match[0].length === 0) return { text, backend }
+    return { text: cleanCut(text.slice(0, match.index), text.slice(match.index + match[0].length)).trim(), backend }
   }
   return { text, backend: undefined }
+}
+
+/*
+ * Cleaning the cut left by a removed backend token, as a class of cases (docs/test-ids.md):
+ *  - junk next to the cut: white space and the joiners - – — : / | , . _ ; + &, and whole words:
+ *    before the token the conjunctions and/or/vs/versus and the prepositions with/on/in/against/
+ *    using/via/for/under ("Notes on PostgreSQL"), after it the conjunctions only;
+ *  - brackets or quotes left empty around the cut (`()`, `[]`, `[-]`, `""`) go, and the cut is
+ *    cleaned again outside them;
+ *  - at an edge (the start or end of the text, or just inside a bracket) the junk on both sides
+ *    goes: `enum - postgres` → `enum`, `test_x[postgres-1]` → `test_x[1]`;
+ *  - between two pieces of text one separator stays: the token was a list item when a
+ *    conjunction or list joiner (/ , & + | ;) follows it (`x with postgres and mysql` → `x with
+ *    mysql`), else the junk before it goes (`sqlite/postgres: upsert` → `sqlite: upsert`, `runs
+ *    on postgres quickly` → `runs quickly`); runs of white space in what stays become one space.
+ * Words with a natural opposite stay unless the opposite is nonsense next to a backend: `with`
+ * goes but `without` stays, and neither `from` nor `to`, so `copies from sqlite` and `copies to
+ * sqlite` remain two tests.
+ */
+const JUNK = /[\s\-\u2013\u2014:/|,._;+&]/
+const LIST_JOINERS = /[/|,;+&]/
+const CONJUNCTIONS = new Set(['and', 'or', 'vs', 'versus'])
+const WORDS_BEFORE = new Set([...CONJUNCTIONS, 'with', 'on', 'in', 'against', 'using', 'via', 'for', 'under'])
+const CLOSER_OF = new Map([
+  ['(', ')'],
+  ['[', ']'],
+  ['{', '}'],
+  ['<', '>'],
+  ['"', '"'],
+  ["'", "'"],
+  ['`', '`']
+])
+/** Brackets bound a list as the start and end of the text do (quotes cannot tell opening from closing). */
+const OPENERS = new Set(['(', '[', '{', '<'])
+const CLOSERS = new Set([')', ']', '}', '>'])
+
+interface CutSide {
+  /** The text without the junk next to the cut. */
+  text: string
+  /** The junk next to the cut, as written. */
+  junk: string
+  /** The junk holds a conjunction or a list joiner. */
+  list: boolean
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)
+}
+
+function isSpace(char: string | undefined): boolean {
+  return char !== undefined && /\s/.test(char)
+}
+
+/** The junk at the end of `left` (just before the cut). */
+function junkBefore(left: string): CutSide {
+  let end = left.length
+  let list = false
+  let word = false
+  for (;;) {
+    while (end > 0 && JUNK.test(left[end - 1] as string)) {
+      if (LIST_JOINERS.test(left[end - 1] as string)) list = true
+      end--
+    }
+    // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
+    if (word || !/\s/.test(left.slice(end))) break
+    // A whole word just before the junk: preceded by the start, white space or an opening bracket.
+    let start = end
+    while (start > 0 && isLetter(left.charCodeAt(start - 1))) start--
+    const before = left[start - 1]
+    if (start === end || !(before === undefined || isSpace(before) || CLOSER_OF.has(before))) break
+    const found = left.slice(start, end).toLowerCase()
+    if (!WORDS_BEFORE.has(found)) break
+    if (CONJUNCTIONS.has(found)) list = true
+    word = true
+    end = start
+  }
+  return { text: left.slice(0, end), junk: left.slice(end), list }
+}
+
+/** The junk at the start of `right` (just after the cut). */
+function junkAfter(right: string): CutSide {
+  let start = 0
+  let list = false
+  let word = false
+  for (;;) {
+    while (start < right.length && JUNK.test(right[start] as string)) {
+      if (LIST_JOINERS.test(right[start] as string)) list = true
+      start++
+    }
+    if (word || !/\s/.test(right.slice(0, start))) break
+    // A whole conjunction just after the junk: followed by the end, white space or a closing bracket.
+    let end = start
+    while (end < right.length && isLetter(right.charCodeAt(end))) end++
+    const after = right[end]
+    if (end === start || !(after === undefined || isSpace(after) || CLOSERS.has(after) || CLOSER_OF.get(after) === after)) break
+    if (!CONJUNCTIONS.has(right.slice(start, end).toLowerCase())) break
+    list = true
+    word = true
+    start = end
+  }
+  return { text: right.slice(start), junk: right.slice(0, start), list }
+}
+
+/** `left` + `right` joined where a backend token was cut out of the text (rules above). */
+export function cleanCut(left: string, right: string): string {
+  for (;;) {
+    const l = junkBefore(left)
+    const r = junkAfter(right)
+    const open = l.text[l.text.length - 1]
+    const close = r.text[0]
+    if (open !== undefined && close !== undefined && CLOSER_OF.get(open) === close) {
+      // The token was all that the brackets held: they go too, and the cut moves outside them.
+      left = l.text.slice(0, -1)
+      right = r.text.slice(1)
+      continue
+    }
+    if (open === undefined || close === undefined || OPENERS.has(open) || CLOSERS.has(close)) return l.text + r.text
+    // Between two pieces of text: one separator stays.
+    if (r.list) return l.text + separator(l.junk, r.junk) + r.text
+    return l.text + separator(r.junk, l.junk) + r.text
+  }
+}
+
+/** The separator kept at the cut: `kept` with white space runs made one space, else one space if `dropped` had white space. */
+function separator(kept: string, dropped: string): string {
+  if (kept.length > 0) return kept.replace(/\s+/g, ' ')
+  return /\s/.test(dropped) ? ' ' : ''
+}
+
+/**
+ * pytest's classname starts with the file's module, the path in dotted form (`tests/storage/
+ * test_notes.py` → `tests.storage.test_notes`), when the report also names the file (xunit1):
+ * the id then holds the path once, and the classname only for what follows the module (the test
+ * class, `TestNotes`). A path longer than the module (the workspace is above pytest's rootdir)
+ * still matches on its last components. Without a file attribute the dotted module is kept: it is
+ * then the only path information.
+ */
+export function withoutFileModule(classname: string, file: string | undefined): string {
+  if (file === undefined || !file.endsWith('.py')) return classname
+  const path = file.slice(0, -3).split('/')
+  const names = classname.split('.')
+  for (let k = Math.min(names.length, path.length); k >= 1; k--) {
+    let same = true
+    for (let i = 0; i < k && same; i++) same = names[i] === path[path.length - k + i]
+    if (same) return names.slice(k).join('.')
+  }
+  return classname
 }
 
 /** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */

@@ -72,3 +72,17 @@ describe('checkout paths in messages', () => {
     expect(run(['/'], '/etc/x: y')).toBe('no db\n/etc/x: y')
   })
 })
+
+describe('checkout paths: only where a path starts', () => {
+  it('a file:// URL and a longer path that merely contains the root keep it', () => {
+    const engine = new CoverageEngine(configFor({}), { redact: createRedactor([]), now: new Date('2026-01-01'), pathRoots: ['/w/app'] })
+    const xml = (body: string) => `<testsuite name="s"><testcase classname="c" name="t">${body}</testcase></testsuite>`
+    for (const [backend, body] of [['sqlite', ''], ['postgres', '<failure message="m">at file:///w/app/x.js:1 and /srv/w/app/y and (/w/app/z.js:2)</failure>']]) {
+      const file = engine.openFile(`${backend}.xml`, [backend as string])
+      const parser = new JUnitStreamParser(`${backend}.xml`, (tc) => engine.addTestcase(file, tc), engine.parserLimits)
+      parser.write(xml(body as string))
+      parser.end()
+    }
+    expect(engine.verdict().gaps[0]?.message).toBe('m\nat file:///w/app/x.js:1 and /srv/w/app/y and (z.js:2)')
+  })
+})
