@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 import { once } from 'node:events';
-import { existsSync, readFileSync, openSync, readSync, closeSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync, writeFileSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync, statSync as statSync$1 } from 'node:fs';
 import path, { resolve } from 'node:path';
 import { parseArgs, TextDecoder } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readdir, stat, readFile, realpath as realpath$1, lstat, opendir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import * as nativeFs from 'fs';
 import { statSync, stat as stat$1, realpathSync, realpath, readdirSync, readdir as readdir$1 } from 'fs';
 import { sep, basename, dirname, resolve as resolve$1, normalize, relative, posix, isAbsolute } from 'path';
 import { fileURLToPath } from 'url';
 import { createRequire } from 'module';
+import { randomBytes } from 'node:crypto';
 
 function getDefaultExportFromCjs$1(x) {
   return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
@@ -5842,15 +5842,21 @@ function exemption(entry, key, backends, aliases, at) {
     if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
         throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends');
     }
-    const onBackends = stringList(entry.backends ?? [], `${key}.backends`, at).map((name) => {
+    if (/^TODO\b/i.test(entry.reason.trim())) {
+        const where = typeof entry.backends === 'string' || Array.isArray(entry.backends) ? ` (backends: ${String(entry.backends)})` : '';
+        throw at(`${key}.reason`, `still the draft placeholder from init ("${entry.reason.trim()}"): replace it with why these tests run only where listed${where}, e.g. "uses JSONB", "SQLite PRAGMA"`);
+    }
+    const noBackend = typeof entry.backends === 'string' && entry.backends.trim().toLowerCase() === 'none';
+    const onBackends = (noBackend ? [] : stringList(entry.backends ?? [], `${key}.backends`, at)).map((name) => {
         const canonical = aliases.get(name.toLowerCase()) ?? name;
         if (backends.length > 0 && !backends.some((b) => b.name === canonical)) {
             throw at(`${key}.backends`, `unknown backend "${name}"`);
         }
         return canonical;
     });
-    if (onBackends.length === 0 && skipReason === undefined)
-        throw at(`${key}.backends`, 'list the backends the test is expected to run on');
+    if (!noBackend && onBackends.length === 0 && skipReason === undefined) {
+        throw at(`${key}.backends`, 'list the backends the test is expected to run on, or write `backends: none` for a test no configured backend runs (MySQL-only, skipped everywhere)');
+    }
     let until;
     if (entry.until !== undefined) {
         const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until);
@@ -5861,6 +5867,8 @@ function exemption(entry, key, backends, aliases, at) {
     const result = { tests: tests.map((t) => pattern(t, `${key}.test`, at)), backends: onBackends, reason: entry.reason.trim(), until };
     if (skipReason !== undefined)
         result.skipReason = skipReason;
+    if (noBackend)
+        result.noBackend = true;
     return result;
 }
 function pattern(source, key, at) {
@@ -6106,6 +6114,68 @@ function parseInventoryFile(text, source) {
     return ids;
 }
 
+const KIND_PHRASE = {
+    failed: ['test failed', 'tests failed'],
+    errored: ['test errored', 'tests errored'],
+    missing: ['test missing', 'tests missing'],
+    skipped: ['test skipped', 'tests skipped'],
+    flaky: ['test flaky', 'tests flaky'],
+    vanished: ['test vanished', 'tests vanished'],
+    unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
+    exposed: ['secrets in the reports', 'secrets in the reports'],
+    'no-report': ['no report', 'no report'],
+    empty: ['empty report', 'empty reports'],
+    'too-few': ['too few tests', 'too few tests']
+};
+function verdictTitle(verdict) {
+    const title = gapsTitle(verdict);
+    const unreachable = (verdict.unreachable ?? []).map((u) => unreachableSentence(u));
+    return unreachable.length === 0 ? title : `${title}; ${unreachable.join('; ')}`;
+}
+/** "postgres: 40 tests could not reach the database (connection refused)". */
+function unreachableSentence(group) {
+    return `${group.backend}: ${group.tests} ${group.tests === 1 ? 'test' : 'tests'} could not reach the database (${group.cause})`;
+}
+function gapsTitle(verdict) {
+    const names = verdict.backends.map((b) => b.name);
+    if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
+        return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`;
+    }
+    const counts = new Map();
+    for (const gap of verdict.gaps) {
+        // Vanished tests are on no backend now: one count, whatever backends they ran on before.
+        const key = gap.kind === 'vanished' ? 'vanished' : `${gap.kind}\0${gap.backend}`;
+        const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+    }
+    const parts = [...counts.values()].map(({ kind, backend, count }) => {
+        const [one, many] = KIND_PHRASE[kind];
+        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven' || kind === 'exposed';
+        if (kind === 'vanished')
+            return `${count} ${count === 1 ? one : many} from every backend`;
+        return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
+    });
+    const head = [];
+    if (verdict.errors.length > 0)
+        head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`);
+    if (verdict.gaps.length > 0)
+        head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`);
+    return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ');
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+/** "the postgres report contains the DATABASE_URL password in 3 testcases: …", never the value. */
+function exposureSentence(backend, secrets) {
+    const what = [...secrets.names.map((n) => `the ${n} value`), ...(secrets.byShape ? ['credentials (a URL password, a password= value or a token)'] : [])];
+    const where = secrets.testcases > 0 ? `in ${secrets.testcases} ${secrets.testcases === 1 ? 'testcase' : 'testcases'}` : 'outside testcases';
+    const files = secrets.files === 1 ? 'report contains' : `reports (${secrets.files} files) contain`;
+    return `the ${backend} ${files} ${what.join(' and ')} ${where}: the uploaded artifact exposes it; run \`dual-backend-coverage scrub\` on the reports before uploading them`;
+}
+
 // Reads the config file (when there is one) and applies backend overrides from flags or inputs.
 function loadConfig(source) {
     const explicit = source.path !== undefined && source.path.length > 0;
@@ -6122,10 +6192,16 @@ function loadConfig(source) {
             throw new ConfigError(`${path}: cannot read the config file (${error.code ?? error.message})`);
         }
         try {
-            document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA }) ?? {};
+            document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA });
         }
         catch (error) {
             throw new ConfigError(`${path}: not valid YAML: ${error.message}`);
+        }
+        if (document === null || document === undefined) {
+            if (source.backends === undefined || source.backends.size === 0) {
+                throw new ConfigError(`${path}: the config file is empty; it needs at least \`backends:\`, one report glob per backend (e.g. sqlite: reports/sqlite/*.xml)`);
+            }
+            document = {};
         }
     }
     if (source.backends !== undefined && source.backends.size > 0) {
@@ -6175,14 +6251,15 @@ const DOCTOR_RULES = [
     'gate-missing-needs',
     'continue-on-error',
     'check-name-equals-job',
-    'echo-secret'
+    'echo-secret',
+    'upload-unscrubbed'
 ];
 /** Workflow files larger than this (characters; the CLI also checks bytes) are not parsed. */
 const MAX_WORKFLOW_CHARS = 1024 * 1024;
 /** The action's default `check-name` (action.yml, src/action/inputs.ts). */
 const DEFAULT_CHECK_NAME = 'dual-backend coverage';
 const GATE_ACTION = 'dual-backend-coverage';
-/** Variables the gate always redacts (README "Secrets"): printing them leaks a password. */
+/** Variables the gate always redacts (docs/security.md): printing them leaks a password. */
 const SENSITIVE_VARIABLES = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL'];
 /** A finding for a file that was not checked because it is too large (`size` in bytes or characters). */
 function tooLargeFinding(file, size) {
@@ -6383,7 +6460,23 @@ function mentionsBackend(value, budget = { left: 10_000 }, seen = new Set()) {
             return true;
     return false;
 }
+/** The scrub sub-action (`OWNER/dual-backend-coverage/scrub@v1`, `./scrub` here): a backend job's step, not the gate. */
+function isScrubAction(uses, gateAction) {
+    const text = uses.trim().toLowerCase();
+    if (/(^|\/)dual-backend-coverage\/scrub(@|\/?$)/.test(text))
+        return true;
+    const gate = (gateAction ?? '').trim().toLowerCase().replace(/\/+$/, '');
+    return gate !== '' && (text.replace(/\/+$/, '') === `${gate === '.' ? '.' : gate}/scrub` || text.startsWith(`${gate}/scrub@`));
+}
+/** A step that scrubs the reports: the sub-action, or the CLI's `scrub` command in a run script. */
+function isScrubStep(step, gateAction) {
+    if (step.uses !== undefined)
+        return isScrubAction(step.uses, gateAction);
+    return step.run !== undefined && /\b(?:dual-backend-coverage(?:@[\w.^~-]+)?|cli\.js)\s+scrub\b/.test(step.run);
+}
 function matchesGateAction(uses, gateAction) {
+    if (isScrubAction(uses, gateAction))
+        return false;
     if (uses.toLowerCase().includes(GATE_ACTION))
         return true;
     if (gateAction === undefined || gateAction.trim() === '')
@@ -6666,6 +6759,23 @@ function checkUploads(wf, job, out) {
             : `The report upload of backend job "${job.id}" runs only \`if: ${condition.trim()}\`, so in the other outcomes the upload is skipped and the gate shows "no report" for this backend.`, condition === undefined ? 'Add `if: always()` to this actions/upload-artifact step.' : 'Replace the condition with `if: always()` on this actions/upload-artifact step.');
     }
 }
+/**
+ * A backend job that holds a database password uploads its raw reports: a failing test's message
+ * often quotes the DSN, and the artifact is downloadable by anyone who can read the run.
+ */
+function checkScrubbed(wf, job, gateAction, out) {
+    const holdsSecret = sensitiveEnv(wf.document.env) || sensitiveEnv(job.value.env) || databaseServices(job).length > 0 || job.steps.some((step) => sensitiveEnv(step.value.env));
+    if (!holdsSecret)
+        return;
+    let scrubbed = false;
+    for (const step of job.steps) {
+        if (isScrubStep(step, gateAction))
+            scrubbed = true;
+        if (!isReportUpload(step) || scrubbed)
+            continue;
+        out.add(wf.file, keySpan(wf.positions, step.value, 'uses') ?? step, 'upload-unscrubbed', 'warning', `Backend job "${job.id}" uploads its JUnit reports as they are, and it holds a database password: a failing test's message that quotes DATABASE_URL puts the password in the artifact.`, 'Before this step, add `- uses: OWNER/dual-backend-coverage/scrub@v1` with `if: always()` and `with: { paths: reports/**/*.xml }` (or run `npx dual-backend-coverage scrub \'reports/**/*.xml\'`).');
+    }
+}
 function checkContinueOnError(wf, job, out) {
     if (isTrue(job.value['continue-on-error'])) {
         out.add(wf.file, keySpan(wf.positions, job.value, 'continue-on-error') ?? job, 'continue-on-error', 'warning', `Backend job "${job.id}" has \`continue-on-error: true\`, so its test failures no longer fail the job (it shows green, and \`needs.${job.id}.result\` says success).`, `Remove \`continue-on-error\` from job "${job.id}": let the job fail; the gate reports which tests failed.`);
@@ -6834,6 +6944,7 @@ function diagnoseWorkflows(files, options = {}) {
             checkServices(wf, job, out);
             if (backend.has(job.id)) {
                 checkUploads(wf, job, out);
+                checkScrubbed(wf, job, options.gateAction, out);
                 checkContinueOnError(wf, job, out);
             }
             checkEcho(wf, job, backend.has(job.id), out);
@@ -6854,7 +6965,7 @@ const EXIT_CLEAN = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
 const DEFAULT_DIRECTORY = '.github/workflows';
-const USAGE$2 = `Usage: dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
+const USAGE$3 = `Usage: dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
 
 Checks the GitHub Actions workflows for what makes the dual-backend gate lie or flake: a gate
 job without \`if: always()\` or without \`needs\` on every backend job, report uploads that a
@@ -6888,21 +6999,21 @@ async function runDoctor(argv, io) {
         }).values;
     }
     catch (error) {
-        io.stderr(`dual-backend-coverage doctor: ${error.message}\n\n${USAGE$2}`);
+        io.stderr(`dual-backend-coverage doctor: ${error.message}\n\n${USAGE$3}`);
         return EXIT_USAGE;
     }
     if (values.help === true) {
-        io.stdout(USAGE$2);
+        io.stdout(USAGE$3);
         return EXIT_CLEAN;
     }
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') {
-        io.stderr(`dual-backend-coverage doctor: --format must be text or json (got "${format}")\n\n${USAGE$2}`);
+        io.stderr(`dual-backend-coverage doctor: --format must be text or json (got "${format}")\n\n${USAGE$3}`);
         return EXIT_USAGE;
     }
     const directoryArg = values.workflows ?? DEFAULT_DIRECTORY;
     if (directoryArg.trim() === '') {
-        io.stderr(`dual-backend-coverage doctor: --workflows needs a directory\n\n${USAGE$2}`);
+        io.stderr(`dual-backend-coverage doctor: --workflows needs a directory\n\n${USAGE$3}`);
         return EXIT_USAGE;
     }
     const directory = path.resolve(io.cwd, directoryArg);
@@ -6973,838 +7084,592 @@ function displayPath(cwd, absolute) {
     return shown.split(path.sep).join('/');
 }
 
-// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
-// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
-//
-// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
-// those characters, so a strict parser would reject the whole report. We strip ANSI escape
-// sequences and replace any other forbidden control character with U+FFFD instead.
-class InvalidEncodingError extends Error {
-    byteOffset;
-    validPrefix;
-    encoding;
-    constructor(byteOffset, validPrefix, 
-    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
-    encoding = 'UTF-8') {
-        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
-        this.byteOffset = byteOffset;
-        this.validPrefix = validPrefix;
-        this.encoding = encoding;
-        this.name = 'InvalidEncodingError';
-    }
-}
-const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
-// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
-const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
-const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+const ID_SEPARATOR = ' › ';
+/** Suite names that are the runner's own label, not part of the test's identity. */
+const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '(empty)', '']);
+/** node:test writes classname="test" for every test. */
+const GENERIC_CLASSNAMES = new Set(['test', '']);
 /**
- * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
- * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
- * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
- * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
+ * Report paths are often absolute (PHPUnit, mocha): make them workspace-relative when they sit
+ * under one of `roots`, so they link to the repository and match scope patterns.
  */
-const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
-/** Held back only within this many final characters (a longer tail is not one being cut). */
-const MAX_PARTIAL = 256;
-/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
-function partialEscapeStart(text) {
-    const from = Math.max(0, text.length - MAX_PARTIAL);
-    const tail = text.slice(from);
-    if (!tail.includes('\x1b') && !tail.includes('&'))
-        return -1;
-    const match = TRAILING_PARTIAL.exec(tail);
-    return match === null ? -1 : from + match.index;
+function normalizeFile(file, roots) {
+    if (file === undefined)
+        return undefined;
+    let out = file.replace(/\\/g, '/');
+    for (const root of roots) {
+        const prefix = root.replace(/\\/g, '/').replace(/\/+$/, '') + '/';
+        if (prefix.length > 1 && out.startsWith(prefix)) {
+            out = out.slice(prefix.length);
+            break;
+        }
+    }
+    return out.replace(/^(\.\/)+/, '');
 }
-/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
-const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
-function cleanControlCharacters(text) {
-    let out = text;
-    if (HAS_CONTROL.test(out))
-        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
-    if (out.includes('&#'))
-        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
-    return out;
-}
-/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
-function sniffEncoding(head) {
-    const [a, b, c, d] = head;
-    if (a === 0xef && b === 0xbb && c === 0xbf)
-        return 'utf-8';
-    if (a === 0xff && b === 0xfe)
-        return 'utf-16le';
-    if (a === 0xfe && b === 0xff)
-        return 'utf-16be';
-    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
-        return 'utf-16le';
-    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
-        return 'utf-16be';
-    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
-    const declared = declaration?.[1]?.toLowerCase();
-    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
-        return 'windows-1252';
+/** `file` is the testcase's file after normalizeFile. */
+function identify(testcase, file, config) {
+    let { name, classname } = testcase;
+    const suites = [...testcase.suitePath];
+    let named;
+    if (config.backendInName.length > 0) {
+        const strip = (text) => {
+            if (text === undefined)
+                return undefined;
+            const result = removeBackend(text, config.backendInName);
+            if (result.backend !== undefined)
+                named ??= result.backend;
+            return result.text;
+        };
+        name = strip(name) ?? '';
+        classname = strip(classname);
+        for (let i = suites.length - 1; i >= 0; i--)
+            suites[i] = strip(suites[i]) ?? '';
     }
-    return 'utf-8';
-}
-function latin1(bytes) {
-    let text = '';
-    for (const byte of bytes)
-        text += String.fromCharCode(byte);
-    return text;
-}
-/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
-const SNIFF_BYTES = 200;
-/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
-class ReportDecoder {
-    decoder;
-    held = '';
-    bytesSeen = 0;
-    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
-    head;
-    encoding = 'utf-8';
-    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
-    tail = new Uint8Array(0);
-    push(chunk) {
-        let bytes = chunk;
-        if (this.decoder === undefined) {
-            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
-            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
-            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
-                this.head = bytes;
-                return '';
-            }
-            this.head = undefined;
-            this.start(bytes);
-        }
-        let text;
-        try {
-            text = this.decoder.decode(bytes, { stream: true });
-        }
-        catch {
-            throw this.locateInvalid(bytes);
-        }
-        this.bytesSeen += bytes.length;
-        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
-        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
-        return this.clean(text, false);
-    }
-    start(head) {
-        this.encoding = sniffEncoding(head);
-        this.decoder = new TextDecoder(this.encoding, { fatal: true });
-    }
-    end() {
-        if (this.decoder === undefined) {
-            if (this.head === undefined)
-                return '';
-            // A file shorter than the sniffing window: decide with what there is.
-            const head = this.head;
-            this.head = undefined;
-            this.start(head);
-            return this.push(head) + this.end();
-        }
-        let text;
-        try {
-            text = this.decoder.decode();
-        }
-        catch {
-            // A sequence cut by the end of the file: name the byte where it starts.
-            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
-            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
-        }
-        return this.clean(text, true);
-    }
-    clean(text, final) {
-        let joined = this.held + text;
-        this.held = '';
-        if (!final) {
-            const partial = partialEscapeStart(joined);
-            if (partial >= 0) {
-                this.held = joined.slice(partial);
-                joined = joined.slice(0, partial);
-            }
-        }
-        return cleanControlCharacters(joined);
-    }
-    label() {
-        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
-    }
-    /**
-     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
-     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
-     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
-     */
-    locateInvalid(bytes) {
-        if (this.encoding !== 'utf-8')
-            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
-        const pending = incompleteTail(this.tail);
-        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
-        const offset = firstInvalidUtf8(combined);
-        let prefix = '';
-        try {
-            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
-        }
-        catch {
-            prefix = '';
-        }
-        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
-    }
-}
-/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
-function incompleteTail(tail) {
-    for (let k = tail.length - 1; k >= 0; k--) {
-        const byte = tail[k];
-        if ((byte & 0xc0) === 0x80)
+    const shownClass = classname === undefined ? undefined : withoutFileModule(classname, file);
+    const parts = [];
+    if (file !== undefined)
+        parts.push(file);
+    const keep = (part) => {
+        if (part === undefined)
+            return;
+        const trimmed = part.trim();
+        if (trimmed.length === 0 || parts.includes(trimmed))
+            return;
+        parts.push(trimmed);
+    };
+    for (const suite of suites) {
+        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
             continue;
-        if (byte < 0xc0)
-            return tail.subarray(tail.length);
-        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
-        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
+        if (classname !== undefined && coversSuite(classname, suite))
+            continue;
+        if (file !== undefined && sameFile$1(file, suite))
+            continue;
+        if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `))
+            continue;
+        keep(suite);
     }
-    return tail.subarray(tail.length);
+    // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
+    const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
+    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
+        if (file === undefined || !sameFile$1(file, classname))
+            keep(shownClass);
+    }
+    // A name that was only the backend token (`[postgres]`) leaves no part of its own (a name the
+    // report left empty stays an empty last part, as in Identifier's prefixes).
+    const trimmedName = name.trim();
+    if (trimmedName.length > 0 || parts.length === 0 || testcase.name.trim().length === 0)
+        parts.push(trimmedName);
+    const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named);
+    return { id: parts.join(ID_SEPARATOR), namedBackend: canonical };
 }
-/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
-function firstInvalidUtf8(bytes) {
-    let i = 0;
-    while (i < bytes.length) {
-        const byte = bytes[i];
-        let need;
-        if (byte < 0x80)
-            need = 0;
-        else if (byte >= 0xc2 && byte <= 0xdf)
-            need = 1;
-        else if (byte >= 0xe0 && byte <= 0xef)
-            need = 2;
-        else if (byte >= 0xf0 && byte <= 0xf4)
-            need = 3;
-        else
-            return i;
-        if (need > 0 && i + need >= bytes.length)
-            return i;
-        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
-        const second = bytes[i + 1];
-        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
-            return i;
-        for (let k = 2; k <= need; k++) {
-            if ((bytes[i + k] & 0xc0) !== 0x80)
-                return i;
-        }
-        i += need + 1;
+/**
+ * identify() for a stream of testcases, with the same results: the part of an id that depends on
+ * the file, the suites and the classname is worked out once per group of testcases sharing them
+ * (consecutive in every real report), so a testcase costs a few string comparisons and one
+ * concatenation. Reports that name backends in test names (backend-in-name) take identify().
+ */
+class Identifier {
+    config;
+    recent = [];
+    /**
+     * Every prefix built, per suite path (the parser shares one array among a suite's testcases):
+     * classes that alternate beyond the recent few would otherwise rebuild a deep suite path's
+     * prefix for every testcase (64 nested suites, 10 classes: 0.25 MB/s).
+     */
+    bySuitePath = new WeakMap();
+    constructor(config) {
+        this.config = config;
     }
-    return i;
+    identify(testcase, file) {
+        const { head, tail, namedBackend } = this.identifyParts(testcase, file);
+        return { id: head + tail, namedBackend };
+    }
+    /** Returned by every common-case identifyParts() call (no object per testcase). */
+    parts = { head: '', tail: '', namedBackend: undefined };
+    /**
+     * The id in two parts, `head + tail`, so a caller that only hashes it need not build it.
+     * The object returned may be reused by the next call: read it before calling again.
+     */
+    identifyParts(testcase, file) {
+        if (this.config.backendInName.length > 0)
+            return whole(identify(testcase, file, this.config));
+        const prefix = this.prefixFor(testcase, file);
+        const name = testcase.name;
+        // The rules that look at the test name: a suite the name starts with is left out, and so is a
+        // classname the name repeats. Rare; identify() handles them.
+        for (const spaced of prefix.suitesSpaced)
+            if (name.startsWith(spaced))
+                return whole(identify(testcase, file, this.config));
+        const classname = testcase.classname;
+        if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
+            return whole(identify(testcase, file, this.config));
+        }
+        const parts = this.parts;
+        parts.head = prefix.text;
+        parts.tail = trimName(name);
+        parts.namedBackend = undefined;
+        return parts;
+    }
+    prefixFor(testcase, file) {
+        const recent = this.recent;
+        for (let i = 0; i < recent.length; i++) {
+            const prefix = recent[i];
+            if (prefix.file === file && prefix.classname === testcase.classname && sameList(prefix.suitePath, testcase.suitePath)) {
+                if (i > 0) {
+                    recent.splice(i, 1);
+                    recent.unshift(prefix);
+                }
+                return prefix;
+            }
+        }
+        let known = this.bySuitePath.get(testcase.suitePath);
+        if (known === undefined) {
+            known = new Map();
+            this.bySuitePath.set(testcase.suitePath, known);
+        }
+        const key = `${file ?? ''}\u0000${file === undefined ? 0 : 1}${testcase.classname ?? '\u0000'}`;
+        let prefix = known.get(key);
+        if (prefix === undefined) {
+            prefix = buildPrefix(testcase.suitePath, testcase.classname, file);
+            if (known.size >= KNOWN_PREFIXES_PER_SUITE)
+                known.clear();
+            known.set(key, prefix);
+        }
+        recent.unshift(prefix);
+        if (recent.length > RECENT_PREFIXES)
+            recent.pop();
+        return prefix;
+    }
+}
+/** name.trim(), skipping the call when both ends are printable ASCII (never white space). */
+function trimName(name) {
+    const first = name.charCodeAt(0);
+    const last = name.charCodeAt(name.length - 1);
+    return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim();
+}
+function whole(identity) {
+    return { head: identity.id, tail: '', namedBackend: identity.namedBackend };
+}
+/**
+ * Prefixes kept, most recently used first: testcases of one class come together, and a few more
+ * cover classes whose tests alternate. Kept only briefly, so they may share memory with the report.
+ */
+const RECENT_PREFIXES = 8;
+/** Bound on the prefixes remembered per suite path (one per file and classname pair). */
+const KNOWN_PREFIXES_PER_SUITE = 4096;
+/** The name-independent half of identify(): same rules, same order. */
+function buildPrefix(suitePath, classname, file) {
+    const parts = [];
+    if (file !== undefined)
+        parts.push(file);
+    const suitesSpaced = [];
+    for (const suite of suitePath) {
+        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
+            continue;
+        if (classname !== undefined && coversSuite(classname, suite))
+            continue;
+        if (file !== undefined && sameFile$1(file, suite))
+            continue;
+        suitesSpaced.push(`${suite} `);
+        const trimmed = suite.trim();
+        if (trimmed.length > 0 && !parts.includes(trimmed))
+            parts.push(trimmed);
+    }
+    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile$1(file, classname));
+    if (classTested) {
+        const trimmed = withoutFileModule(classname, file).trim();
+        if (trimmed.length > 0 && !parts.includes(trimmed))
+            parts.push(trimmed);
+    }
+    return {
+        file,
+        classname,
+        suitePath,
+        suitesSpaced,
+        classTested,
+        classSpaced: `${classname ?? ''} `,
+        spacedClass: ` ${classname ?? ''}`,
+        text: parts.map((part) => part + ID_SEPARATOR).join('')
+    };
+}
+function sameList(a, b) {
+    if (a === b)
+        return true;
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+/**
+ * Removes the first match of the first `backend-in-name` pattern that matches `text` (its named
+ * group `backend` says which backend), then cleans the cut: the joiners, brackets and function
+ * words that only joined the backend token to the rest go with it (see cleanCut). Text away from
+ * the token is left as it was. Used for test names, classnames and suite names, and for the
+ * names and containers of collected test lists, so both sides are cleaned alike.
+ */
+function removeBackend(text, patterns) {
+    for (const pattern of patterns) {
+        const match = pattern.exec(text);
+        const backend = match?.groups?.backend;
+        if (match === null || backend === undefined)
+            continue;
+        if (match[0].length === 0)
+            return { text, backend };
+        return { text: cleanCut(text.slice(0, match.index), text.slice(match.index + match[0].length)).trim(), backend };
+    }
+    return { text, backend: undefined };
+}
+/*
+ * Cleaning the cut left by a removed backend token, as a class of cases (docs/test-ids.md):
+ *  - junk next to the cut: white space and the joiners - – — : / | , . _ ; + &, and whole words:
+ *    before the token the conjunctions and/or/vs/versus and the prepositions with/on/in/against/
+ *    using/via/for/under ("Notes on PostgreSQL"), after it the conjunctions only;
+ *  - brackets or quotes left empty around the cut (`()`, `[]`, `[-]`, `""`) go, and the cut is
+ *    cleaned again outside them;
+ *  - at an edge (the start or end of the text, or just inside a bracket) the junk on both sides
+ *    goes: `enum - postgres` → `enum`, `test_x[postgres-1]` → `test_x[1]`;
+ *  - between two pieces of text one separator stays: the token was a list item when a
+ *    conjunction or list joiner (/ , & + | ;) follows it (`x with postgres and mysql` → `x with
+ *    mysql`), else the junk before it goes (`sqlite/postgres: upsert` → `sqlite: upsert`, `runs
+ *    on postgres quickly` → `runs quickly`); runs of white space in what stays become one space.
+ * Words with a natural opposite stay unless the opposite is nonsense next to a backend: `with`
+ * goes but `without` stays, and neither `from` nor `to`, so `copies from sqlite` and `copies to
+ * sqlite` remain two tests.
+ */
+const JUNK = /[\s\-\u2013\u2014:/|,._;+&]/;
+const LIST_JOINERS = /[/|,;+&]/;
+const CONJUNCTIONS = new Set(['and', 'or', 'vs', 'versus']);
+const WORDS_BEFORE = new Set([...CONJUNCTIONS, 'with', 'on', 'in', 'against', 'using', 'via', 'for', 'under']);
+const CLOSER_OF = new Map([
+    ['(', ')'],
+    ['[', ']'],
+    ['{', '}'],
+    ['<', '>'],
+    ['"', '"'],
+    ["'", "'"],
+    ['`', '`']
+]);
+/** Brackets bound a list as the start and end of the text do (quotes cannot tell opening from closing). */
+const OPENERS = new Set(['(', '[', '{', '<']);
+const CLOSERS = new Set([')', ']', '}', '>']);
+function isLetter$1(code) {
+    return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+function isSpace(char) {
+    return char !== undefined && /\s/.test(char);
+}
+/** The junk at the end of `left` (just before the cut). */
+function junkBefore(left) {
+    let end = left.length;
+    let list = false;
+    let word = false;
+    for (;;) {
+        while (end > 0 && JUNK.test(left[end - 1])) {
+            if (LIST_JOINERS.test(left[end - 1]))
+                list = true;
+            end--;
+        }
+        // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
+        if (word || !/\s/.test(left.slice(end)))
+            break;
+        // A whole word just before the junk: preceded by the start, white space or an opening bracket.
+        let start = end;
+        while (start > 0 && isLetter$1(left.charCodeAt(start - 1)))
+            start--;
+        const before = left[start - 1];
+        if (start === end || !(before === undefined || isSpace(before) || CLOSER_OF.has(before)))
+            break;
+        const found = left.slice(start, end).toLowerCase();
+        if (!WORDS_BEFORE.has(found))
+            break;
+        if (CONJUNCTIONS.has(found))
+            list = true;
+        word = true;
+        end = start;
+    }
+    return { text: left.slice(0, end), junk: left.slice(end), list };
+}
+/** The junk at the start of `right` (just after the cut). */
+function junkAfter(right) {
+    let start = 0;
+    let list = false;
+    let word = false;
+    for (;;) {
+        while (start < right.length && JUNK.test(right[start])) {
+            if (LIST_JOINERS.test(right[start]))
+                list = true;
+            start++;
+        }
+        if (word || !/\s/.test(right.slice(0, start)))
+            break;
+        // A whole conjunction just after the junk: followed by the end, white space or a closing bracket.
+        let end = start;
+        while (end < right.length && isLetter$1(right.charCodeAt(end)))
+            end++;
+        const after = right[end];
+        if (end === start || !(after === undefined || isSpace(after) || CLOSERS.has(after) || CLOSER_OF.get(after) === after))
+            break;
+        if (!CONJUNCTIONS.has(right.slice(start, end).toLowerCase()))
+            break;
+        list = true;
+        word = true;
+        start = end;
+    }
+    return { text: right.slice(start), junk: right.slice(0, start), list };
+}
+/** `left` + `right` joined where a backend token was cut out of the text (rules above). */
+function cleanCut(left, right) {
+    for (;;) {
+        const l = junkBefore(left);
+        const r = junkAfter(right);
+        const open = l.text[l.text.length - 1];
+        const close = r.text[0];
+        if (open !== undefined && close !== undefined && CLOSER_OF.get(open) === close) {
+            // The token was all that the brackets held: they go too, and the cut moves outside them.
+            left = l.text.slice(0, -1);
+            right = r.text.slice(1);
+            continue;
+        }
+        if (open === undefined || close === undefined || OPENERS.has(open) || CLOSERS.has(close))
+            return l.text + r.text;
+        // Between two pieces of text: one separator stays.
+        if (r.list)
+            return l.text + separator(l.junk, r.junk) + r.text;
+        return l.text + separator(r.junk, l.junk) + r.text;
+    }
+}
+/** The separator kept at the cut: `kept` with white space runs made one space, else one space if `dropped` had white space. */
+function separator(kept, dropped) {
+    if (kept.length > 0)
+        return kept.replace(/\s+/g, ' ');
+    return /\s/.test(dropped) ? ' ' : '';
+}
+/**
+ * pytest's classname starts with the file's module, the path in dotted form (`tests/storage/
+ * test_notes.py` → `tests.storage.test_notes`), when the report also names the file (xunit1):
+ * the id then holds the path once, and the classname only for what follows the module (the test
+ * class, `TestNotes`). A path longer than the module (the workspace is above pytest's rootdir)
+ * still matches on its last components. Without a file attribute the dotted module is kept: it is
+ * then the only path information.
+ */
+function withoutFileModule(classname, file) {
+    if (file === undefined || !file.endsWith('.py'))
+        return classname;
+    const path = file.slice(0, -3).split('/');
+    const names = classname.split('.');
+    for (let k = Math.min(names.length, path.length); k >= 1; k--) {
+        let same = true;
+        for (let i = 0; i < k && same; i++)
+            same = names[i] === path[path.length - k + i];
+        if (same)
+            return names.slice(k).join('.');
+    }
+    return classname;
+}
+/** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
+function canonicalName(text) {
+    return text.replace(/::|[\\/]/g, '.');
+}
+function coversSuite(classname, suite) {
+    const a = canonicalName(classname);
+    const b = canonicalName(suite);
+    return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
+}
+function sameFile$1(file, other) {
+    return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
 }
 
-// Rewrites report text with the gate's redaction and changes nothing else, so a JUnit file can be
-// uploaded as an artifact without the database passwords in it (`dual-backend-coverage scrub`).
-//
-// A streaming state machine over XML text: decoded string pieces of any size, cut anywhere (inside
-// "<!--", "<![CDATA[", "&amp;", a quoted value, a surrogate pair). Text nodes, attribute values,
-// CDATA sections and comments are "content runs"; tags, processing instructions and DOCTYPEs
-// pass through untouched. Each run is decoded (entities in text and attribute values; CDATA and
-// comments as they are) and redacted. An unchanged run is emitted as it came, byte for byte; a
-// changed one is re-encoded only between the common prefix and the common suffix of the decoded
-// and the redacted text, so everything around the masked span(s) stays as written.
-//
-// Text and CDATA sections that follow each other with no other markup between them
-// (`a<![CDATA[b]]><![CDATA[c]]>d`, also a reporter's `]]]]><![CDATA[>` split) are redacted as one
-// text, as the gate reads them: a secret split over two sections is masked too.
-//
-// Pure: no I/O, no node: modules. Linear in the input; it holds at most MAX_RUN_CHARS of content
-// (plus the piece being pushed and the output of that piece).
-/** Content runs longer than this are redacted in pieces, so memory stays bounded. */
-const MAX_RUN_CHARS = 1 << 20;
-/** A long run is cut at its last line break within this many characters of the limit. */
-const CUT_WINDOW = 1 << 16;
-/** An entity reference longer than this is not one we decode (`&#x10FFFF;` is 10 characters). */
-const MAX_ENTITY_CHARS = 32;
-/** Characters of a tag name kept: enough to tell "testcase" and "/testcase" from others. */
-const MAX_NAME_CHARS$1 = 64;
-const TEXT = 0;
-const OPEN = 1; // just after "<", not yet told what follows
-const TAG = 2;
-const ATTRIBUTE = 3;
-const COMMENT = 4;
-const CDATA = 5;
-const PI = 6;
-const DECLARATION = 7; // <!DOCTYPE …> and any other <!…>
-class ReportScrubber {
-    redact;
-    state = TEXT;
-    /** Input not yet looked at: a possible delimiter cut by the end of a piece, or a high surrogate. */
-    carry = '';
-    out = '';
-    /** The content run being read (its kind is `state`). */
-    run = [];
-    runChars = 0;
-    /** Whether "<![CDATA[" of the CDATA run being read went out already (with a piece cut off it). */
-    runOpened = false;
-    /** Finished text and CDATA runs next to each other, redacted together once other markup comes. */
-    group = [];
-    groupChars = 0;
-    /** A piece of the content being read changed; counted when it ends. */
-    changed = false;
-    /** The quote of the attribute value being read. */
-    quote = '"';
-    tagName = '';
-    nameDone = false;
-    /** The last non-blank character of the tag so far was "/" (an empty-element tag, once ">" comes). */
-    selfClosing = false;
-    declQuote = 0;
-    declDepth = 0;
-    /** Inside a DOCTYPE's internal subset: in a comment (COMMENT) or processing instruction (PI), or 0. */
-    declInner = 0;
-    inCase = false;
-    caseCounted = false;
-    maskedRuns = 0;
-    maskedCases = 0;
-    constructor(redact) {
-        this.redact = redact;
-    }
-    /** Content runs (text, attribute value, CDATA section, comment) the redaction changed; text and CDATA next to each other count once. */
-    get masked() {
-        return this.maskedRuns;
-    }
-    /** Distinct <testcase> elements holding a changed run (in an attribute or anywhere inside). */
-    get testcases() {
-        return this.maskedCases;
-    }
-    /** Takes the next piece of decoded text; returns the scrubbed text that is ready. */
-    push(text) {
-        let input = this.carry + text;
-        this.carry = '';
-        // A high surrogate waits for its pair: no returned piece ends in half a character.
-        let held = '';
-        const last = input.charCodeAt(input.length - 1);
-        if (last >= 0xd800 && last <= 0xdbff) {
-            held = input.slice(-1);
-            input = input.slice(0, -1);
-        }
-        this.process(input, false);
-        this.carry += held;
-        return this.take();
-    }
-    /** The end of the text: flushes what was held (a run the file's end cut short is redacted too). */
-    end() {
-        const input = this.carry;
-        this.carry = '';
-        this.process(input, true);
-        if (this.state === TEXT || this.state === ATTRIBUTE || this.state === COMMENT || this.state === CDATA)
-            this.endRun(false);
-        this.flushGroup();
-        this.unitEnd();
-        return this.take();
-    }
-    take() {
-        const out = this.out;
-        this.out = '';
-        return out;
-    }
-    emit(text) {
-        this.out += text;
-    }
-    process(buf, final) {
-        const n = buf.length;
-        let i = 0;
-        while (i < n) {
-            switch (this.state) {
-                case TEXT:
-                    i = this.text(buf, i);
-                    break;
-                case OPEN:
-                    i = this.open(buf, i, final);
-                    break;
-                case TAG:
-                    i = this.tag(buf, i);
-                    break;
-                case ATTRIBUTE:
-                    i = this.attribute(buf, i);
-                    break;
-                case COMMENT:
-                    i = this.delimited(buf, i, '-->', final);
-                    break;
-                case CDATA:
-                    i = this.delimited(buf, i, ']]>', final);
-                    break;
-                case PI:
-                    i = this.instruction(buf, i, final);
-                    break;
-                default:
-                    i = this.declaration(buf, i, final);
-            }
-        }
-    }
-    text(buf, i) {
-        const lt = buf.indexOf('<', i);
-        if (lt < 0) {
-            this.addRun(buf, i, buf.length);
-            return buf.length;
-        }
-        this.addRun(buf, i, lt);
-        this.endRun(false);
-        this.state = OPEN;
-        return lt;
-    }
-    /** At "<": a comment, a CDATA section, a declaration, a processing instruction or a tag. */
-    open(buf, i, final) {
-        const head = buf.slice(i, i + 9);
-        if (head.startsWith('<![CDATA[')) {
-            // Joins the text or CDATA before it, if any: its "<![CDATA[" goes out with the group.
-            this.state = CDATA;
-            this.runOpened = false;
-            return i + 9;
-        }
-        if (!final && (head.length < 2 || '<!--'.startsWith(head) || '<![CDATA['.startsWith(head))) {
-            this.carry = buf.slice(i);
-            return buf.length;
-        }
-        // Any other markup ends the text before it.
-        this.flushGroup();
-        this.unitEnd();
-        if (head.startsWith('<!--')) {
-            this.emit('<!--');
-            this.state = COMMENT;
-            return i + 4;
-        }
-        if (head[1] === '!') {
-            this.emit('<!');
-            this.state = DECLARATION;
-            this.declQuote = 0;
-            this.declDepth = 0;
-            this.declInner = 0;
-            return i + 2;
-        }
-        if (head[1] === '?') {
-            this.emit('<?');
-            this.state = PI;
-            return i + 2;
-        }
-        this.emit('<');
-        this.state = TAG;
-        this.tagName = '';
-        this.nameDone = false;
-        this.selfClosing = false;
-        return i + 1;
-    }
-    /** Markup of a start or end tag, outside attribute values: passed through as it is. */
-    tag(buf, i) {
-        const n = buf.length;
-        for (let k = i; k < n; k++) {
-            const c = buf.charCodeAt(k);
-            if (c === 0x3e) {
-                this.emit(buf.slice(i, k + 1));
-                if (!this.nameDone)
-                    this.nameEnd();
-                if (this.selfClosing && this.tagName === 'testcase')
-                    this.inCase = false;
-                this.state = TEXT;
-                return k + 1;
-            }
-            if (c === 0x22 || c === 0x27) {
-                this.emit(buf.slice(i, k + 1));
-                if (!this.nameDone)
-                    this.nameEnd();
-                this.quote = c === 0x22 ? '"' : "'";
-                this.selfClosing = false;
-                this.state = ATTRIBUTE;
-                return k + 1;
-            }
-            const blank = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-            if (!this.nameDone) {
-                if (blank || (c === 0x2f && this.tagName.length > 0))
-                    this.nameEnd();
-                else if (this.tagName.length < MAX_NAME_CHARS$1)
-                    this.tagName += buf[k];
-            }
-            if (!blank)
-                this.selfClosing = c === 0x2f;
-        }
-        this.emit(buf.slice(i, n));
-        return n;
-    }
-    nameEnd() {
-        this.nameDone = true;
-        if (this.tagName === 'testcase') {
-            this.inCase = true;
-            this.caseCounted = false;
-        }
-        else if (this.tagName === '/testcase') {
-            this.inCase = false;
-        }
-    }
-    attribute(buf, i) {
-        const close = buf.indexOf(this.quote, i);
-        if (close < 0) {
-            this.addRun(buf, i, buf.length);
-            return buf.length;
-        }
-        this.addRun(buf, i, close);
-        this.endRun(true);
-        this.unitEnd();
-        this.emit(this.quote);
-        this.state = TAG;
-        return close + 1;
-    }
-    /** The content of a comment ("-->") or a CDATA section ("]]>"). */
-    delimited(buf, i, close, final) {
-        const n = buf.length;
-        const at = buf.indexOf(close, i);
-        if (at >= 0) {
-            this.addRun(buf, i, at);
-            this.endRun(true);
-            if (this.state === COMMENT) {
-                this.unitEnd();
-                this.emit(close);
-            }
-            this.state = TEXT;
-            return at + close.length;
-        }
-        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, close));
-        this.addRun(buf, i, keep);
-        if (keep < n)
-            this.carry = buf.slice(keep);
-        return n;
-    }
-    /** A processing instruction (also the XML declaration): passed through to its "?>". */
-    instruction(buf, i, final) {
-        const n = buf.length;
-        const at = buf.indexOf('?>', i);
-        if (at >= 0) {
-            this.emit(buf.slice(i, at + 2));
-            this.state = TEXT;
-            return at + 2;
-        }
-        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, '?>'));
-        this.emit(buf.slice(i, keep));
-        if (keep < n)
-            this.carry = buf.slice(keep);
-        return n;
-    }
-    /**
-     * A DOCTYPE (or another "<!" declaration), passed through to its closing ">": quoted strings,
-     * the [internal subset], and comments and processing instructions inside it are stepped over.
-     * The gate refuses a DOCTYPE; here it only has to be found whole, so what follows it is read right.
-     */
-    declaration(buf, i, final) {
-        const n = buf.length;
-        let k = i;
-        while (k < n) {
-            if (this.declInner !== 0) {
-                const close = this.declInner === COMMENT ? '-->' : '?>';
-                const at = buf.indexOf(close, k);
-                if (at < 0) {
-                    const keep = final ? n : Math.max(k, n - partialDelimiter(buf, close));
-                    this.emit(buf.slice(i, keep));
-                    if (keep < n)
-                        this.carry = buf.slice(keep);
-                    return n;
-                }
-                k = at + close.length;
-                this.declInner = 0;
-                continue;
-            }
-            const c = buf.charCodeAt(k);
-            if (this.declQuote !== 0) {
-                if (c === this.declQuote)
-                    this.declQuote = 0;
-            }
-            else if (c === 0x22 || c === 0x27) {
-                this.declQuote = c;
-            }
-            else if (c === 0x5b) {
-                this.declDepth++;
-            }
-            else if (c === 0x5d) {
-                if (this.declDepth > 0)
-                    this.declDepth--;
-            }
-            else if (c === 0x3c && this.declDepth > 0) {
-                const head = buf.slice(k, k + 4);
-                if (head === '<!--') {
-                    this.declInner = COMMENT;
-                    k += 4;
-                    continue;
-                }
-                if (head.startsWith('<?')) {
-                    this.declInner = PI;
-                    k += 2;
-                    continue;
-                }
-                if (!final && head.length < 4 && '<!--'.startsWith(head)) {
-                    this.emit(buf.slice(i, k));
-                    this.carry = buf.slice(k);
-                    return n;
-                }
-            }
-            else if (c === 0x3e && this.declDepth === 0) {
-                this.emit(buf.slice(i, k + 1));
-                this.state = TEXT;
-                return k + 1;
-            }
-            k++;
-        }
-        this.emit(buf.slice(i, n));
-        return n;
-    }
-    addRun(buf, from, to) {
-        if (to <= from)
-            return;
-        this.run.push(from === 0 && to === buf.length ? buf : buf.slice(from, to));
-        this.runChars += to - from;
-        if (this.runChars + this.groupChars > MAX_RUN_CHARS) {
-            // The finished runs next to this one go out first, redacted together without it.
-            this.flushGroup();
-            if (this.runChars > MAX_RUN_CHARS)
-                this.cutRun();
-        }
-    }
-    /**
-     * A run past MAX_RUN_CHARS is redacted in pieces: each ends at the last line break within the
-     * last CUT_WINDOW characters of the limit, or, with none there, at the limit (never inside an
-     * entity reference or a surrogate pair). A secret that spans such a cut is not seen whole and
-     * may be missed; runs this long are captured output, which breaks lines far more often. The
-     * same holds where a text or CDATA run next to finished ones passes the limit: they are
-     * redacted without it.
-     */
-    cutRun() {
-        let text = this.run.join('');
-        const kind = this.state;
-        while (text.length > MAX_RUN_CHARS) {
-            const cut = cutPoint(text, kind === TEXT || kind === ATTRIBUTE);
-            this.redactSegments([{ kind, raw: text.slice(0, cut), open: kind === CDATA && !this.runOpened, close: false }]);
-            this.runOpened = true;
-            text = text.slice(cut);
-        }
-        this.run = [text];
-        this.runChars = text.length;
-    }
-    /** The run being read ends: text and CDATA join the group; an attribute value or comment goes out now. */
-    endRun(closed) {
-        const kind = this.state;
-        const raw = this.run.length === 1 ? this.run[0] : this.run.join('');
-        this.run = [];
-        this.runChars = 0;
-        if (kind === CDATA) {
-            this.group.push({ kind, raw, open: !this.runOpened, close: closed });
-            this.groupChars += raw.length;
-            this.runOpened = false;
-        }
-        else if (kind === TEXT) {
-            if (raw.length === 0)
-                return;
-            this.group.push({ kind, raw, open: false, close: false });
-            this.groupChars += raw.length;
-        }
-        else if (raw.length > 0) {
-            this.redactSegments([{ kind, raw, open: false, close: false }]);
-        }
-    }
-    flushGroup() {
-        if (this.group.length === 0)
-            return;
-        this.redactSegments(this.group);
-        this.group.length = 0;
-        this.groupChars = 0;
-    }
-    /** The end of a text (a group, an attribute value, a comment): counts it if it changed. */
-    unitEnd() {
-        if (!this.changed)
-            return;
-        this.changed = false;
-        this.maskedRuns++;
-        if (this.inCase && !this.caseCounted) {
-            this.caseCounted = true;
-            this.maskedCases++;
-        }
-    }
-    /**
-     * Redacts segments read as one text (a single run, or text and CDATA next to each other) and
-     * emits them. Unchanged: as they came. Changed: the span between the common prefix and suffix
-     * of the decoded and the redacted text is re-encoded, all of it in the first segment it touches
-     * (the others lose their part of it); everything outside it stays as written.
-     */
-    redactSegments(segments) {
-        let decoded;
-        let plains;
-        let joined;
-        if (segments.length === 1) {
-            // The common case, without the arrays until something changed.
-            const segment = segments[0];
-            const run = (segment.kind === TEXT || segment.kind === ATTRIBUTE) && segment.raw.includes('&') ? decodeEntities$1(segment.raw) : undefined;
-            joined = run === undefined ? segment.raw : run.text;
-            decoded = [run];
-            plains = [joined];
-        }
-        else {
-            decoded = segments.map((segment) => (segment.kind === TEXT && segment.raw.includes('&') ? decodeEntities$1(segment.raw) : undefined));
-            plains = segments.map((segment, i) => decoded[i]?.text ?? segment.raw);
-            joined = plains.join('');
-        }
-        const redacted = this.redact(joined);
-        if (redacted === joined) {
-            for (const segment of segments)
-                this.emitSegment(segment, segment.raw);
-            return;
-        }
-        this.changed = true;
-        const limit = Math.min(joined.length, redacted.length);
-        let start = 0;
-        while (start < limit && joined.charCodeAt(start) === redacted.charCodeAt(start))
-            start++;
-        let tail = 0;
-        while (tail < limit - start && joined.charCodeAt(joined.length - 1 - tail) === redacted.charCodeAt(redacted.length - 1 - tail))
-            tail++;
-        // Whole characters only: an entity decodes to one code point, so the bounds fall between entities.
-        if (start > 0 && isHighSurrogate(joined.charCodeAt(start - 1)))
-            start--;
-        if (tail > 0 && isLowSurrogate(joined.charCodeAt(joined.length - tail)))
-            tail--;
-        const end = joined.length - tail;
-        const middle = redacted.slice(start, redacted.length - tail);
-        let placed = false;
-        let from = 0;
-        segments.forEach((segment, i) => {
-            const plain = plains[i];
-            const to = from + plain.length;
-            // The segments the changed span covers; an empty span (an insertion) goes in the first one reaching it.
-            const touched = start < end ? to > start && from < end : !placed && to >= start;
-            if (!touched) {
-                this.emitSegment(segment, segment.raw);
-            }
-            else {
-                const run = decoded[i];
-                const localStart = Math.max(from, start) - from;
-                const localEnd = Math.min(to, end) - from;
-                const rawStart = run === undefined ? localStart : rawOffset(run, localStart);
-                const rawEnd = run === undefined ? localEnd : rawOffset(run, localEnd);
-                const inserted = placed ? '' : middle;
-                placed = true;
-                this.emitSegment(segment, segment.raw.slice(0, rawStart) + encode(inserted, segment.kind, this.quote) + segment.raw.slice(rawEnd), segment.raw);
-            }
-            from = to;
-        });
-    }
-    emitSegment(segment, content, raw = content) {
-        if (segment.kind !== CDATA) {
-            // A mask never makes "--" ("***" replaces, it never joins), but a redactor is a parameter:
-            // the output stays well-formed whatever it returns.
-            this.emit(segment.kind === COMMENT && content !== raw && content.includes('--') && !raw.includes('--') ? content.replace(/-(?=-)/g, '- ') : content);
-            return;
-        }
-        const safe = content !== raw && content.includes(']]>') ? content.replace(/]]>/g, ']]]]><![CDATA[>') : content;
-        this.emit((segment.open ? '<![CDATA[' : '') + safe + (segment.close ? ']]>' : ''));
-    }
-}
-/** Redacted text in its context: escaped in text and attribute values, as it is in CDATA and comments. */
-function encode(text, kind, quote) {
-    if (kind === TEXT)
-        return escapeXml(text, '');
-    if (kind === ATTRIBUTE)
-        return escapeXml(text, quote);
-    return text;
-}
-/** How many characters at the end of `buf` may be the start of `close` cut by the piece's end. */
-function partialDelimiter(buf, close) {
-    for (let length = Math.min(close.length - 1, buf.length); length > 0; length--) {
-        if (buf.endsWith(close.slice(0, length)))
-            return length;
-    }
-    return 0;
-}
-function cutPoint(text, entities) {
-    const lineBreak = text.lastIndexOf('\n', MAX_RUN_CHARS - 1);
-    if (lineBreak >= MAX_RUN_CHARS - CUT_WINDOW)
-        return lineBreak + 1;
-    let cut = MAX_RUN_CHARS;
-    if (isHighSurrogate(text.charCodeAt(cut - 1)))
-        cut--;
-    if (entities) {
-        const amp = text.lastIndexOf('&', cut - 1);
-        if (amp > cut - MAX_ENTITY_CHARS && text.lastIndexOf(';', cut - 1) < amp)
-            cut = amp;
-    }
-    return cut;
-}
-function isHighSurrogate(code) {
-    return code >= 0xd800 && code <= 0xdbff;
-}
-function isLowSurrogate(code) {
-    return code >= 0xdc00 && code <= 0xdfff;
-}
-const NAMED$1 = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-/** The five predefined entities and character references; anything else stays as written. */
-function decodeEntities$1(raw) {
-    let text = '';
-    let copied = 0;
-    let shift = 0;
-    const ends = [];
-    const shifts = [];
-    for (let amp = raw.indexOf('&'); amp >= 0; amp = raw.indexOf('&', amp + 1)) {
-        const semicolon = referenceEnd(raw, amp);
-        if (semicolon < 0)
+// `init`: a starting config drafted from one run's verdict (no exemptions). Pure: the CLI gives it
+// the gaps and the id list, it gives back YAML a maintainer reviews. One-sided tests become draft
+// exemptions grouped by skip reason, then by file, then by suite; failures are never exempted.
+const TODO_PREFIX = 'TODO';
+function draftExemptions(input) {
+    const names = input.backends.map((b) => b.name);
+    const statuses = new Map();
+    const messages = new Map();
+    for (const gap of input.gaps) {
+        if (gap.test === '*' || !names.includes(gap.backend))
             continue;
-        const char = referenceValue(raw.slice(amp + 1, semicolon));
-        if (char === undefined)
+        const entry = statuses.get(gap.test) ?? new Map();
+        statuses.set(gap.test, entry);
+        entry.set(gap.backend, gap.kind);
+        for (const [other, status] of Object.entries(gap.others))
+            if (!entry.has(other) && status !== 'exempt')
+                entry.set(other, status);
+        if (gap.kind === 'skipped' && gap.message !== undefined) {
+            const m = messages.get(gap.test) ?? new Map();
+            messages.set(gap.test, m);
+            m.set(gap.backend, firstLine$1(gap.message));
+        }
+    }
+    const failing = [];
+    const oneSided = [];
+    for (const [id, entry] of statuses) {
+        const of = (b) => entry.get(b) ?? 'passed';
+        if (names.some((b) => of(b) === 'failed' || of(b) === 'errored')) {
+            failing.push(id);
             continue;
-        text += raw.slice(copied, amp) + char;
-        copied = semicolon + 1;
-        shift += semicolon + 1 - amp - char.length;
-        ends.push(text.length);
-        shifts.push(shift);
-    }
-    return { text: text + raw.slice(copied), ends, shifts };
-}
-/** The ";" closing the reference at `amp`, looked for within MAX_ENTITY_CHARS (linear overall), or -1. */
-function referenceEnd(raw, amp) {
-    const limit = Math.min(raw.length, amp + MAX_ENTITY_CHARS);
-    for (let k = amp + 1; k < limit; k++) {
-        const c = raw.charCodeAt(k);
-        if (c === 0x3b)
-            return k;
-        if (c === 0x26 || c === 0x3c || c <= 0x20)
-            return -1;
-    }
-    return -1;
-}
-function referenceValue(name) {
-    const named = NAMED$1[name];
-    if (named !== undefined)
-        return named;
-    let code;
-    if (/^#[0-9]+$/.test(name))
-        code = Number.parseInt(name.slice(1), 10);
-    else if (/^#x[0-9a-fA-F]+$/.test(name))
-        code = Number.parseInt(name.slice(2), 16);
-    else
-        return undefined;
-    if (code < 1 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-        return undefined;
-    return String.fromCodePoint(code);
-}
-/** Where decoded index `at` (between two characters) lies in the raw text. */
-function rawOffset(run, at) {
-    // The last reference ending at or before `at`: binary search over the sorted ends.
-    let low = 0;
-    let high = run.ends.length;
-    while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (run.ends[mid] <= at)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low === 0 ? at : at + run.shifts[low - 1];
-}
-/** Text as XML character data: & < > always, and the value's quote inside an attribute. */
-function escapeXml(text, quote) {
-    let out = '';
-    let copied = 0;
-    for (let k = 0; k < text.length; k++) {
-        const c = text[k];
-        const entity = c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === quote ? (quote === '"' ? '&quot;' : '&apos;') : undefined;
-        if (entity === undefined)
+        }
+        const absent = names.filter((b) => of(b) === 'skipped' || of(b) === 'missing');
+        if (absent.length === 0)
             continue;
-        out += text.slice(copied, k) + entity;
-        copied = k + 1;
+        const runs = names.filter((b) => !absent.includes(b));
+        const skipTexts = new Set(absent.map((b) => (of(b) === 'skipped' ? messages.get(id)?.get(b) : undefined)));
+        const only = skipTexts.size === 1 ? [...skipTexts][0] : undefined;
+        oneSided.push(only === undefined || only.length === 0 ? { id, runs } : { id, runs, message: only });
     }
-    return copied === 0 ? text : out + text.slice(copied);
+    const exemptions = [];
+    // 1. By skip reason: the same message on the same backends (two tests or more).
+    const byReason = groupBy(oneSided.filter((t) => t.message !== undefined), (t) => `${t.runs.join(',')}\u0000${t.message}`);
+    const rest = oneSided.filter((t) => t.message === undefined || (byReason.get(`${t.runs.join(',')}\u0000${t.message}`)?.length ?? 0) < 2);
+    for (const group of byReason.values()) {
+        if (group.length < 2)
+            continue;
+        const first = group[0];
+        exemptions.push({ tests: [], skipReason: `^${escapeRegex(first.message)}`, backends: first.runs, ids: sorted(group.map((t) => t.id)), groupedBy: 'skip reason' });
+    }
+    // 2. By file (the id's first part), a whole file or suite as one pattern when all of it is one-sided the same way.
+    const allIds = [...new Set([...input.ids, ...statuses.keys()])];
+    const byFile = groupBy(rest, (t) => `${t.runs.join(',')}\u0000${headOf(t.id, 1)}`);
+    for (const group of byFile.values()) {
+        const runs = group[0].runs;
+        const file = headOf(group[0].id, 1);
+        const ids = sorted(group.map((t) => t.id));
+        const inFile = allIds.filter((id) => headOf(id, 1) === file && id !== file);
+        if (ids.length > 1 && inFile.length === ids.length && ids.every((id) => id.includes(ID_SEPARATOR)) && safeGlobPart(file)) {
+            exemptions.push({ tests: [`${file}${ID_SEPARATOR}*`], backends: runs, ids, groupedBy: 'file' });
+            continue;
+        }
+        const patterns = [];
+        const bySuite = groupBy(ids, (id) => suiteOf(id));
+        for (const [suite, members] of bySuite) {
+            const inSuite = allIds.filter((id) => suiteOf(id) === suite);
+            if (members.length > 1 && suite !== '' && suite !== file && inSuite.length === members.length && safeGlobPart(suite))
+                patterns.push(`${suite}${ID_SEPARATOR}*`);
+            else
+                patterns.push(...members.map((id) => exactPattern(id, allIds)));
+        }
+        exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'tests' });
+    }
+    exemptions.sort((a, b) => cmp(a.groupedBy === 'skip reason' ? '0' : '1', b.groupedBy === 'skip reason' ? '0' : '1') || cmp(a.skipReason ?? '', b.skipReason ?? '') || cmp(a.tests.join('\n'), b.tests.join('\n')) || cmp(a.backends.join(), b.backends.join()));
+    const paired = input.ids.length - oneSided.length - failing.length;
+    return { exemptions, failing: sorted(failing), paired: Math.max(0, paired), oneSided: oneSided.length };
+}
+/** The placeholder reason of a draft exemption, and what the config error asks for. */
+function placeholderReason(exemption) {
+    const n = exemption.ids.length;
+    const these = n === 1 ? 'does this test' : `do these ${n} tests`;
+    return exemption.backends.length === 0 ? `${TODO_PREFIX}: why ${these} run on no configured backend?` : `${TODO_PREFIX}: why ${these} run only on ${exemption.backends.join(' and ')}?`;
+}
+function renderDraft(input, draft) {
+    const q = (text) => JSON.stringify(text);
+    const lines = [
+        '# Drafted by `dual-backend-coverage init`. Review it, then replace every "TODO" reason with why',
+        '# those tests run on only some backends: the gate refuses the file while a TODO reason is left.',
+        'backends:'
+    ];
+    for (const b of input.backends)
+        lines.push(`  ${b.name}:${b.reports.length === 1 ? ` ${q(b.reports[0])}` : ''}`, ...(b.reports.length === 1 ? [] : b.reports.map((r) => `    - ${q(r)}`)));
+    if (input.backendInName !== undefined) {
+        lines.push('# The test names carry the backend: this takes it out, so both runs of a test share one id.', `backend-in-name: ${q(input.backendInName)}`);
+    }
+    if (draft.failing.length > 0) {
+        lines.push(`# ${draft.failing.length} test(s) failed or errored on a backend: not exempted, the gate reports them:`);
+        for (const id of draft.failing.slice(0, 10))
+            lines.push(`#   ${id}`);
+        if (draft.failing.length > 10)
+            lines.push(`#   ... and ${draft.failing.length - 10} more`);
+    }
+    if (draft.exemptions.length === 0) {
+        lines.push('exemptions: []');
+        return lines.join('\n') + '\n';
+    }
+    lines.push('exemptions:');
+    for (const e of draft.exemptions) {
+        lines.push(`  # ${e.ids.length} test(s) by ${e.groupedBy}, only on ${e.backends.join(', ') || 'no backend'}:`);
+        for (const id of e.ids.slice(0, 5))
+            lines.push(`  #   ${id.replace(/[\r\n]/g, ' ')}`);
+        if (e.ids.length > 5)
+            lines.push(`  #   ... and ${e.ids.length - 5} more`);
+        let first = true;
+        const item = (text) => {
+            lines.push(`${first ? '  - ' : '    '}${text}`);
+            first = false;
+        };
+        if (e.tests.length === 1)
+            item(`test: ${q(e.tests[0])}`);
+        else if (e.tests.length > 1) {
+            item('test:');
+            for (const t of e.tests)
+                lines.push(`      - ${q(t)}`);
+        }
+        if (e.skipReason !== undefined)
+            item(`skip-reason: ${q(e.skipReason)}`);
+        item(e.backends.length === 0 ? 'backends: none' : `backends: [${e.backends.join(', ')}]`);
+        item(`reason: ${q(placeholderReason(e))}`);
+    }
+    return lines.join('\n') + '\n';
+}
+/** Candidate `backend-in-name` regexes for names that carry the backend words. */
+function backendInNameCandidates(ids, backends) {
+    const words = backends.map(escapeRegex).join('|');
+    const candidates = [
+        `\\[(?<backend>${words})\\]`,
+        `(?<=\\[|-)(?<backend>${words})(?=\\]|-)`,
+        `\\s*\\((?<backend>${words})\\)`,
+        `(?<=^|[ _.])(?<backend>${words})_`,
+        `_(?<backend>${words})(?=$|[ .(\\[])`
+    ];
+    // No id yet (one report shared by the backends: every name is unassigned): try them all.
+    if (ids.length === 0)
+        return candidates;
+    return candidates.filter((source) => {
+        const regex = new RegExp(source, 'i');
+        return ids.some((id) => regex.test(id));
+    });
+}
+function firstLine$1(message) {
+    return (message.split('\n')[0] ?? '').trim();
+}
+function headOf(id, parts) {
+    return id.split(ID_SEPARATOR).slice(0, parts).join(ID_SEPARATOR);
+}
+function suiteOf(id) {
+    const parts = id.split(ID_SEPARATOR);
+    return parts.slice(0, -1).join(ID_SEPARATOR);
+}
+function safeGlobPart(text) {
+    return !/[*?[\]{}()!+@\\]/.test(text) && !text.startsWith('/');
+}
+/** The id as a pattern that matches only itself among the known ids (a regex literal when a glob would match others). */
+function exactPattern(id, known) {
+    if (!id.startsWith('/') && !/[\r\n]/.test(id)) {
+        if (!/[*?[\]{}()!+@\\]/.test(id))
+            return id;
+        const matcher = compilePattern(id);
+        if (!known.some((other) => other !== id && matcher.test(other)))
+            return id;
+    }
+    return `/^${escapeRegex(id).replace(/\//g, '\\/')}$/`;
+}
+function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function groupBy(items, key) {
+    const map = new Map();
+    for (const item of [...items].sort((a, b) => cmp(key(a), key(b)))) {
+        const k = key(item);
+        map.set(k, [...(map.get(k) ?? []), item]);
+    }
+    return new Map([...map].sort(([a], [b]) => cmp(a, b)));
+}
+function sorted(list) {
+    return [...list].sort(cmp);
+}
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // The engine's id table: test id → dense index, for millions of ids.
@@ -8080,243 +7945,6 @@ class IdTable {
         this.scratch = Buffer.from(new ArrayBuffer(size));
         this.scratchWords = new Int32Array(this.scratch.buffer);
     }
-}
-
-const ID_SEPARATOR = ' › ';
-/** Suite names that are the runner's own label, not part of the test's identity. */
-const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '']);
-/** node:test writes classname="test" for every test. */
-const GENERIC_CLASSNAMES = new Set(['test', '']);
-/**
- * Report paths are often absolute (PHPUnit, mocha): make them workspace-relative when they sit
- * under one of `roots`, so they link to the repository and match scope patterns.
- */
-function normalizeFile(file, roots) {
-    if (file === undefined)
-        return undefined;
-    let out = file.replace(/\\/g, '/');
-    for (const root of roots) {
-        const prefix = root.replace(/\\/g, '/').replace(/\/+$/, '') + '/';
-        if (prefix.length > 1 && out.startsWith(prefix)) {
-            out = out.slice(prefix.length);
-            break;
-        }
-    }
-    return out.replace(/^(\.\/)+/, '');
-}
-/** `file` is the testcase's file after normalizeFile. */
-function identify(testcase, file, config) {
-    let { name, classname } = testcase;
-    const suites = [...testcase.suitePath];
-    let named;
-    if (config.backendInName.length > 0) {
-        const strip = (text) => {
-            if (text === undefined)
-                return undefined;
-            const result = stripBackend(text, config.backendInName);
-            if (result.backend !== undefined)
-                named ??= result.backend;
-            return result.text;
-        };
-        name = strip(name) ?? '';
-        classname = strip(classname);
-        for (let i = suites.length - 1; i >= 0; i--)
-            suites[i] = strip(suites[i]) ?? '';
-    }
-    const parts = [];
-    if (file !== undefined)
-        parts.push(file);
-    const keep = (part) => {
-        if (part === undefined)
-            return;
-        const trimmed = part.trim();
-        if (trimmed.length === 0 || parts.includes(trimmed))
-            return;
-        parts.push(trimmed);
-    };
-    for (const suite of suites) {
-        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
-            continue;
-        if (classname !== undefined && coversSuite(classname, suite))
-            continue;
-        if (file !== undefined && sameFile$1(file, suite))
-            continue;
-        if (name.startsWith(`${suite} `) || name.startsWith(`${suite} > `))
-            continue;
-        keep(suite);
-    }
-    // jest-junit repeats the name in classname; mocha-junit-reporter puts the bare title there.
-    const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
-    if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
-        if (file === undefined || !sameFile$1(file, classname))
-            keep(classname);
-    }
-    parts.push(name.trim());
-    const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named);
-    return { id: parts.join(ID_SEPARATOR), namedBackend: canonical };
-}
-/**
- * identify() for a stream of testcases, with the same results: the part of an id that depends on
- * the file, the suites and the classname is worked out once per group of testcases sharing them
- * (consecutive in every real report), so a testcase costs a few string comparisons and one
- * concatenation. Reports that name backends in test names (backend-in-name) take identify().
- */
-class Identifier {
-    config;
-    recent = [];
-    /**
-     * Every prefix built, per suite path (the parser shares one array among a suite's testcases):
-     * classes that alternate beyond the recent few would otherwise rebuild a deep suite path's
-     * prefix for every testcase (64 nested suites, 10 classes: 0.25 MB/s).
-     */
-    bySuitePath = new WeakMap();
-    constructor(config) {
-        this.config = config;
-    }
-    identify(testcase, file) {
-        const { head, tail, namedBackend } = this.identifyParts(testcase, file);
-        return { id: head + tail, namedBackend };
-    }
-    /** Returned by every common-case identifyParts() call (no object per testcase). */
-    parts = { head: '', tail: '', namedBackend: undefined };
-    /**
-     * The id in two parts, `head + tail`, so a caller that only hashes it need not build it.
-     * The object returned may be reused by the next call: read it before calling again.
-     */
-    identifyParts(testcase, file) {
-        if (this.config.backendInName.length > 0)
-            return whole(identify(testcase, file, this.config));
-        const prefix = this.prefixFor(testcase, file);
-        const name = testcase.name;
-        // The rules that look at the test name: a suite the name starts with is left out, and so is a
-        // classname the name repeats. Rare; identify() handles them.
-        for (const spaced of prefix.suitesSpaced)
-            if (name.startsWith(spaced))
-                return whole(identify(testcase, file, this.config));
-        const classname = testcase.classname;
-        if (prefix.classTested && (classname === name || name.startsWith(prefix.classSpaced) || name.endsWith(prefix.spacedClass))) {
-            return whole(identify(testcase, file, this.config));
-        }
-        const parts = this.parts;
-        parts.head = prefix.text;
-        parts.tail = trimName(name);
-        parts.namedBackend = undefined;
-        return parts;
-    }
-    prefixFor(testcase, file) {
-        const recent = this.recent;
-        for (let i = 0; i < recent.length; i++) {
-            const prefix = recent[i];
-            if (prefix.file === file && prefix.classname === testcase.classname && sameList(prefix.suitePath, testcase.suitePath)) {
-                if (i > 0) {
-                    recent.splice(i, 1);
-                    recent.unshift(prefix);
-                }
-                return prefix;
-            }
-        }
-        let known = this.bySuitePath.get(testcase.suitePath);
-        if (known === undefined) {
-            known = new Map();
-            this.bySuitePath.set(testcase.suitePath, known);
-        }
-        const key = `${file ?? ''}\u0000${file === undefined ? 0 : 1}${testcase.classname ?? '\u0000'}`;
-        let prefix = known.get(key);
-        if (prefix === undefined) {
-            prefix = buildPrefix(testcase.suitePath, testcase.classname, file);
-            if (known.size >= KNOWN_PREFIXES_PER_SUITE)
-                known.clear();
-            known.set(key, prefix);
-        }
-        recent.unshift(prefix);
-        if (recent.length > RECENT_PREFIXES)
-            recent.pop();
-        return prefix;
-    }
-}
-/** name.trim(), skipping the call when both ends are printable ASCII (never white space). */
-function trimName(name) {
-    const first = name.charCodeAt(0);
-    const last = name.charCodeAt(name.length - 1);
-    return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim();
-}
-function whole(identity) {
-    return { head: identity.id, tail: '', namedBackend: identity.namedBackend };
-}
-/**
- * Prefixes kept, most recently used first: testcases of one class come together, and a few more
- * cover classes whose tests alternate. Kept only briefly, so they may share memory with the report.
- */
-const RECENT_PREFIXES = 8;
-/** Bound on the prefixes remembered per suite path (one per file and classname pair). */
-const KNOWN_PREFIXES_PER_SUITE = 4096;
-/** The name-independent half of identify(): same rules, same order. */
-function buildPrefix(suitePath, classname, file) {
-    const parts = [];
-    if (file !== undefined)
-        parts.push(file);
-    const suitesSpaced = [];
-    for (const suite of suitePath) {
-        if (RUNNER_SUITE_LABELS.has(suite.trim().toLowerCase()))
-            continue;
-        if (classname !== undefined && coversSuite(classname, suite))
-            continue;
-        if (file !== undefined && sameFile$1(file, suite))
-            continue;
-        suitesSpaced.push(`${suite} `);
-        const trimmed = suite.trim();
-        if (trimmed.length > 0 && !parts.includes(trimmed))
-            parts.push(trimmed);
-    }
-    const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile$1(file, classname));
-    if (classTested) {
-        const trimmed = classname.trim();
-        if (trimmed.length > 0 && !parts.includes(trimmed))
-            parts.push(trimmed);
-    }
-    return {
-        file,
-        classname,
-        suitePath,
-        suitesSpaced,
-        classTested,
-        classSpaced: `${classname ?? ''} `,
-        spacedClass: ` ${classname ?? ''}`,
-        text: parts.map((part) => part + ID_SEPARATOR).join('')
-    };
-}
-function sameList(a, b) {
-    if (a === b)
-        return true;
-    if (a.length !== b.length)
-        return false;
-    for (let i = 0; i < a.length; i++)
-        if (a[i] !== b[i])
-            return false;
-    return true;
-}
-function stripBackend(text, patterns) {
-    for (const pattern of patterns) {
-        const match = pattern.exec(text);
-        const backend = match?.groups?.backend;
-        if (match === null || backend === undefined)
-            continue;
-        const stripped = text.slice(0, match.index) + text.slice(match.index + match[0].length);
-        return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend };
-    }
-    return { text, backend: undefined };
-}
-/** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
-function canonicalName(text) {
-    return text.replace(/::|[\\/]/g, '.');
-}
-function coversSuite(classname, suite) {
-    const a = canonicalName(classname);
-    const b = canonicalName(suite);
-    return a === b || a.startsWith(`${b}.`) || a.startsWith(`${b} `) || a.startsWith(`${b}$`);
-}
-function sameFile$1(file, other) {
-    return file === other || file.endsWith(`/${other}`) || other.endsWith(`/${file}`);
 }
 
 var saxes = {};
@@ -11018,11 +10646,23 @@ class JUnitStreamParser {
     appendText = (text) => this.append(text);
     /** Set when the caller picks output lines: the line scan of the open testcase's output. */
     outputScan;
+    /** Set when the caller reads suite-level output: every line of it, in the same bounded windows. */
+    suiteOutputScan;
+    /** Depth of the open suite-level output element. */
+    suiteOutputDepth = 0;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
         this.onTestcase = onTestcase;
         this.limits = limits;
         this.outputScan = limits.outputLine === undefined ? undefined : new FirstMatchingLine(limits.outputLine);
+        const onSuiteLine = limits.onSuiteOutputLine;
+        this.suiteOutputScan =
+            onSuiteLine === undefined
+                ? undefined
+                : new FirstMatchingLine((line) => {
+                    onSuiteLine(line);
+                    return false;
+                });
         this.startDocument();
     }
     write(text) {
@@ -11167,6 +10807,12 @@ class JUnitStreamParser {
             this.outputScan?.reset();
             return;
         }
+        if (open === undefined && OUTPUT_ELEMENTS.has(name) && this.suiteOutputScan !== undefined && this.capture === undefined) {
+            this.suiteOutputScan.reset();
+            this.suiteOutputDepth = depth;
+            this.setCapture('suite-output');
+            return;
+        }
         if (open === undefined || depth !== open.depth + 1)
             return;
         const resultStatus = RESULT_ELEMENTS[name];
@@ -11201,6 +10847,10 @@ class JUnitStreamParser {
             this.suiteOrdinals.pop();
             this.suiteSnapshot = undefined;
             this.suiteFiles.pop();
+        }
+        else if (open === undefined && this.capture === 'suite-output' && depth === this.suiteOutputDepth) {
+            this.suiteOutputScan?.endText();
+            this.setCapture(undefined);
         }
         else if (open !== undefined) {
             if (depth === open.depth) {
@@ -11271,7 +10921,7 @@ class JUnitStreamParser {
         }
         const text = sax.text;
         sax.text = '';
-        if (content && this.capture !== undefined && this.current !== undefined) {
+        if (content && this.capture !== undefined && (this.current !== undefined || this.capture === 'suite-output')) {
             this.append(text);
             this.continued = true;
         }
@@ -11291,6 +10941,10 @@ class JUnitStreamParser {
         const open = this.current;
         const continued = this.continued;
         this.continued = false;
+        if (this.capture === 'suite-output') {
+            this.suiteOutputScan?.push(text);
+            return;
+        }
         if (open === undefined)
             return;
         if (this.capture === 'message') {
@@ -11771,23 +11425,16 @@ function goJson(lines, fail) {
     return goList(output, fail);
 }
 /**
- * Applies `backend-in-name` patterns (the named group `backend`, as identity.ts's stripBackend
- * does for report names) to the name and containers, so `test_x[sqlite]` and `test_x[postgres]`
- * both become `test_x` and match the ids the engine builds with the same config. `display` is
- * left as the collector wrote it, so a report still points at the real line.
+ * Applies `backend-in-name` patterns (the named group `backend`) to the name and containers with
+ * identity.ts's removeBackend, the same removal and cleaning as for report names, so
+ * `test_x[sqlite]` and `test_x[postgres]` both become `test_x` and match the ids the engine builds
+ * with the same config. `display` is left as the collector wrote it, so a report still points at
+ * the real line.
  */
 function stripBackendWords(test, patterns) {
     if (patterns.length === 0)
         return test;
-    const strip = (text) => {
-        for (const pattern of patterns) {
-            const match = pattern.exec(text);
-            if (match === null || match.groups?.backend === undefined)
-                continue;
-            return (text.slice(0, match.index) + text.slice(match.index + match[0].length)).replace(/\s{2,}/g, ' ').trim();
-        }
-        return text;
-    };
+    const strip = (text) => removeBackend(text, patterns).text;
     return { ...test, name: strip(test.name), containers: test.containers.map(strip) };
 }
 /*
@@ -11800,8 +11447,10 @@ function stripBackendWords(test, patterns) {
  *  2. The containers not used in (1) are consistent with the id's other parts: split into
  *     tokens at '.', '::', '/', '\', '$' and spaces, they appear in order among the id's tokens,
  *     and their last one or two are the id's last tokens before the name (the classname,
- *     package or class: identify() puts it last). So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
- *     `tests/x.py › tests.x.TestA › test_b` and `tests.x.TestA › test_b`.
+ *     package or class: identify() puts it last). A file part also ends in its tokens without
+ *     the extension (`tests/x.py` → `tests`, `x`): pytest ids name the module once, as the
+ *     path. So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
+ *     `tests/x.py › TestA › test_b` and `tests.x.TestA › test_b`.
  *  3. When the collector names a file and the id has file parts (a path, or a source file
  *     name such as `a.test.mjs`), one of them is the same file (equal, or one ends with '/'
  *     + the other: absolute vs workspace-relative). An id with no file part does not decide.
@@ -11836,7 +11485,10 @@ class ReportedIndex {
         if (entry === undefined) {
             const parts = prefix === '' ? [] : prefix.split(ID_SEPARATOR);
             const t = parts.flatMap(tokens);
-            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), last1: tail(t, 1), last2: tail(t, 2) };
+            const stems = parts.flatMap((part) => tokens(isFilePart(part) ? part.replace(SOURCE_FILE, '') : part));
+            const lasts = new Set([tail(t, 1), tail(t, 2), tail(stems, 1), tail(stems, 2)]);
+            lasts.delete('');
+            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), lasts: [...lasts] };
             this.prefixes.set(prefix, entry);
         }
         return entry;
@@ -11845,10 +11497,8 @@ class ReportedIndex {
         this.byName.add(name);
         if (entry.files.length === 0)
             this.withoutFile.add(name);
-        if (entry.last1 !== '')
-            push(this.byClass, name + entry.last1, entry);
-        if (entry.last2 !== '')
-            push(this.byClass, name + entry.last2, entry);
+        for (const last of entry.lasts)
+            push(this.byClass, name + last, entry);
         for (const file of entry.files)
             push(this.byFile, `${name}\u0000${baseName(file)}`, entry);
     }
@@ -12111,7 +11761,7 @@ function lineEnd(text, from) {
     return newline < 0 ? text.length : newline;
 }
 /** Longest database name looked back over: PostgreSQL names are at most 63 bytes, quotes doubled. */
-const MAX_NAME_CHARS = 200;
+const MAX_NAME_CHARS$1 = 200;
 const DOES_NOT_EXIST = '" does not exist';
 const DATABASE_QUOTE = 'database "';
 /**
@@ -12124,7 +11774,7 @@ function databaseMissing(text) {
     if (text.includes("unknown database '"))
         return true;
     for (let anchor = text.indexOf(DOES_NOT_EXIST); anchor >= 0; anchor = text.indexOf(DOES_NOT_EXIST, anchor + 1)) {
-        const stop = Math.max(0, anchor - MAX_NAME_CHARS);
+        const stop = Math.max(0, anchor - MAX_NAME_CHARS$1);
         let quote = anchor - 1;
         // The opening quote: the nearest '"' before the anchor that is not one of a doubled pair.
         while (quote >= stop) {
@@ -12418,68 +12068,6 @@ function truncateSafely(text, maxChars) {
     return { text: cut, truncated: true };
 }
 
-const KIND_PHRASE = {
-    failed: ['test failed', 'tests failed'],
-    errored: ['test errored', 'tests errored'],
-    missing: ['test missing', 'tests missing'],
-    skipped: ['test skipped', 'tests skipped'],
-    flaky: ['test flaky', 'tests flaky'],
-    vanished: ['test vanished', 'tests vanished'],
-    unproven: ['no evidence the backend ran', 'no evidence the backend ran'],
-    exposed: ['secrets in the reports', 'secrets in the reports'],
-    'no-report': ['no report', 'no report'],
-    empty: ['empty report', 'empty reports'],
-    'too-few': ['too few tests', 'too few tests']
-};
-function verdictTitle(verdict) {
-    const title = gapsTitle(verdict);
-    const unreachable = (verdict.unreachable ?? []).map((u) => unreachableSentence(u));
-    return unreachable.length === 0 ? title : `${title}; ${unreachable.join('; ')}`;
-}
-/** "postgres: 40 tests could not reach the database (connection refused)". */
-function unreachableSentence(group) {
-    return `${group.backend}: ${group.tests} ${group.tests === 1 ? 'test' : 'tests'} could not reach the database (${group.cause})`;
-}
-function gapsTitle(verdict) {
-    const names = verdict.backends.map((b) => b.name);
-    if (verdict.gaps.length === 0 && verdict.errors.length === 0) {
-        return `${verdict.tests} storage ${verdict.tests === 1 ? 'test' : 'tests'} passed on ${joinAnd(names)}`;
-    }
-    const counts = new Map();
-    for (const gap of verdict.gaps) {
-        // Vanished tests are on no backend now: one count, whatever backends they ran on before.
-        const key = gap.kind === 'vanished' ? 'vanished' : `${gap.kind}\0${gap.backend}`;
-        const entry = counts.get(key) ?? { kind: gap.kind, backend: gap.backend, count: 0 };
-        entry.count += 1;
-        counts.set(key, entry);
-    }
-    const parts = [...counts.values()].map(({ kind, backend, count }) => {
-        const [one, many] = KIND_PHRASE[kind];
-        const wholeBackend = kind === 'no-report' || kind === 'empty' || kind === 'too-few' || kind === 'unproven' || kind === 'exposed';
-        if (kind === 'vanished')
-            return `${count} ${count === 1 ? one : many} from every backend`;
-        return wholeBackend ? `${one} for ${backend}` : `${count} ${count === 1 ? one : many} on ${backend}`;
-    });
-    const head = [];
-    if (verdict.errors.length > 0)
-        head.push(`${verdict.errors.length} unreadable ${verdict.errors.length === 1 ? 'report' : 'reports'}`);
-    if (verdict.gaps.length > 0)
-        head.push(`${verdict.gaps.length} ${verdict.gaps.length === 1 ? 'gap' : 'gaps'}`);
-    return parts.length > 0 ? `${head.join(', ')}: ${parts.join(', ')}` : head.join(', ');
-}
-function joinAnd(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-/** "the postgres report contains the DATABASE_URL password in 3 testcases: …", never the value. */
-function exposureSentence(backend, secrets) {
-    const what = [...secrets.names.map((n) => `the ${n} value`), ...(secrets.byShape ? ['credentials (a URL password, a password= value or a token)'] : [])];
-    const where = secrets.testcases > 0 ? `in ${secrets.testcases} ${secrets.testcases === 1 ? 'testcase' : 'testcases'}` : 'outside testcases';
-    const files = secrets.files === 1 ? 'report contains' : `reports (${secrets.files} files) contain`;
-    return `the ${backend} ${files} ${what.join(' and ')} ${where}: the uploaded artifact exposes it; run \`dual-backend-coverage scrub\` on the reports before uploading them`;
-}
-
 const PASSED = 1;
 const FAILED = 2;
 const ERRORED = 3;
@@ -12616,6 +12204,10 @@ class CoverageEngine {
         onProperty: (name, value) => {
             if (this.watchEvidence)
                 this.observeEvidence(`${name}=${value}`);
+        },
+        onSuiteOutputLine: (line) => {
+            if (this.watchEvidence)
+                this.observeEvidence(line);
         }
     };
     /** Backends of the report file being read (evidence found in it is theirs). */
@@ -12877,7 +12469,9 @@ class CoverageEngine {
             const matching = hasExemptions ? this.matchingExemptions(id, file) : NONE;
             for (const i of matching)
                 exemptionUse[i].matched = true;
-            const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today));
+            const ranSomewhere = matching.length > 0 && finals.some((s) => s === 'passed' || s === 'flaky');
+            const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today, ranSomewhere));
+            const contradicted = ranSomewhere ? matching.find((i) => this.config.exemptions[i].noBackend === true) : undefined;
             const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
             for (let b = 0; b < width; b++) {
                 const status = finals[b];
@@ -12905,7 +12499,9 @@ class CoverageEngine {
                     test: id,
                     backend: name,
                     kind: status,
-                    reason: testReason(status, name, others, detail, expiredOne?.until, expired) + collisionNote(state, index),
+                    reason: testReason(status, name, others, detail, expiredOne?.until, expired) +
+                        collisionNote(state, index) +
+                        (contradicted === undefined || (status !== 'missing' && status !== 'skipped') ? '' : noBackendNote(this.config.exemptions[contradicted])),
                     others
                 };
                 if (detail?.message !== undefined)
@@ -12945,6 +12541,8 @@ class CoverageEngine {
                 report.until = exemption.until;
             if (exemption.skipReason !== undefined)
                 report.skipReason = exemption.skipReason.source;
+            if (exemption.noBackend === true)
+                report.noBackend = true;
             return report;
         });
         const unreachable = groupUnreachable(allGaps);
@@ -13072,7 +12670,7 @@ class CoverageEngine {
                 for (const backend of list.backends) {
                     if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`))
                         continue;
-                    if (this.excusers(matching, backend, 'missing', undefined, today).length > 0)
+                    if (this.excusers(matching, backend, 'missing', undefined, today, false).length > 0)
                         continue;
                     seen.add(`${backend}\0${test.display}`);
                     const gap = {
@@ -13101,13 +12699,16 @@ class CoverageEngine {
         return found;
     }
     /** Which of the matching exemptions excuse this status on this backend (none when it passed or failed). */
-    excusers(matching, backend, status, detail, today) {
+    excusers(matching, backend, status, detail, today, ranSomewhere) {
         if (status !== 'missing' && status !== 'skipped')
             return NONE;
         const excused = [];
         for (const i of matching) {
             const e = this.config.exemptions[i];
             if (e.until !== undefined && e.until < today)
+                continue;
+            // For no configured backend: a test that passes on one is not that, and its skips elsewhere are gaps.
+            if (e.noBackend === true && ranSomewhere)
                 continue;
             if (e.backends.includes(backend))
                 continue;
@@ -13305,11 +12906,24 @@ class CoverageEngine {
     }
     cleanMessage(raw) {
         // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-        const redacted = pytestKeyLines(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, ''));
+        const redacted = pytestKeyLines(this.withoutWorkspacePaths(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '')));
         const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
         const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
         return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
+    }
+    /** `/home/runner/work/app/app/tests/x.py:28` reads as `tests/x.py:28`: the runner's checkout path is noise. */
+    withoutWorkspacePaths(message) {
+        let out = message;
+        for (const root of this.options.pathRoots ?? []) {
+            const prefix = root.replace(/[\\/]+$/, '');
+            if (prefix.length < 2)
+                continue;
+            // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
+            const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1');
+        }
+        return out;
     }
     locate(message) {
         const frame = testFrame(message);
@@ -13392,6 +13006,11 @@ function pytestKeyLines(message) {
         if (/^\S+:\d+: \S/.test(lines[i]))
             location = lines[i];
     return [lines[0], ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n');
+}
+/** The declaration says no configured backend runs this test, yet one did: the skip is a gap, and why. */
+function noBackendNote(exemption) {
+    const patterns = exemption.tests.map((t) => t.source).join(', ') || `skips matching /${exemption.skipReason?.source ?? ''}/`;
+    return `; an exemption (${patterns}: ${exemption.reason}) says no configured backend runs it, but it passed on one: list that backend under the exemption's backends, or fix the skip`;
 }
 /**
  * Failures that say the database could not be reached (connection refused, starting up, too
@@ -13648,7 +13267,7 @@ class SecretSpotter {
         const ceiling = Math.min(buffer.length, at + WINDOW);
         while (end < ceiling && !isBoundary(buffer.charCodeAt(end)))
             end++;
-        const window = decodeEntities(buffer.slice(start, end));
+        const window = decodeEntities$1(buffer.slice(start, end));
         if (this.redact(window) === window)
             return Math.max(end, at + 1);
         this.result.values += 1;
@@ -13688,13 +13307,13 @@ function leadingPlain(form) {
     const cut = form.search(/[&<>"']/);
     return (cut < 0 ? form : form.slice(0, cut)).slice(0, 24);
 }
-const NAMED = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-function decodeEntities(text) {
+const NAMED$1 = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+function decodeEntities$1(text) {
     if (!text.includes('&'))
         return text;
     return text.replace(/&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(lt|gt|amp|quot|apos));/gi, (match, dec, hex, name) => {
         if (name !== undefined)
-            return NAMED[name.toLowerCase()] ?? match;
+            return NAMED$1[name.toLowerCase()] ?? match;
         const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
         return code <= 0x10ffff ? String.fromCodePoint(code) : match;
     });
@@ -14549,6 +14168,225 @@ async function glob(globInput, options) {
 	return crawler ? formatPaths(await crawler.withPromise(), relative) : [];
 }
 
+// Bytes to text for the XML reader: picks the encoding from the byte-order mark or the XML
+// declaration, refuses invalid UTF-8 with a position, and neutralises terminal control codes.
+//
+// Raw ANSI colour codes inside <system-out> are common in real reports, and XML 1.0 forbids
+// those characters, so a strict parser would reject the whole report. We strip ANSI escape
+// sequences and replace any other forbidden control character with U+FFFD instead.
+class InvalidEncodingError extends Error {
+    byteOffset;
+    validPrefix;
+    encoding;
+    constructor(byteOffset, validPrefix, 
+    /** The encoding the file was read in: "UTF-8", "UTF-16LE" or "UTF-16BE". */
+    encoding = 'UTF-8') {
+        super(`invalid ${encoding} byte sequence at byte ${byteOffset}`);
+        this.byteOffset = byteOffset;
+        this.validPrefix = validPrefix;
+        this.encoding = encoding;
+        this.name = 'InvalidEncodingError';
+    }
+}
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+// U+FFFE and U+FFFF are not XML characters either (fuzzed test parameters produce them).
+const FORBIDDEN_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+/**
+ * What may be cut at the end of a chunk and must wait for the next one, so that a chunked file
+ * cleans exactly like a whole one: the start of an escape sequence (ESC; CSI parameters and
+ * intermediates; an OSC title or link up to its BEL or ESC \\), or the start of a character
+ * reference (`&`, `&#`, `&#x1`) that FORBIDDEN_REFERENCE may have to replace.
+ */
+const TRAILING_PARTIAL = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?|&(?:#(?:[xX][0-9a-fA-F]*|[0-9]*))?)$/;
+/** Held back only within this many final characters (a longer tail is not one being cut). */
+const MAX_PARTIAL = 256;
+/** Where a trailing partial escape sequence or reference starts, or -1. Looks at the tail only. */
+function partialEscapeStart(text) {
+    const from = Math.max(0, text.length - MAX_PARTIAL);
+    const tail = text.slice(from);
+    if (!tail.includes('\x1b') && !tail.includes('&'))
+        return -1;
+    const match = TRAILING_PARTIAL.exec(tail);
+    return match === null ? -1 : from + match.index;
+}
+/** Character references to the same forbidden controls (`&#27;`, `&#x1B;`), which some reporters write. */
+const FORBIDDEN_REFERENCE = /&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
+function cleanControlCharacters(text) {
+    let out = text;
+    if (HAS_CONTROL.test(out))
+        out = out.replace(ANSI_SEQUENCE, '').replace(FORBIDDEN_CONTROL, '\ufffd');
+    if (out.includes('&#'))
+        out = out.replace(FORBIDDEN_REFERENCE, '&#xFFFD;');
+    return out;
+}
+/** Sniffs the encoding from the first bytes (BOM, UTF-16 without BOM, or the XML declaration). */
+function sniffEncoding(head) {
+    const [a, b, c, d] = head;
+    if (a === 0xef && b === 0xbb && c === 0xbf)
+        return 'utf-8';
+    if (a === 0xff && b === 0xfe)
+        return 'utf-16le';
+    if (a === 0xfe && b === 0xff)
+        return 'utf-16be';
+    if (a === 0x3c && b === 0x00 && c === 0x3f && d === 0x00)
+        return 'utf-16le';
+    if (a === 0x00 && b === 0x3c && c === 0x00 && d === 0x3f)
+        return 'utf-16be';
+    const declaration = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(latin1(head.subarray(0, 200)));
+    const declared = declaration?.[1]?.toLowerCase();
+    if (declared !== undefined && /^(iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)$/.test(declared)) {
+        return 'windows-1252';
+    }
+    return 'utf-8';
+}
+function latin1(bytes) {
+    let text = '';
+    for (const byte of bytes)
+        text += String.fromCharCode(byte);
+    return text;
+}
+/** Bytes looked at to pick the encoding (the XML declaration's usual length, with room to spare). */
+const SNIFF_BYTES = 200;
+/** Streaming decoder: push() byte chunks, get clean text back; end() flushes. */
+class ReportDecoder {
+    decoder;
+    held = '';
+    bytesSeen = 0;
+    /** First bytes held until the encoding can be told (a BOM or the XML declaration may be cut). */
+    head;
+    encoding = 'utf-8';
+    /** The last bytes of the previous chunk: a UTF-8 sequence cut there is held by the TextDecoder. */
+    tail = new Uint8Array(0);
+    push(chunk) {
+        let bytes = chunk;
+        if (this.decoder === undefined) {
+            bytes = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+            // Enough to see a BOM, UTF-16's "<?" and a whole declaration: 200 bytes or its closing ">".
+            if (bytes.length < SNIFF_BYTES && !bytes.includes(0x3e)) {
+                this.head = bytes;
+                return '';
+            }
+            this.head = undefined;
+            this.start(bytes);
+        }
+        let text;
+        try {
+            text = this.decoder.decode(bytes, { stream: true });
+        }
+        catch {
+            throw this.locateInvalid(bytes);
+        }
+        this.bytesSeen += bytes.length;
+        // The last 3 bytes read, across chunks (a 1-byte chunk must not lose the lead byte before it).
+        this.tail = bytes.length >= 3 ? bytes.slice(bytes.length - 3) : Buffer.concat([this.tail, bytes]).subarray(-3);
+        return this.clean(text, false);
+    }
+    start(head) {
+        this.encoding = sniffEncoding(head);
+        this.decoder = new TextDecoder(this.encoding, { fatal: true });
+    }
+    end() {
+        if (this.decoder === undefined) {
+            if (this.head === undefined)
+                return '';
+            // A file shorter than the sniffing window: decide with what there is.
+            const head = this.head;
+            this.head = undefined;
+            this.start(head);
+            return this.push(head) + this.end();
+        }
+        let text;
+        try {
+            text = this.decoder.decode();
+        }
+        catch {
+            // A sequence cut by the end of the file: name the byte where it starts.
+            const cut = this.encoding === 'utf-8' ? incompleteTail(this.tail).length : 0;
+            throw new InvalidEncodingError(this.bytesSeen - cut, this.clean('', true), this.label());
+        }
+        return this.clean(text, true);
+    }
+    clean(text, final) {
+        let joined = this.held + text;
+        this.held = '';
+        if (!final) {
+            const partial = partialEscapeStart(joined);
+            if (partial >= 0) {
+                this.held = joined.slice(partial);
+                joined = joined.slice(0, partial);
+            }
+        }
+        return cleanControlCharacters(joined);
+    }
+    label() {
+        return this.encoding === 'utf-8' ? 'UTF-8' : this.encoding.toUpperCase();
+    }
+    /**
+     * Finds the first invalid byte so the error can name a line and column. A UTF-8 sequence may
+     * have begun in the previous chunk (the TextDecoder held its first bytes): look from there.
+     * For UTF-16 (an unpaired surrogate) the chunk's start is as near as we tell.
+     */
+    locateInvalid(bytes) {
+        if (this.encoding !== 'utf-8')
+            return new InvalidEncodingError(this.bytesSeen, this.clean('', true), this.label());
+        const pending = incompleteTail(this.tail);
+        const combined = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
+        const offset = firstInvalidUtf8(combined);
+        let prefix = '';
+        try {
+            prefix = new TextDecoder('utf-8').decode(combined.subarray(0, offset));
+        }
+        catch {
+            prefix = '';
+        }
+        return new InvalidEncodingError(this.bytesSeen - pending.length + offset, this.clean(prefix, true));
+    }
+}
+/** The trailing bytes of `tail` that start a UTF-8 sequence not yet complete (what a streaming decoder holds). */
+function incompleteTail(tail) {
+    for (let k = tail.length - 1; k >= 0; k--) {
+        const byte = tail[k];
+        if ((byte & 0xc0) === 0x80)
+            continue;
+        if (byte < 0xc0)
+            return tail.subarray(tail.length);
+        const need = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+        return tail.length - 1 - k < need ? tail.subarray(k) : tail.subarray(tail.length);
+    }
+    return tail.subarray(tail.length);
+}
+/** Offset of the first byte that starts an invalid UTF-8 sequence (or bytes.length). */
+function firstInvalidUtf8(bytes) {
+    let i = 0;
+    while (i < bytes.length) {
+        const byte = bytes[i];
+        let need;
+        if (byte < 0x80)
+            need = 0;
+        else if (byte >= 0xc2 && byte <= 0xdf)
+            need = 1;
+        else if (byte >= 0xe0 && byte <= 0xef)
+            need = 2;
+        else if (byte >= 0xf0 && byte <= 0xf4)
+            need = 3;
+        else
+            return i;
+        if (need > 0 && i + need >= bytes.length)
+            return i;
+        // The second byte's range is narrower after E0 (overlong), ED (UTF-16 surrogates), F0 (overlong) and F4 (past U+10FFFF).
+        const second = bytes[i + 1];
+        if (need > 0 && (second < (byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80) || second > (byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf)))
+            return i;
+        for (let k = 2; k <= need; k++) {
+            if ((bytes[i + k] & 0xc0) !== 0x80)
+                return i;
+        }
+        i += need + 1;
+    }
+    return i;
+}
+
 // Names and messages come from reports, which pull requests control: they are untrusted text.
 // These helpers make them inert in GitHub Markdown: no table breaking, no markup or HTML,
 // no @mentions or #references that notify people or link issues.
@@ -14992,6 +14830,711 @@ function redactNames(verdict, redact) {
     return verdict;
 }
 
+// dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
+//
+// Drafts a starting config from one run's reports: `backend-in-name` when the test names carry
+// the backend (checked with the real engine: it must pair more tests and name none wrongly), and
+// today's one-sided tests as draft exemptions whose TODO reasons the maintainer fills in.
+// Exit 0: written. 2: usage error, the file exists (without --force), or the reports cannot be read.
+const PREFIX$1 = 'dual-backend-coverage init';
+const USAGE$2 = `Usage: dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
+  --backend NAME=GLOB  report files of one backend (repeat; the same glob for two backends: one shared report)
+  --output FILE        where to write the draft (default ${DEFAULT_CONFIG_PATH}; - prints it)
+  --force              overwrite an existing file
+`;
+async function runInit(args, io) {
+    let values;
+    try {
+        values = parseArgs({ args, options: { backend: { type: 'string', multiple: true }, output: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    }
+    catch (error) {
+        io.stderr(`${PREFIX$1}: ${error.message}\n\n${USAGE$2}`);
+        return 2;
+    }
+    if (values.help === true) {
+        io.stdout(USAGE$2);
+        return 0;
+    }
+    const started = Date.now();
+    try {
+        const backendMap = parseBackendLines(values.backend ?? [], '=');
+        if (backendMap.size < 2)
+            throw new ConfigError('name at least two backends: --backend sqlite=GLOB --backend postgres=GLOB');
+        const output = values.output ?? DEFAULT_CONFIG_PATH;
+        const target = output === '-' ? undefined : path.resolve(io.cwd, output);
+        if (target !== undefined && existsSync(target) && values.force !== true) {
+            io.stderr(`${PREFIX$1}: ${output} already exists; not overwritten (review it, or pass --force to replace it, or --output - to print the draft)\n`);
+            return 2;
+        }
+        if (target !== undefined && !existsSync(path.dirname(target)))
+            throw new ConfigError(`--output ${output}: the folder ${path.dirname(output)} does not exist; create it first (mkdir -p ${path.dirname(output)})`);
+        const backends = [...backendMap].map(([name, reports]) => ({ name, reports }));
+        const names = backends.map((b) => b.name);
+        const run = async (backendInName) => {
+            const config = buildConfig({ backends: backendMap.size > 0 ? Object.fromEntries(backendMap) : {}, 'min-tests': 0, drift: 'off', ...(backendInName === undefined ? {} : { 'backend-in-name': backendInName }) });
+            const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, digest: true });
+            const tests = decodeDigest(verdict.digest ?? '').tests;
+            return { verdict, ids: [...new Set(tests.map((t) => t.id))], paired: tests.filter((t) => names.every((n) => t.backends.includes(n))).length };
+        };
+        let best = await run();
+        if (best.verdict.errors.length > 0 && best.verdict.unassigned === 0) {
+            for (const error of best.verdict.errors)
+                io.stderr(`${PREFIX$1}: ${error.message}\n`);
+            return 2;
+        }
+        let backendInName;
+        for (const candidate of backendInNameCandidates(best.ids, names)) {
+            const tried = await run(candidate);
+            // Only when the engine pairs more tests with it and no name lands in the wrong backend's report.
+            if (tried.paired > best.paired && tried.verdict.crossLeg.length === 0 && tried.verdict.errors.length === 0) {
+                best = tried;
+                backendInName = candidate;
+            }
+        }
+        const noReport = best.verdict.gaps.filter((g) => g.kind === 'no-report' || g.kind === 'empty');
+        if (noReport.length > 0) {
+            for (const gap of noReport)
+                io.stderr(`${PREFIX$1}: ${gap.backend}: ${gap.reason}\n`);
+            return 2;
+        }
+        const input = { backends, gaps: best.verdict.gaps, ids: best.ids, ...(backendInName === undefined ? {} : { backendInName }) };
+        const draft = draftExemptions(input);
+        const text = renderDraft(input, draft);
+        if (target === undefined)
+            io.stdout(text);
+        else
+            writeFileSync(target, text);
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        io.stderr([
+            `${PREFIX$1}: ${best.ids.length} tests: ${draft.paired} ran on every backend, ${draft.oneSided} one-sided in ${draft.exemptions.length} draft exemption(s), ${draft.failing.length} failing (not exempted)${backendInName === undefined ? '' : `; backend-in-name: ${backendInName}`} (${seconds}s)`,
+            target === undefined ? '' : `  wrote ${output}: review it and replace each "TODO" reason with why those tests run only there, then run dual-backend-coverage${output === DEFAULT_CONFIG_PATH ? '' : ` --config ${output}`}`,
+            ''
+        ]
+            .filter((line, i) => i !== 1 || line.length > 0)
+            .join('\n'));
+        return 0;
+    }
+    catch (error) {
+        io.stderr(`${PREFIX$1}: ${error instanceof ConfigError ? '' : 'internal error: '}${error.message}\n`);
+        return 2;
+    }
+}
+
+// Rewrites report text with the gate's redaction and changes nothing else, so a JUnit file can be
+// uploaded as an artifact without the database passwords in it (`dual-backend-coverage scrub`).
+//
+// A streaming state machine over XML text: decoded string pieces of any size, cut anywhere (inside
+// "<!--", "<![CDATA[", "&amp;", a quoted value, a surrogate pair). Text nodes, attribute values,
+// CDATA sections and comments are "content runs"; tags, processing instructions and DOCTYPEs
+// pass through untouched. Each run is decoded (entities in text and attribute values; CDATA and
+// comments as they are) and redacted. An unchanged run is emitted as it came, byte for byte; a
+// changed one is re-encoded only between the common prefix and the common suffix of the decoded
+// and the redacted text, so everything around the masked span(s) stays as written.
+//
+// Text and CDATA sections that follow each other with no other markup between them
+// (`a<![CDATA[b]]><![CDATA[c]]>d`, also a reporter's `]]]]><![CDATA[>` split) are redacted as one
+// text, as the gate reads them: a secret split over two sections is masked too.
+//
+// Pure: no I/O, no node: modules. Linear in the input; it holds at most MAX_RUN_CHARS of content
+// (plus the piece being pushed and the output of that piece).
+/** Content runs longer than this are redacted in pieces, so memory stays bounded. */
+const MAX_RUN_CHARS = 1 << 20;
+/** A long run is cut at its last line break within this many characters of the limit. */
+const CUT_WINDOW = 1 << 16;
+/** An entity reference longer than this is not one we decode (`&#x10FFFF;` is 10 characters). */
+const MAX_ENTITY_CHARS = 32;
+/** Characters of a tag name kept: enough to tell "testcase" and "/testcase" from others. */
+const MAX_NAME_CHARS = 64;
+const TEXT = 0;
+const OPEN = 1; // just after "<", not yet told what follows
+const TAG = 2;
+const ATTRIBUTE = 3;
+const COMMENT = 4;
+const CDATA = 5;
+const PI = 6;
+const DECLARATION = 7; // <!DOCTYPE …> and any other <!…>
+class ReportScrubber {
+    redact;
+    state = TEXT;
+    /** Input not yet looked at: a possible delimiter cut by the end of a piece, or a high surrogate. */
+    carry = '';
+    out = '';
+    /** The content run being read (its kind is `state`). */
+    run = [];
+    runChars = 0;
+    /** Whether "<![CDATA[" of the CDATA run being read went out already (with a piece cut off it). */
+    runOpened = false;
+    /** Finished text and CDATA runs next to each other, redacted together once other markup comes. */
+    group = [];
+    groupChars = 0;
+    /** A piece of the content being read changed; counted when it ends. */
+    changed = false;
+    /** The quote of the attribute value being read. */
+    quote = '"';
+    tagName = '';
+    nameDone = false;
+    /** The last non-blank character of the tag so far was "/" (an empty-element tag, once ">" comes). */
+    selfClosing = false;
+    declQuote = 0;
+    declDepth = 0;
+    /** Inside a DOCTYPE's internal subset: in a comment (COMMENT) or processing instruction (PI), or 0. */
+    declInner = 0;
+    inCase = false;
+    caseCounted = false;
+    maskedRuns = 0;
+    maskedCases = 0;
+    constructor(redact) {
+        this.redact = redact;
+    }
+    /** Content runs (text, attribute value, CDATA section, comment) the redaction changed; text and CDATA next to each other count once. */
+    get masked() {
+        return this.maskedRuns;
+    }
+    /** Distinct <testcase> elements holding a changed run (in an attribute or anywhere inside). */
+    get testcases() {
+        return this.maskedCases;
+    }
+    /** Takes the next piece of decoded text; returns the scrubbed text that is ready. */
+    push(text) {
+        let input = this.carry + text;
+        this.carry = '';
+        // A high surrogate waits for its pair: no returned piece ends in half a character.
+        let held = '';
+        const last = input.charCodeAt(input.length - 1);
+        if (last >= 0xd800 && last <= 0xdbff) {
+            held = input.slice(-1);
+            input = input.slice(0, -1);
+        }
+        this.process(input, false);
+        this.carry += held;
+        return this.take();
+    }
+    /** The end of the text: flushes what was held (a run the file's end cut short is redacted too). */
+    end() {
+        const input = this.carry;
+        this.carry = '';
+        this.process(input, true);
+        if (this.state === TEXT || this.state === ATTRIBUTE || this.state === COMMENT || this.state === CDATA)
+            this.endRun(false);
+        this.flushGroup();
+        this.unitEnd();
+        return this.take();
+    }
+    take() {
+        const out = this.out;
+        this.out = '';
+        return out;
+    }
+    emit(text) {
+        this.out += text;
+    }
+    process(buf, final) {
+        const n = buf.length;
+        let i = 0;
+        while (i < n) {
+            switch (this.state) {
+                case TEXT:
+                    i = this.text(buf, i);
+                    break;
+                case OPEN:
+                    i = this.open(buf, i, final);
+                    break;
+                case TAG:
+                    i = this.tag(buf, i);
+                    break;
+                case ATTRIBUTE:
+                    i = this.attribute(buf, i);
+                    break;
+                case COMMENT:
+                    i = this.delimited(buf, i, '-->', final);
+                    break;
+                case CDATA:
+                    i = this.delimited(buf, i, ']]>', final);
+                    break;
+                case PI:
+                    i = this.instruction(buf, i, final);
+                    break;
+                default:
+                    i = this.declaration(buf, i, final);
+            }
+        }
+    }
+    text(buf, i) {
+        const lt = buf.indexOf('<', i);
+        if (lt < 0) {
+            this.addRun(buf, i, buf.length);
+            return buf.length;
+        }
+        this.addRun(buf, i, lt);
+        this.endRun(false);
+        this.state = OPEN;
+        return lt;
+    }
+    /** At "<": a comment, a CDATA section, a declaration, a processing instruction or a tag. */
+    open(buf, i, final) {
+        const head = buf.slice(i, i + 9);
+        if (head.startsWith('<![CDATA[')) {
+            // Joins the text or CDATA before it, if any: its "<![CDATA[" goes out with the group.
+            this.state = CDATA;
+            this.runOpened = false;
+            return i + 9;
+        }
+        if (!final && (head.length < 2 || '<!--'.startsWith(head) || '<![CDATA['.startsWith(head))) {
+            this.carry = buf.slice(i);
+            return buf.length;
+        }
+        // Any other markup ends the text before it.
+        this.flushGroup();
+        this.unitEnd();
+        if (head.startsWith('<!--')) {
+            this.emit('<!--');
+            this.state = COMMENT;
+            return i + 4;
+        }
+        if (head[1] === '!') {
+            this.emit('<!');
+            this.state = DECLARATION;
+            this.declQuote = 0;
+            this.declDepth = 0;
+            this.declInner = 0;
+            return i + 2;
+        }
+        if (head[1] === '?') {
+            this.emit('<?');
+            this.state = PI;
+            return i + 2;
+        }
+        this.emit('<');
+        this.state = TAG;
+        this.tagName = '';
+        this.nameDone = false;
+        this.selfClosing = false;
+        return i + 1;
+    }
+    /** Markup of a start or end tag, outside attribute values: passed through as it is. */
+    tag(buf, i) {
+        const n = buf.length;
+        for (let k = i; k < n; k++) {
+            const c = buf.charCodeAt(k);
+            if (c === 0x3e) {
+                this.emit(buf.slice(i, k + 1));
+                if (!this.nameDone)
+                    this.nameEnd();
+                if (this.selfClosing && this.tagName === 'testcase')
+                    this.inCase = false;
+                this.state = TEXT;
+                return k + 1;
+            }
+            if (c === 0x22 || c === 0x27) {
+                this.emit(buf.slice(i, k + 1));
+                if (!this.nameDone)
+                    this.nameEnd();
+                this.quote = c === 0x22 ? '"' : "'";
+                this.selfClosing = false;
+                this.state = ATTRIBUTE;
+                return k + 1;
+            }
+            const blank = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+            if (!this.nameDone) {
+                if (blank || (c === 0x2f && this.tagName.length > 0))
+                    this.nameEnd();
+                else if (this.tagName.length < MAX_NAME_CHARS)
+                    this.tagName += buf[k];
+            }
+            if (!blank)
+                this.selfClosing = c === 0x2f;
+        }
+        this.emit(buf.slice(i, n));
+        return n;
+    }
+    nameEnd() {
+        this.nameDone = true;
+        if (this.tagName === 'testcase') {
+            this.inCase = true;
+            this.caseCounted = false;
+        }
+        else if (this.tagName === '/testcase') {
+            this.inCase = false;
+        }
+    }
+    attribute(buf, i) {
+        const close = buf.indexOf(this.quote, i);
+        if (close < 0) {
+            this.addRun(buf, i, buf.length);
+            return buf.length;
+        }
+        this.addRun(buf, i, close);
+        this.endRun(true);
+        this.unitEnd();
+        this.emit(this.quote);
+        this.state = TAG;
+        return close + 1;
+    }
+    /** The content of a comment ("-->") or a CDATA section ("]]>"). */
+    delimited(buf, i, close, final) {
+        const n = buf.length;
+        const at = buf.indexOf(close, i);
+        if (at >= 0) {
+            this.addRun(buf, i, at);
+            this.endRun(true);
+            if (this.state === COMMENT) {
+                this.unitEnd();
+                this.emit(close);
+            }
+            this.state = TEXT;
+            return at + close.length;
+        }
+        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, close));
+        this.addRun(buf, i, keep);
+        if (keep < n)
+            this.carry = buf.slice(keep);
+        return n;
+    }
+    /** A processing instruction (also the XML declaration): passed through to its "?>". */
+    instruction(buf, i, final) {
+        const n = buf.length;
+        const at = buf.indexOf('?>', i);
+        if (at >= 0) {
+            this.emit(buf.slice(i, at + 2));
+            this.state = TEXT;
+            return at + 2;
+        }
+        const keep = final ? n : Math.max(i, n - partialDelimiter(buf, '?>'));
+        this.emit(buf.slice(i, keep));
+        if (keep < n)
+            this.carry = buf.slice(keep);
+        return n;
+    }
+    /**
+     * A DOCTYPE (or another "<!" declaration), passed through to its closing ">": quoted strings,
+     * the [internal subset], and comments and processing instructions inside it are stepped over.
+     * The gate refuses a DOCTYPE; here it only has to be found whole, so what follows it is read right.
+     */
+    declaration(buf, i, final) {
+        const n = buf.length;
+        let k = i;
+        while (k < n) {
+            if (this.declInner !== 0) {
+                const close = this.declInner === COMMENT ? '-->' : '?>';
+                const at = buf.indexOf(close, k);
+                if (at < 0) {
+                    const keep = final ? n : Math.max(k, n - partialDelimiter(buf, close));
+                    this.emit(buf.slice(i, keep));
+                    if (keep < n)
+                        this.carry = buf.slice(keep);
+                    return n;
+                }
+                k = at + close.length;
+                this.declInner = 0;
+                continue;
+            }
+            const c = buf.charCodeAt(k);
+            if (this.declQuote !== 0) {
+                if (c === this.declQuote)
+                    this.declQuote = 0;
+            }
+            else if (c === 0x22 || c === 0x27) {
+                this.declQuote = c;
+            }
+            else if (c === 0x5b) {
+                this.declDepth++;
+            }
+            else if (c === 0x5d) {
+                if (this.declDepth > 0)
+                    this.declDepth--;
+            }
+            else if (c === 0x3c && this.declDepth > 0) {
+                const head = buf.slice(k, k + 4);
+                if (head === '<!--') {
+                    this.declInner = COMMENT;
+                    k += 4;
+                    continue;
+                }
+                if (head.startsWith('<?')) {
+                    this.declInner = PI;
+                    k += 2;
+                    continue;
+                }
+                if (!final && head.length < 4 && '<!--'.startsWith(head)) {
+                    this.emit(buf.slice(i, k));
+                    this.carry = buf.slice(k);
+                    return n;
+                }
+            }
+            else if (c === 0x3e && this.declDepth === 0) {
+                this.emit(buf.slice(i, k + 1));
+                this.state = TEXT;
+                return k + 1;
+            }
+            k++;
+        }
+        this.emit(buf.slice(i, n));
+        return n;
+    }
+    addRun(buf, from, to) {
+        if (to <= from)
+            return;
+        this.run.push(from === 0 && to === buf.length ? buf : buf.slice(from, to));
+        this.runChars += to - from;
+        if (this.runChars + this.groupChars > MAX_RUN_CHARS) {
+            // The finished runs next to this one go out first, redacted together without it.
+            this.flushGroup();
+            if (this.runChars > MAX_RUN_CHARS)
+                this.cutRun();
+        }
+    }
+    /**
+     * A run past MAX_RUN_CHARS is redacted in pieces: each ends at the last line break within the
+     * last CUT_WINDOW characters of the limit, or, with none there, at the limit (never inside an
+     * entity reference or a surrogate pair). A secret that spans such a cut is not seen whole and
+     * may be missed; runs this long are captured output, which breaks lines far more often. The
+     * same holds where a text or CDATA run next to finished ones passes the limit: they are
+     * redacted without it.
+     */
+    cutRun() {
+        let text = this.run.join('');
+        const kind = this.state;
+        while (text.length > MAX_RUN_CHARS) {
+            const cut = cutPoint(text, kind === TEXT || kind === ATTRIBUTE);
+            this.redactSegments([{ kind, raw: text.slice(0, cut), open: kind === CDATA && !this.runOpened, close: false }]);
+            this.runOpened = true;
+            text = text.slice(cut);
+        }
+        this.run = [text];
+        this.runChars = text.length;
+    }
+    /** The run being read ends: text and CDATA join the group; an attribute value or comment goes out now. */
+    endRun(closed) {
+        const kind = this.state;
+        const raw = this.run.length === 1 ? this.run[0] : this.run.join('');
+        this.run = [];
+        this.runChars = 0;
+        if (kind === CDATA) {
+            this.group.push({ kind, raw, open: !this.runOpened, close: closed });
+            this.groupChars += raw.length;
+            this.runOpened = false;
+        }
+        else if (kind === TEXT) {
+            if (raw.length === 0)
+                return;
+            this.group.push({ kind, raw, open: false, close: false });
+            this.groupChars += raw.length;
+        }
+        else if (raw.length > 0) {
+            this.redactSegments([{ kind, raw, open: false, close: false }]);
+        }
+    }
+    flushGroup() {
+        if (this.group.length === 0)
+            return;
+        this.redactSegments(this.group);
+        this.group.length = 0;
+        this.groupChars = 0;
+    }
+    /** The end of a text (a group, an attribute value, a comment): counts it if it changed. */
+    unitEnd() {
+        if (!this.changed)
+            return;
+        this.changed = false;
+        this.maskedRuns++;
+        if (this.inCase && !this.caseCounted) {
+            this.caseCounted = true;
+            this.maskedCases++;
+        }
+    }
+    /**
+     * Redacts segments read as one text (a single run, or text and CDATA next to each other) and
+     * emits them. Unchanged: as they came. Changed: the span between the common prefix and suffix
+     * of the decoded and the redacted text is re-encoded, all of it in the first segment it touches
+     * (the others lose their part of it); everything outside it stays as written.
+     */
+    redactSegments(segments) {
+        let decoded;
+        let plains;
+        let joined;
+        if (segments.length === 1) {
+            // The common case, without the arrays until something changed.
+            const segment = segments[0];
+            const run = (segment.kind === TEXT || segment.kind === ATTRIBUTE) && segment.raw.includes('&') ? decodeEntities(segment.raw) : undefined;
+            joined = run === undefined ? segment.raw : run.text;
+            decoded = [run];
+            plains = [joined];
+        }
+        else {
+            decoded = segments.map((segment) => (segment.kind === TEXT && segment.raw.includes('&') ? decodeEntities(segment.raw) : undefined));
+            plains = segments.map((segment, i) => decoded[i]?.text ?? segment.raw);
+            joined = plains.join('');
+        }
+        const redacted = this.redact(joined);
+        if (redacted === joined) {
+            for (const segment of segments)
+                this.emitSegment(segment, segment.raw);
+            return;
+        }
+        this.changed = true;
+        const limit = Math.min(joined.length, redacted.length);
+        let start = 0;
+        while (start < limit && joined.charCodeAt(start) === redacted.charCodeAt(start))
+            start++;
+        let tail = 0;
+        while (tail < limit - start && joined.charCodeAt(joined.length - 1 - tail) === redacted.charCodeAt(redacted.length - 1 - tail))
+            tail++;
+        // Whole characters only: an entity decodes to one code point, so the bounds fall between entities.
+        if (start > 0 && isHighSurrogate(joined.charCodeAt(start - 1)))
+            start--;
+        if (tail > 0 && isLowSurrogate(joined.charCodeAt(joined.length - tail)))
+            tail--;
+        const end = joined.length - tail;
+        const middle = redacted.slice(start, redacted.length - tail);
+        let placed = false;
+        let from = 0;
+        segments.forEach((segment, i) => {
+            const plain = plains[i];
+            const to = from + plain.length;
+            // The segments the changed span covers; an empty span (an insertion) goes in the first one reaching it.
+            const touched = start < end ? to > start && from < end : !placed && to >= start;
+            if (!touched) {
+                this.emitSegment(segment, segment.raw);
+            }
+            else {
+                const run = decoded[i];
+                const localStart = Math.max(from, start) - from;
+                const localEnd = Math.min(to, end) - from;
+                const rawStart = run === undefined ? localStart : rawOffset(run, localStart);
+                const rawEnd = run === undefined ? localEnd : rawOffset(run, localEnd);
+                const inserted = placed ? '' : middle;
+                placed = true;
+                this.emitSegment(segment, segment.raw.slice(0, rawStart) + encode(inserted, segment.kind, this.quote) + segment.raw.slice(rawEnd), segment.raw);
+            }
+            from = to;
+        });
+    }
+    emitSegment(segment, content, raw = content) {
+        if (segment.kind !== CDATA) {
+            // A mask never makes "--" ("***" replaces, it never joins), but a redactor is a parameter:
+            // the output stays well-formed whatever it returns.
+            this.emit(segment.kind === COMMENT && content !== raw && content.includes('--') && !raw.includes('--') ? content.replace(/-(?=-)/g, '- ') : content);
+            return;
+        }
+        const safe = content !== raw && content.includes(']]>') ? content.replace(/]]>/g, ']]]]><![CDATA[>') : content;
+        this.emit((segment.open ? '<![CDATA[' : '') + safe + (segment.close ? ']]>' : ''));
+    }
+}
+/** Redacted text in its context: escaped in text and attribute values, as it is in CDATA and comments. */
+function encode(text, kind, quote) {
+    if (kind === TEXT)
+        return escapeXml(text, '');
+    if (kind === ATTRIBUTE)
+        return escapeXml(text, quote);
+    return text;
+}
+/** How many characters at the end of `buf` may be the start of `close` cut by the piece's end. */
+function partialDelimiter(buf, close) {
+    for (let length = Math.min(close.length - 1, buf.length); length > 0; length--) {
+        if (buf.endsWith(close.slice(0, length)))
+            return length;
+    }
+    return 0;
+}
+function cutPoint(text, entities) {
+    const lineBreak = text.lastIndexOf('\n', MAX_RUN_CHARS - 1);
+    if (lineBreak >= MAX_RUN_CHARS - CUT_WINDOW)
+        return lineBreak + 1;
+    let cut = MAX_RUN_CHARS;
+    if (isHighSurrogate(text.charCodeAt(cut - 1)))
+        cut--;
+    if (entities) {
+        const amp = text.lastIndexOf('&', cut - 1);
+        if (amp > cut - MAX_ENTITY_CHARS && text.lastIndexOf(';', cut - 1) < amp)
+            cut = amp;
+    }
+    return cut;
+}
+function isHighSurrogate(code) {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+function isLowSurrogate(code) {
+    return code >= 0xdc00 && code <= 0xdfff;
+}
+const NAMED = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** The five predefined entities and character references; anything else stays as written. */
+function decodeEntities(raw) {
+    let text = '';
+    let copied = 0;
+    let shift = 0;
+    const ends = [];
+    const shifts = [];
+    for (let amp = raw.indexOf('&'); amp >= 0; amp = raw.indexOf('&', amp + 1)) {
+        const semicolon = referenceEnd(raw, amp);
+        if (semicolon < 0)
+            continue;
+        const char = referenceValue(raw.slice(amp + 1, semicolon));
+        if (char === undefined)
+            continue;
+        text += raw.slice(copied, amp) + char;
+        copied = semicolon + 1;
+        shift += semicolon + 1 - amp - char.length;
+        ends.push(text.length);
+        shifts.push(shift);
+    }
+    return { text: text + raw.slice(copied), ends, shifts };
+}
+/** The ";" closing the reference at `amp`, looked for within MAX_ENTITY_CHARS (linear overall), or -1. */
+function referenceEnd(raw, amp) {
+    const limit = Math.min(raw.length, amp + MAX_ENTITY_CHARS);
+    for (let k = amp + 1; k < limit; k++) {
+        const c = raw.charCodeAt(k);
+        if (c === 0x3b)
+            return k;
+        if (c === 0x26 || c === 0x3c || c <= 0x20)
+            return -1;
+    }
+    return -1;
+}
+function referenceValue(name) {
+    const named = NAMED[name];
+    if (named !== undefined)
+        return named;
+    let code;
+    if (/^#[0-9]+$/.test(name))
+        code = Number.parseInt(name.slice(1), 10);
+    else if (/^#x[0-9a-fA-F]+$/.test(name))
+        code = Number.parseInt(name.slice(2), 16);
+    else
+        return undefined;
+    if (code < 1 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+        return undefined;
+    return String.fromCodePoint(code);
+}
+/** Where decoded index `at` (between two characters) lies in the raw text. */
+function rawOffset(run, at) {
+    // The last reference ending at or before `at`: binary search over the sorted ends.
+    let low = 0;
+    let high = run.ends.length;
+    while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (run.ends[mid] <= at)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low === 0 ? at : at + run.shifts[low - 1];
+}
+/** Text as XML character data: & < > always, and the value's quote inside an attribute. */
+function escapeXml(text, quote) {
+    let out = '';
+    let copied = 0;
+    for (let k = 0; k < text.length; k++) {
+        const c = text[k];
+        const entity = c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === quote ? (quote === '"' ? '&quot;' : '&apos;') : undefined;
+        if (entity === undefined)
+            continue;
+        out += text.slice(copied, k) + entity;
+        copied = k + 1;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
+}
+
 // dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
 //
 // Rewrites JUnit report files in place with the gate's redaction, so a step before
@@ -15261,7 +15804,7 @@ function writeAll(fd, bytes) {
 
 // The version `--version` prints. Kept equal to package.json's by tests/cli/version.test.ts (a
 // release bumps both), so the bundle needs no JSON import.
-const VERSION = '0.1.0';
+const VERSION = '1.0.0';
 
 function gapObject(gap) {
     return {
@@ -15466,7 +16009,7 @@ function renderMarkdown(verdict, options) {
     section('drift', 'Removed on purpose', '| Test | Reason |\n| --- | --- |\n', verdict.drift.flatMap((d) => d.acknowledged), (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`, 'removed tests');
     section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
-    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
+    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${e.noBackend === true ? 'no configured backend' : escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
     const attention = verdict.exemptions.filter((e) => e.state !== 'used');
     section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention, (e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`, 'exemptions');
     section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg, (c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`, 'copies');
@@ -15628,7 +16171,7 @@ function* textLines(verdict, options) {
     }
     const review = verdict.exemptions.filter((e) => e.state !== 'used');
     for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-        const scope = [e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ');
+        const scope = [e.noBackend === true ? 'runs on no configured backend' : e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ');
         yield `exemption used: ${safe(e.test)} ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`;
     }
     for (const e of review)
@@ -15673,6 +16216,7 @@ const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
        dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
        dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
+       dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -15685,6 +16229,9 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
 
 doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
 if: always(), a report upload that skips on failure, a database service without a health check...).
+
+init: drafts a starting config from the reports: backend-in-name when the names carry the
+backend, and today's one-sided tests as draft exemptions whose TODO reasons you fill in.
 
 scrub: rewrites report files in place with the gate's redaction (run it before uploading them).
 
@@ -15702,6 +16249,8 @@ async function runCli(argv, io) {
         return runDoctor(argv.slice(1), io);
     if (argv[0] === 'scrub')
         return runScrub(argv.slice(1), io);
+    if (argv[0] === 'init')
+        return runInit(argv.slice(1), io);
     const command = argv[0] === 'inventory' ? 'inventory' : 'check';
     let values;
     try {
@@ -15740,7 +16289,14 @@ async function runCli(argv, io) {
         io.stderr(`dual-backend-coverage: --format must be text, markdown or json (got "${format}")\n`);
         return EXIT_ERROR;
     }
+    const firstRun = noConfigMessage(values, io.cwd);
+    if (firstRun !== undefined) {
+        io.stderr(firstRun);
+        return EXIT_ERROR;
+    }
     try {
+        if (values.output !== undefined)
+            checkOutputPath(values.output, io.cwd);
         const config = loadConfig({ path: values.config, backends: parseBackendLines(values.backend ?? [], '='), cwd: io.cwd });
         const drift = values.baseline === undefined ? [] : [readBaseline(values.baseline, io.cwd)];
         const verdict = await evaluateWorkspace({ config, workspace: io.cwd, env: io.env, now: io.now, drift, digest: format === 'json' });
@@ -15751,11 +16307,14 @@ async function runCli(argv, io) {
             ? renderJsonPieces(verdict)
             : format === 'markdown'
                 ? [renderMarkdown(verdict, { maxBytes: JOB_SUMMARY_LIMIT, heading: 'dual-backend coverage' })]
-                : renderTextPieces(verdict, { colour: io.isTty && values.output === undefined && io.env.NO_COLOR === undefined });
+                : renderTextPieces(verdict, { colour: values.output === undefined && wantsColour(io) });
         if (values.output === undefined)
             await writeOut(pieces, io);
-        else
-            writeFilePieces(pieces, path.resolve(io.cwd, values.output));
+        else {
+            writeFilePieces(pieces, path.resolve(io.cwd, values.output), values.output);
+            // The report went to a file: the terminal still gets the verdict in one line.
+            io.stderr(`${verdict.conclusion === 'success' ? 'PASS' : 'FAIL'}  ${verdictTitle(verdict)} (${format} report written to ${values.output})\n`);
+        }
         for (const error of verdict.errors)
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         if (verdict.errors.length > 0)
@@ -15763,7 +16322,7 @@ async function runCli(argv, io) {
         return verdict.conclusion === 'success' ? EXIT_SUCCESS : EXIT_GAPS;
     }
     catch (error) {
-        if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError) {
+        if (error instanceof ConfigError || error instanceof UnsafePathError || error instanceof InventoryError || error instanceof OutputError) {
             io.stderr(`dual-backend-coverage: ${error.message}\n`);
         }
         else {
@@ -15821,13 +16380,14 @@ async function runInventory(values, io) {
             io.stdout(text);
         }
         else {
+            checkOutputPath(target, io.cwd);
             writeFileSync(path.resolve(io.cwd, target), text);
             io.stderr(`dual-backend-coverage inventory: wrote ${ids.length} test ids to ${target}\n`);
         }
         return EXIT_SUCCESS;
     }
     catch (error) {
-        io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError ? '' : 'internal error: '}${error.message}\n`);
+        io.stderr(`dual-backend-coverage inventory: ${error instanceof ConfigError || error instanceof UnsafePathError || error instanceof OutputError ? '' : 'internal error: '}${error.message}\n`);
         return EXIT_ERROR;
     }
 }
@@ -15845,11 +16405,63 @@ async function writeOut(pieces, io) {
     if (batch.length > 0)
         io.stdout(batch);
 }
+/** --output names a file the user can write; what else it names is said plainly (exit 2), before any work. */
+class OutputError extends Error {
+}
+function checkOutputPath(output, cwd) {
+    const file = path.resolve(cwd, output);
+    if (output.endsWith('/') || output.endsWith(path.sep) || (existsSync(file) && statSync$1(file).isDirectory())) {
+        throw new OutputError(`--output ${output}: is a folder; give a file name, e.g. --output ${path.join(output, 'dual-backend.txt')}`);
+    }
+    const folder = path.dirname(file);
+    if (!existsSync(folder)) {
+        const shown = path.dirname(output) === '.' ? folder : path.dirname(output);
+        throw new OutputError(`--output ${output}: the folder ${shown} does not exist; create it first (mkdir -p ${shown})`);
+    }
+    if (!statSync$1(folder).isDirectory())
+        throw new OutputError(`--output ${output}: ${path.dirname(output)} is a file, not a folder`);
+}
+/**
+ * Colour on a terminal, as other tools decide it: FORCE_COLOR wins (0 or false turns it off),
+ * then NO_COLOR (any non-empty value) and TERM=dumb turn it off.
+ */
+function wantsColour(io) {
+    const force = io.env.FORCE_COLOR;
+    if (force !== undefined)
+        return !['0', 'false'].includes(force.trim().toLowerCase());
+    if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '')
+        return false;
+    if (io.env.TERM === 'dumb')
+        return false;
+    return io.isTty;
+}
+/** No config file where one is looked for and no --backend: a first run, told where it looked and what to do. */
+function noConfigMessage(values, cwd) {
+    if (values.config !== undefined || (values.backend ?? []).length > 0)
+        return undefined;
+    if (existsSync(path.resolve(cwd, DEFAULT_CONFIG_PATH)))
+        return undefined;
+    return [
+        `dual-backend-coverage: no config: looked for ${path.resolve(cwd, DEFAULT_CONFIG_PATH)} and found none, and no --backend was given.`,
+        '  Name each backend\'s JUnit reports:',
+        "    dual-backend-coverage --backend sqlite='reports/sqlite/*.xml' --backend postgres='reports/postgres/*.xml'",
+        '  or write a starting config from them:',
+        "    dual-backend-coverage init --backend sqlite='reports/sqlite/*.xml' --backend postgres='reports/postgres/*.xml'",
+        '  or use another file with --config FILE. More: dual-backend-coverage --help',
+        ''
+    ].join('\n');
+}
 /** Writes text pieces to a file. */
-function writeFilePieces(pieces, file) {
+function writeFilePieces(pieces, file, shown) {
     // To a file: each piece is encoded straight into one reused buffer (a UTF-16 code unit takes at
     // most 3 UTF-8 bytes), instead of joining 1 MB of pieces into a string and copying that.
-    const fd = openSync(file, 'w');
+    let fd;
+    try {
+        fd = openSync(file, 'w');
+    }
+    catch (error) {
+        throw new OutputError(`--output ${shown}: cannot be written (${error.code ?? error.message})`);
+    }
     const buffer = Buffer.allocUnsafe(1 << 20);
     let used = 0;
     const writeAll = (bytes) => {

@@ -40247,15 +40247,21 @@ function exemption(entry, key, backends, aliases, at) {
     if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
         throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends');
     }
-    const onBackends = stringList(entry.backends ?? [], `${key}.backends`, at).map((name) => {
+    if (/^TODO\b/i.test(entry.reason.trim())) {
+        const where = typeof entry.backends === 'string' || Array.isArray(entry.backends) ? ` (backends: ${String(entry.backends)})` : '';
+        throw at(`${key}.reason`, `still the draft placeholder from init ("${entry.reason.trim()}"): replace it with why these tests run only where listed${where}, e.g. "uses JSONB", "SQLite PRAGMA"`);
+    }
+    const noBackend = typeof entry.backends === 'string' && entry.backends.trim().toLowerCase() === 'none';
+    const onBackends = (noBackend ? [] : stringList(entry.backends ?? [], `${key}.backends`, at)).map((name) => {
         const canonical = aliases.get(name.toLowerCase()) ?? name;
         if (backends.length > 0 && !backends.some((b) => b.name === canonical)) {
             throw at(`${key}.backends`, `unknown backend "${name}"`);
         }
         return canonical;
     });
-    if (onBackends.length === 0 && skipReason === undefined)
-        throw at(`${key}.backends`, 'list the backends the test is expected to run on');
+    if (!noBackend && onBackends.length === 0 && skipReason === undefined) {
+        throw at(`${key}.backends`, 'list the backends the test is expected to run on, or write `backends: none` for a test no configured backend runs (MySQL-only, skipped everywhere)');
+    }
     let until;
     if (entry.until !== undefined) {
         const text = entry.until instanceof Date ? entry.until.toISOString().slice(0, 10) : String(entry.until);
@@ -40266,6 +40272,8 @@ function exemption(entry, key, backends, aliases, at) {
     const result = { tests: tests.map((t) => pattern(t, `${key}.test`, at)), backends: onBackends, reason: entry.reason.trim(), until };
     if (skipReason !== undefined)
         result.skipReason = skipReason;
+    if (noBackend)
+        result.noBackend = true;
     return result;
 }
 function pattern(source, key, at) {
@@ -40631,10 +40639,16 @@ function loadConfig(source) {
             throw new ConfigError(`${path}: cannot read the config file (${error.code ?? error.message})`);
         }
         try {
-            document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA }) ?? {};
+            document = yaml.load(text, { filename: path, schema: yaml.CORE_SCHEMA });
         }
         catch (error) {
             throw new ConfigError(`${path}: not valid YAML: ${error.message}`);
+        }
+        if (document === null || document === undefined) {
+            if (source.backends === undefined || source.backends.size === 0) {
+                throw new ConfigError(`${path}: the config file is empty; it needs at least \`backends:\`, one report glob per backend (e.g. sqlite: reports/sqlite/*.xml)`);
+            }
+            document = {};
         }
     }
     if (source.backends !== undefined && source.backends.size > 0) {
@@ -40942,7 +40956,7 @@ class IdTable {
 
 const ID_SEPARATOR = ' › ';
 /** Suite names that are the runner's own label, not part of the test's identity. */
-const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '']);
+const RUNNER_SUITE_LABELS = new Set(['pytest', 'root suite', 'jest tests', 'vitest tests', 'mocha tests', 'nextest-run', 'test', '(empty)', '']);
 /** node:test writes classname="test" for every test. */
 const GENERIC_CLASSNAMES = new Set(['test', '']);
 /**
@@ -40971,7 +40985,7 @@ function identify(testcase, file, config) {
         const strip = (text) => {
             if (text === undefined)
                 return undefined;
-            const result = stripBackend(text, config.backendInName);
+            const result = removeBackend(text, config.backendInName);
             if (result.backend !== undefined)
                 named ??= result.backend;
             return result.text;
@@ -40981,6 +40995,7 @@ function identify(testcase, file, config) {
         for (let i = suites.length - 1; i >= 0; i--)
             suites[i] = strip(suites[i]) ?? '';
     }
+    const shownClass = classname === undefined ? undefined : withoutFileModule(classname, file);
     const parts = [];
     if (file !== undefined)
         parts.push(file);
@@ -41007,9 +41022,13 @@ function identify(testcase, file, config) {
     const redundant = classname === name || name.startsWith(`${classname} `) || name.endsWith(` ${classname}`);
     if (classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && !redundant) {
         if (file === undefined || !sameFile$1(file, classname))
-            keep(classname);
+            keep(shownClass);
     }
-    parts.push(name.trim());
+    // A name that was only the backend token (`[postgres]`) leaves no part of its own (a name the
+    // report left empty stays an empty last part, as in Identifier's prefixes).
+    const trimmedName = name.trim();
+    if (trimmedName.length > 0 || parts.length === 0 || testcase.name.trim().length === 0)
+        parts.push(trimmedName);
     const canonical = named === undefined ? undefined : (config.aliases.get(named.toLowerCase()) ?? named);
     return { id: parts.join(ID_SEPARATOR), namedBackend: canonical };
 }
@@ -41128,7 +41147,7 @@ function buildPrefix(suitePath, classname, file) {
     }
     const classTested = classname !== undefined && !GENERIC_CLASSNAMES.has(classname) && (file === undefined || !sameFile$1(file, classname));
     if (classTested) {
-        const trimmed = classname.trim();
+        const trimmed = withoutFileModule(classname, file).trim();
         if (trimmed.length > 0 && !parts.includes(trimmed))
             parts.push(trimmed);
     }
@@ -41153,16 +41172,171 @@ function sameList(a, b) {
             return false;
     return true;
 }
-function stripBackend(text, patterns) {
+/**
+ * Removes the first match of the first `backend-in-name` pattern that matches `text` (its named
+ * group `backend` says which backend), then cleans the cut: the joiners, brackets and function
+ * words that only joined the backend token to the rest go with it (see cleanCut). Text away from
+ * the token is left as it was. Used for test names, classnames and suite names, and for the
+ * names and containers of collected test lists, so both sides are cleaned alike.
+ */
+function removeBackend(text, patterns) {
     for (const pattern of patterns) {
         const match = pattern.exec(text);
         const backend = match?.groups?.backend;
         if (match === null || backend === undefined)
             continue;
-        const stripped = text.slice(0, match.index) + text.slice(match.index + match[0].length);
-        return { text: stripped.replace(/\s{2,}/g, ' ').trim(), backend };
+        if (match[0].length === 0)
+            return { text, backend };
+        return { text: cleanCut(text.slice(0, match.index), text.slice(match.index + match[0].length)).trim(), backend };
     }
     return { text, backend: undefined };
+}
+/*
+ * Cleaning the cut left by a removed backend token, as a class of cases (docs/test-ids.md):
+ *  - junk next to the cut: white space and the joiners - – — : / | , . _ ; + &, and whole words:
+ *    before the token the conjunctions and/or/vs/versus and the prepositions with/on/in/against/
+ *    using/via/for/under ("Notes on PostgreSQL"), after it the conjunctions only;
+ *  - brackets or quotes left empty around the cut (`()`, `[]`, `[-]`, `""`) go, and the cut is
+ *    cleaned again outside them;
+ *  - at an edge (the start or end of the text, or just inside a bracket) the junk on both sides
+ *    goes: `enum - postgres` → `enum`, `test_x[postgres-1]` → `test_x[1]`;
+ *  - between two pieces of text one separator stays: the token was a list item when a
+ *    conjunction or list joiner (/ , & + | ;) follows it (`x with postgres and mysql` → `x with
+ *    mysql`), else the junk before it goes (`sqlite/postgres: upsert` → `sqlite: upsert`, `runs
+ *    on postgres quickly` → `runs quickly`); runs of white space in what stays become one space.
+ * Words with a natural opposite stay unless the opposite is nonsense next to a backend: `with`
+ * goes but `without` stays, and neither `from` nor `to`, so `copies from sqlite` and `copies to
+ * sqlite` remain two tests.
+ */
+const JUNK = /[\s\-\u2013\u2014:/|,._;+&]/;
+const LIST_JOINERS = /[/|,;+&]/;
+const CONJUNCTIONS = new Set(['and', 'or', 'vs', 'versus']);
+const WORDS_BEFORE = new Set([...CONJUNCTIONS, 'with', 'on', 'in', 'against', 'using', 'via', 'for', 'under']);
+const CLOSER_OF = new Map([
+    ['(', ')'],
+    ['[', ']'],
+    ['{', '}'],
+    ['<', '>'],
+    ['"', '"'],
+    ["'", "'"],
+    ['`', '`']
+]);
+/** Brackets bound a list as the start and end of the text do (quotes cannot tell opening from closing). */
+const OPENERS = new Set(['(', '[', '{', '<']);
+const CLOSERS = new Set([')', ']', '}', '>']);
+function isLetter$1(code) {
+    return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+function isSpace(char) {
+    return char !== undefined && /\s/.test(char);
+}
+/** The junk at the end of `left` (just before the cut). */
+function junkBefore(left) {
+    let end = left.length;
+    let list = false;
+    let word = false;
+    for (;;) {
+        while (end > 0 && JUNK.test(left[end - 1])) {
+            if (LIST_JOINERS.test(left[end - 1]))
+                list = true;
+            end--;
+        }
+        // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
+        if (word || !/\s/.test(left.slice(end)))
+            break;
+        // A whole word just before the junk: preceded by the start, white space or an opening bracket.
+        let start = end;
+        while (start > 0 && isLetter$1(left.charCodeAt(start - 1)))
+            start--;
+        const before = left[start - 1];
+        if (start === end || !(before === undefined || isSpace(before) || CLOSER_OF.has(before)))
+            break;
+        const found = left.slice(start, end).toLowerCase();
+        if (!WORDS_BEFORE.has(found))
+            break;
+        if (CONJUNCTIONS.has(found))
+            list = true;
+        word = true;
+        end = start;
+    }
+    return { text: left.slice(0, end), junk: left.slice(end), list };
+}
+/** The junk at the start of `right` (just after the cut). */
+function junkAfter(right) {
+    let start = 0;
+    let list = false;
+    let word = false;
+    for (;;) {
+        while (start < right.length && JUNK.test(right[start])) {
+            if (LIST_JOINERS.test(right[start]))
+                list = true;
+            start++;
+        }
+        if (word || !/\s/.test(right.slice(0, start)))
+            break;
+        // A whole conjunction just after the junk: followed by the end, white space or a closing bracket.
+        let end = start;
+        while (end < right.length && isLetter$1(right.charCodeAt(end)))
+            end++;
+        const after = right[end];
+        if (end === start || !(after === undefined || isSpace(after) || CLOSERS.has(after) || CLOSER_OF.get(after) === after))
+            break;
+        if (!CONJUNCTIONS.has(right.slice(start, end).toLowerCase()))
+            break;
+        list = true;
+        word = true;
+        start = end;
+    }
+    return { text: right.slice(start), junk: right.slice(0, start), list };
+}
+/** `left` + `right` joined where a backend token was cut out of the text (rules above). */
+function cleanCut(left, right) {
+    for (;;) {
+        const l = junkBefore(left);
+        const r = junkAfter(right);
+        const open = l.text[l.text.length - 1];
+        const close = r.text[0];
+        if (open !== undefined && close !== undefined && CLOSER_OF.get(open) === close) {
+            // The token was all that the brackets held: they go too, and the cut moves outside them.
+            left = l.text.slice(0, -1);
+            right = r.text.slice(1);
+            continue;
+        }
+        if (open === undefined || close === undefined || OPENERS.has(open) || CLOSERS.has(close))
+            return l.text + r.text;
+        // Between two pieces of text: one separator stays.
+        if (r.list)
+            return l.text + separator(l.junk, r.junk) + r.text;
+        return l.text + separator(r.junk, l.junk) + r.text;
+    }
+}
+/** The separator kept at the cut: `kept` with white space runs made one space, else one space if `dropped` had white space. */
+function separator(kept, dropped) {
+    if (kept.length > 0)
+        return kept.replace(/\s+/g, ' ');
+    return /\s/.test(dropped) ? ' ' : '';
+}
+/**
+ * pytest's classname starts with the file's module, the path in dotted form (`tests/storage/
+ * test_notes.py` → `tests.storage.test_notes`), when the report also names the file (xunit1):
+ * the id then holds the path once, and the classname only for what follows the module (the test
+ * class, `TestNotes`). A path longer than the module (the workspace is above pytest's rootdir)
+ * still matches on its last components. Without a file attribute the dotted module is kept: it is
+ * then the only path information.
+ */
+function withoutFileModule(classname, file) {
+    if (file === undefined || !file.endsWith('.py'))
+        return classname;
+    const path = file.slice(0, -3).split('/');
+    const names = classname.split('.');
+    for (let k = Math.min(names.length, path.length); k >= 1; k--) {
+        let same = true;
+        for (let i = 0; i < k && same; i++)
+            same = names[i] === path[path.length - k + i];
+        if (same)
+            return names.slice(k).join('.');
+    }
+    return classname;
 }
 /** Namespaces are written with ".", "::", "/" or "\\" depending on the runner (PHPUnit uses two). */
 function canonicalName(text) {
@@ -43876,11 +44050,23 @@ class JUnitStreamParser {
     appendText = (text) => this.append(text);
     /** Set when the caller picks output lines: the line scan of the open testcase's output. */
     outputScan;
+    /** Set when the caller reads suite-level output: every line of it, in the same bounded windows. */
+    suiteOutputScan;
+    /** Depth of the open suite-level output element. */
+    suiteOutputDepth = 0;
     constructor(fileName, onTestcase, limits = DEFAULT_LIMITS) {
         this.fileName = fileName;
         this.onTestcase = onTestcase;
         this.limits = limits;
         this.outputScan = limits.outputLine === undefined ? undefined : new FirstMatchingLine(limits.outputLine);
+        const onSuiteLine = limits.onSuiteOutputLine;
+        this.suiteOutputScan =
+            onSuiteLine === undefined
+                ? undefined
+                : new FirstMatchingLine((line) => {
+                    onSuiteLine(line);
+                    return false;
+                });
         this.startDocument();
     }
     write(text) {
@@ -44025,6 +44211,12 @@ class JUnitStreamParser {
             this.outputScan?.reset();
             return;
         }
+        if (open === undefined && OUTPUT_ELEMENTS.has(name) && this.suiteOutputScan !== undefined && this.capture === undefined) {
+            this.suiteOutputScan.reset();
+            this.suiteOutputDepth = depth;
+            this.setCapture('suite-output');
+            return;
+        }
         if (open === undefined || depth !== open.depth + 1)
             return;
         const resultStatus = RESULT_ELEMENTS[name];
@@ -44059,6 +44251,10 @@ class JUnitStreamParser {
             this.suiteOrdinals.pop();
             this.suiteSnapshot = undefined;
             this.suiteFiles.pop();
+        }
+        else if (open === undefined && this.capture === 'suite-output' && depth === this.suiteOutputDepth) {
+            this.suiteOutputScan?.endText();
+            this.setCapture(undefined);
         }
         else if (open !== undefined) {
             if (depth === open.depth) {
@@ -44129,7 +44325,7 @@ class JUnitStreamParser {
         }
         const text = sax.text;
         sax.text = '';
-        if (content && this.capture !== undefined && this.current !== undefined) {
+        if (content && this.capture !== undefined && (this.current !== undefined || this.capture === 'suite-output')) {
             this.append(text);
             this.continued = true;
         }
@@ -44149,6 +44345,10 @@ class JUnitStreamParser {
         const open = this.current;
         const continued = this.continued;
         this.continued = false;
+        if (this.capture === 'suite-output') {
+            this.suiteOutputScan?.push(text);
+            return;
+        }
         if (open === undefined)
             return;
         if (this.capture === 'message') {
@@ -44629,23 +44829,16 @@ function goJson(lines, fail) {
     return goList(output, fail);
 }
 /**
- * Applies `backend-in-name` patterns (the named group `backend`, as identity.ts's stripBackend
- * does for report names) to the name and containers, so `test_x[sqlite]` and `test_x[postgres]`
- * both become `test_x` and match the ids the engine builds with the same config. `display` is
- * left as the collector wrote it, so a report still points at the real line.
+ * Applies `backend-in-name` patterns (the named group `backend`) to the name and containers with
+ * identity.ts's removeBackend, the same removal and cleaning as for report names, so
+ * `test_x[sqlite]` and `test_x[postgres]` both become `test_x` and match the ids the engine builds
+ * with the same config. `display` is left as the collector wrote it, so a report still points at
+ * the real line.
  */
 function stripBackendWords(test, patterns) {
     if (patterns.length === 0)
         return test;
-    const strip = (text) => {
-        for (const pattern of patterns) {
-            const match = pattern.exec(text);
-            if (match === null || match.groups?.backend === undefined)
-                continue;
-            return (text.slice(0, match.index) + text.slice(match.index + match[0].length)).replace(/\s{2,}/g, ' ').trim();
-        }
-        return text;
-    };
+    const strip = (text) => removeBackend(text, patterns).text;
     return { ...test, name: strip(test.name), containers: test.containers.map(strip) };
 }
 /*
@@ -44658,8 +44851,10 @@ function stripBackendWords(test, patterns) {
  *  2. The containers not used in (1) are consistent with the id's other parts: split into
  *     tokens at '.', '::', '/', '\', '$' and spaces, they appear in order among the id's tokens,
  *     and their last one or two are the id's last tokens before the name (the classname,
- *     package or class: identify() puts it last). So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
- *     `tests/x.py › tests.x.TestA › test_b` and `tests.x.TestA › test_b`.
+ *     package or class: identify() puts it last). A file part also ends in its tokens without
+ *     the extension (`tests/x.py` → `tests`, `x`): pytest ids name the module once, as the
+ *     path. So `tests/x.py::TestA::test_b` (containers `tests.x`, `TestA`) matches
+ *     `tests/x.py › TestA › test_b` and `tests.x.TestA › test_b`.
  *  3. When the collector names a file and the id has file parts (a path, or a source file
  *     name such as `a.test.mjs`), one of them is the same file (equal, or one ends with '/'
  *     + the other: absolute vs workspace-relative). An id with no file part does not decide.
@@ -44694,7 +44889,10 @@ class ReportedIndex {
         if (entry === undefined) {
             const parts = prefix === '' ? [] : prefix.split(ID_SEPARATOR);
             const t = parts.flatMap(tokens);
-            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), last1: tail(t, 1), last2: tail(t, 2) };
+            const stems = parts.flatMap((part) => tokens(isFilePart(part) ? part.replace(SOURCE_FILE, '') : part));
+            const lasts = new Set([tail(t, 1), tail(t, 2), tail(stems, 1), tail(stems, 2)]);
+            lasts.delete('');
+            entry = { tokens: t, files: parts.filter(isFilePart).map(normalizePath$1), lasts: [...lasts] };
             this.prefixes.set(prefix, entry);
         }
         return entry;
@@ -44703,10 +44901,8 @@ class ReportedIndex {
         this.byName.add(name);
         if (entry.files.length === 0)
             this.withoutFile.add(name);
-        if (entry.last1 !== '')
-            push(this.byClass, name + entry.last1, entry);
-        if (entry.last2 !== '')
-            push(this.byClass, name + entry.last2, entry);
+        for (const last of entry.lasts)
+            push(this.byClass, name + last, entry);
         for (const file of entry.files)
             push(this.byFile, `${name}\u0000${baseName(file)}`, entry);
     }
@@ -45363,6 +45559,10 @@ class CoverageEngine {
         onProperty: (name, value) => {
             if (this.watchEvidence)
                 this.observeEvidence(`${name}=${value}`);
+        },
+        onSuiteOutputLine: (line) => {
+            if (this.watchEvidence)
+                this.observeEvidence(line);
         }
     };
     /** Backends of the report file being read (evidence found in it is theirs). */
@@ -45624,7 +45824,9 @@ class CoverageEngine {
             const matching = hasExemptions ? this.matchingExemptions(id, file) : NONE;
             for (const i of matching)
                 exemptionUse[i].matched = true;
-            const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today));
+            const ranSomewhere = matching.length > 0 && finals.some((s) => s === 'passed' || s === 'flaky');
+            const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today, ranSomewhere));
+            const contradicted = ranSomewhere ? matching.find((i) => this.config.exemptions[i].noBackend === true) : undefined;
             const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
             for (let b = 0; b < width; b++) {
                 const status = finals[b];
@@ -45652,7 +45854,9 @@ class CoverageEngine {
                     test: id,
                     backend: name,
                     kind: status,
-                    reason: testReason(status, name, others, detail, expiredOne?.until, expired) + collisionNote(state, index),
+                    reason: testReason(status, name, others, detail, expiredOne?.until, expired) +
+                        collisionNote(state, index) +
+                        (contradicted === undefined || (status !== 'missing' && status !== 'skipped') ? '' : noBackendNote(this.config.exemptions[contradicted])),
                     others
                 };
                 if (detail?.message !== undefined)
@@ -45692,6 +45896,8 @@ class CoverageEngine {
                 report.until = exemption.until;
             if (exemption.skipReason !== undefined)
                 report.skipReason = exemption.skipReason.source;
+            if (exemption.noBackend === true)
+                report.noBackend = true;
             return report;
         });
         const unreachable = groupUnreachable(allGaps);
@@ -45819,7 +46025,7 @@ class CoverageEngine {
                 for (const backend of list.backends) {
                     if (silenced.has(backend) || seen.has(`${backend}\0${test.display}`))
                         continue;
-                    if (this.excusers(matching, backend, 'missing', undefined, today).length > 0)
+                    if (this.excusers(matching, backend, 'missing', undefined, today, false).length > 0)
                         continue;
                     seen.add(`${backend}\0${test.display}`);
                     const gap = {
@@ -45848,13 +46054,16 @@ class CoverageEngine {
         return found;
     }
     /** Which of the matching exemptions excuse this status on this backend (none when it passed or failed). */
-    excusers(matching, backend, status, detail, today) {
+    excusers(matching, backend, status, detail, today, ranSomewhere) {
         if (status !== 'missing' && status !== 'skipped')
             return NONE;
         const excused = [];
         for (const i of matching) {
             const e = this.config.exemptions[i];
             if (e.until !== undefined && e.until < today)
+                continue;
+            // For no configured backend: a test that passes on one is not that, and its skips elsewhere are gaps.
+            if (e.noBackend === true && ranSomewhere)
                 continue;
             if (e.backends.includes(backend))
                 continue;
@@ -46052,11 +46261,24 @@ class CoverageEngine {
     }
     cleanMessage(raw) {
         // A colour code whose ESC was neutralised by the decoder is noise in a summary.
-        const redacted = pytestKeyLines(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, ''));
+        const redacted = pytestKeyLines(this.withoutWorkspacePaths(this.options.redact(raw).replace(/\ufffd\[[0-9;]*[A-Za-z]/g, '')));
         const lines = redacted.split('\n', GAP_MESSAGE_LINES + 1);
         const firstLines = lines.slice(0, GAP_MESSAGE_LINES).join('\n').trim();
         const { text, truncated } = truncateSafely(firstLines, GAP_MESSAGE_CHARS);
         return truncated || lines.length > GAP_MESSAGE_LINES ? `${text}\n…` : text;
+    }
+    /** `/home/runner/work/app/app/tests/x.py:28` reads as `tests/x.py:28`: the runner's checkout path is noise. */
+    withoutWorkspacePaths(message) {
+        let out = message;
+        for (const root of this.options.pathRoots ?? []) {
+            const prefix = root.replace(/[\\/]+$/, '');
+            if (prefix.length < 2)
+                continue;
+            // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
+            const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1');
+        }
+        return out;
     }
     locate(message) {
         const frame = testFrame(message);
@@ -46139,6 +46361,11 @@ function pytestKeyLines(message) {
         if (/^\S+:\d+: \S/.test(lines[i]))
             location = lines[i];
     return [lines[0], ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n');
+}
+/** The declaration says no configured backend runs this test, yet one did: the skip is a gap, and why. */
+function noBackendNote(exemption) {
+    const patterns = exemption.tests.map((t) => t.source).join(', ') || `skips matching /${exemption.skipReason?.source ?? ''}/`;
+    return `; an exemption (${patterns}: ${exemption.reason}) says no configured backend runs it, but it passed on one: list that backend under the exemption's backends, or fix the skip`;
 }
 /**
  * Failures that say the database could not be reached (connection refused, starting up, too
@@ -47992,14 +48219,15 @@ const DOCTOR_RULES = [
     'gate-missing-needs',
     'continue-on-error',
     'check-name-equals-job',
-    'echo-secret'
+    'echo-secret',
+    'upload-unscrubbed'
 ];
 /** Workflow files larger than this (characters; the CLI also checks bytes) are not parsed. */
 const MAX_WORKFLOW_CHARS = 1024 * 1024;
 /** The action's default `check-name` (action.yml, src/action/inputs.ts). */
 const DEFAULT_CHECK_NAME = 'dual-backend coverage';
 const GATE_ACTION = 'dual-backend-coverage';
-/** Variables the gate always redacts (README "Secrets"): printing them leaks a password. */
+/** Variables the gate always redacts (docs/security.md): printing them leaks a password. */
 const SENSITIVE_VARIABLES = ['DATABASE_URL', 'PGPASSWORD', 'POSTGRES_TEST_URL'];
 /** A finding for a file that was not checked because it is too large (`size` in bytes or characters). */
 function tooLargeFinding(file, size) {
@@ -48200,7 +48428,23 @@ function mentionsBackend(value, budget = { left: 10_000 }, seen = new Set()) {
             return true;
     return false;
 }
+/** The scrub sub-action (`OWNER/dual-backend-coverage/scrub@v1`, `./scrub` here): a backend job's step, not the gate. */
+function isScrubAction(uses, gateAction) {
+    const text = uses.trim().toLowerCase();
+    if (/(^|\/)dual-backend-coverage\/scrub(@|\/?$)/.test(text))
+        return true;
+    const gate = (gateAction ?? '').trim().toLowerCase().replace(/\/+$/, '');
+    return gate !== '' && (text.replace(/\/+$/, '') === `${gate === '.' ? '.' : gate}/scrub` || text.startsWith(`${gate}/scrub@`));
+}
+/** A step that scrubs the reports: the sub-action, or the CLI's `scrub` command in a run script. */
+function isScrubStep(step, gateAction) {
+    if (step.uses !== undefined)
+        return isScrubAction(step.uses, gateAction);
+    return step.run !== undefined && /\b(?:dual-backend-coverage(?:@[\w.^~-]+)?|cli\.js)\s+scrub\b/.test(step.run);
+}
 function matchesGateAction(uses, gateAction) {
+    if (isScrubAction(uses, gateAction))
+        return false;
     if (uses.toLowerCase().includes(GATE_ACTION))
         return true;
     if (gateAction === undefined || gateAction.trim() === '')
@@ -48483,6 +48727,23 @@ function checkUploads(wf, job, out) {
             : `The report upload of backend job "${job.id}" runs only \`if: ${condition.trim()}\`, so in the other outcomes the upload is skipped and the gate shows "no report" for this backend.`, condition === undefined ? 'Add `if: always()` to this actions/upload-artifact step.' : 'Replace the condition with `if: always()` on this actions/upload-artifact step.');
     }
 }
+/**
+ * A backend job that holds a database password uploads its raw reports: a failing test's message
+ * often quotes the DSN, and the artifact is downloadable by anyone who can read the run.
+ */
+function checkScrubbed(wf, job, gateAction, out) {
+    const holdsSecret = sensitiveEnv(wf.document.env) || sensitiveEnv(job.value.env) || databaseServices(job).length > 0 || job.steps.some((step) => sensitiveEnv(step.value.env));
+    if (!holdsSecret)
+        return;
+    let scrubbed = false;
+    for (const step of job.steps) {
+        if (isScrubStep(step, gateAction))
+            scrubbed = true;
+        if (!isReportUpload(step) || scrubbed)
+            continue;
+        out.add(wf.file, keySpan(wf.positions, step.value, 'uses') ?? step, 'upload-unscrubbed', 'warning', `Backend job "${job.id}" uploads its JUnit reports as they are, and it holds a database password: a failing test's message that quotes DATABASE_URL puts the password in the artifact.`, 'Before this step, add `- uses: OWNER/dual-backend-coverage/scrub@v1` with `if: always()` and `with: { paths: reports/**/*.xml }` (or run `npx dual-backend-coverage scrub \'reports/**/*.xml\'`).');
+    }
+}
 function checkContinueOnError(wf, job, out) {
     if (isTrue(job.value['continue-on-error'])) {
         out.add(wf.file, keySpan(wf.positions, job.value, 'continue-on-error') ?? job, 'continue-on-error', 'warning', `Backend job "${job.id}" has \`continue-on-error: true\`, so its test failures no longer fail the job (it shows green, and \`needs.${job.id}.result\` says success).`, `Remove \`continue-on-error\` from job "${job.id}": let the job fail; the gate reports which tests failed.`);
@@ -48651,6 +48912,7 @@ function diagnoseWorkflows(files, options = {}) {
             checkServices(wf, job, out);
             if (backend.has(job.id)) {
                 checkUploads(wf, job, out);
+                checkScrubbed(wf, job, options.gateAction, out);
                 checkContinueOnError(wf, job, out);
             }
             checkEcho(wf, job, backend.has(job.id), out);
@@ -48840,7 +49102,7 @@ function renderMarkdown(verdict, options) {
     section('drift', 'Removed on purpose', '| Test | Reason |\n| --- | --- |\n', verdict.drift.flatMap((d) => d.acknowledged), (a) => `| ${inlineCode(clip(a.test, CELL_CHARS))} | ${escapeInline(clip(a.reason, CELL_CHARS))} |\n`, 'removed tests');
     section('flaky', 'Flaky tests', '| Test | Backend | First failure |\n| --- | --- | --- |\n', verdict.flaky, (f) => `| ${inlineCode(clip(f.test, CELL_CHARS))} | ${escapeInline(f.backend)} | ${f.message === undefined ? '' : escapeInline(firstLine(f.message))} |\n`, 'flaky tests');
     const used = verdict.exemptions.filter((e) => e.state === 'used');
-    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
+    section('exemptions', 'Exemptions used', '| Pattern | Runs on | Reason | Until | Tests excused |\n| --- | --- | --- | --- | ---: |\n', used, (e) => `| ${inlineCode(e.test)}${e.skipReason === undefined ? '' : ` (skips matching ${inlineCode(`/${e.skipReason}/`)})`} | ${e.noBackend === true ? 'no configured backend' : escapeInline(e.backends.join(', ') || 'any')} | ${escapeInline(e.reason)} | ${e.until ?? ''} | ${e.excused.length} |\n`, 'exemptions');
     const attention = verdict.exemptions.filter((e) => e.state !== 'used');
     section('exemptions', 'Exemptions to review', '| Pattern | State | Reason | Until |\n| --- | --- | --- | --- |\n', attention, (e) => `| ${inlineCode(e.test)} | ${EXEMPTION_STATE[e.state]} | ${escapeInline(e.reason)} | ${e.until ?? ''} |\n`, 'exemptions');
     section('copies', 'Copies from another backend (not counted)', '| Test | Names backend | Found in the reports of |\n| --- | --- | --- |\n', verdict.crossLeg, (c) => `| ${inlineCode(clip(c.test, CELL_CHARS))} | ${escapeInline(c.namedBackend)} | ${escapeInline(c.foundIn)} |\n`, 'copies');
@@ -53238,7 +53500,7 @@ function publishFailureMessage(error, mode, eventName, payload) {
                 'whatever the workflow asks for. Use the workflow_run recipe: the pull_request workflow only runs the tests and uploads ' +
                 'the JUnit reports as artifacts; a second workflow (on: workflow_run, with `checks: write` and `actions: read`) runs this ' +
                 'action, which downloads the artifacts and posts the check on the pull request head. ' +
-                `See "Fork pull requests" in the README. ${where}`);
+                `See docs/fork-pull-requests.md. ${where}`);
         }
         return (`Could not post the ${what}: GitHub answered 403 "${message}". The token lacks the \`${permission}\` permission: ` +
             `add \`permissions: { ${permission} }\` to the job (and \`actions: read\` for the workflow_run mode). ${where}`);

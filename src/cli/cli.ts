@@ -10,6 +10,7 @@ import { verdictTitle } from '../core/title.js'
 import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { runDoctor } from './doctor.js'
+import { runInit } from './init.js'
 import { runScrub } from './scrub.js'
 import { VERSION } from './version.js'
 import { evaluateWorkspace } from '../io/gate.js'
@@ -40,6 +41,7 @@ const USAGE = `Usage: dual-backend-coverage [--config FILE] [--backend NAME=GLOB
        dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
        dual-backend-coverage doctor [--workflows DIR] [--format text|json] [--gate-action USES]
        dual-backend-coverage scrub [--config FILE] [--redact-env NAME]... FILE_OR_GLOB...
+       dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
 
 Proves from JUnit XML reports that every storage test ran and passed on every backend.
   --config FILE        YAML config (default .github/dual-backend.yml when it exists)
@@ -52,6 +54,9 @@ Proves from JUnit XML reports that every storage test ran and passed on every ba
 
 doctor: reads .github/workflows and names what makes this gate lie or flake (a gate without
 if: always(), a report upload that skips on failure, a database service without a health check...).
+
+init: drafts a starting config from the reports: backend-in-name when the names carry the
+backend, and today's one-sided tests as draft exemptions whose TODO reasons you fill in.
 
 scrub: rewrites report files in place with the gate's redaction (run it before uploading them).
 
@@ -68,6 +73,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (argv[0] === 'doctor') return runDoctor(argv.slice(1), io)
   if (argv[0] === 'scrub') return runScrub(argv.slice(1), io)
+  if (argv[0] === 'init') return runInit(argv.slice(1), io)
   const command = argv[0] === 'inventory' ? 'inventory' : 'check'
   let values: { config?: string; backend?: string[]; format?: string; output?: string; baseline?: string; write?: boolean; help?: boolean }
   try {

@@ -288,6 +288,10 @@ function exemption(entry: unknown, key: string, backends: BackendConfig[], alias
   if (typeof entry.reason !== 'string' || entry.reason.trim().length === 0) {
     throw at(`${key}.reason`, 'a reason is required: say why this test may skip some backends')
   }
+  if (/^TODO\b/i.test(entry.reason.trim())) {
+    const where = typeof entry.backends === 'string' || Array.isArray(entry.backends) ? ` (backends: ${String(entry.backends)})` : ''
+    throw at(`${key}.reason`, `still the draft placeholder from init ("${entry.reason.trim()}"): replace it with why these tests run only where listed${where}, e.g. "uses JSONB", "SQLite PRAGMA"`)
+  }
   const noBackend = typeof entry.backends === 'string' && entry.backends.trim().toLowerCase() === 'none'
   const onBackends = (noBackend ? [] : stringList(entry.backends ?? [], `${key}.backends`, at)).map((name) => {
     const canonical = aliases.get(name.toLowerCase()) ?? name
