@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { once } from 'node:events';
-import { existsSync, readFileSync, openSync, readSync, closeSync, writeFileSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync, statSync as statSync$1 } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync, statSync as statSync$1, writeFileSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path, { resolve } from 'node:path';
 import { parseArgs, TextDecoder } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -14830,6 +14830,24 @@ function redactNames(verdict, redact) {
     return verdict;
 }
 
+// Checks on an --output path, before any work: what else it names is said plainly (exit 2).
+/** --output names a file the user can write; what else it names is said plainly (exit 2), before any work. */
+class OutputError extends Error {
+}
+function checkOutputPath(output, cwd) {
+    const file = path.resolve(cwd, output);
+    if (output.endsWith('/') || output.endsWith(path.sep) || (existsSync(file) && statSync$1(file).isDirectory())) {
+        throw new OutputError(`--output ${output}: is a folder; give a file name, e.g. --output ${path.join(output, 'dual-backend.txt')}`);
+    }
+    const folder = path.dirname(file);
+    if (!existsSync(folder)) {
+        const shown = path.dirname(output) === '.' ? folder : path.dirname(output);
+        throw new OutputError(`--output ${output}: the folder ${shown} does not exist; create it first (mkdir -p ${shown})`);
+    }
+    if (!statSync$1(folder).isDirectory())
+        throw new OutputError(`--output ${output}: ${path.dirname(output)} is a file, not a folder`);
+}
+
 // dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
 //
 // Drafts a starting config from one run's reports: `backend-in-name` when the test names carry
@@ -14866,8 +14884,8 @@ async function runInit(args, io) {
             io.stderr(`${PREFIX$1}: ${output} already exists; not overwritten (review it, or pass --force to replace it, or --output - to print the draft)\n`);
             return 2;
         }
-        if (target !== undefined && !existsSync(path.dirname(target)))
-            throw new ConfigError(`--output ${output}: the folder ${path.dirname(output)} does not exist; create it first (mkdir -p ${path.dirname(output)})`);
+        if (target !== undefined)
+            checkOutputPath(output, io.cwd);
         const backends = [...backendMap].map(([name, reports]) => ({ name, reports }));
         const names = backends.map((b) => b.name);
         const run = async (backendInName) => {
@@ -14915,7 +14933,7 @@ async function runInit(args, io) {
         return 0;
     }
     catch (error) {
-        io.stderr(`${PREFIX$1}: ${error instanceof ConfigError ? '' : 'internal error: '}${error.message}\n`);
+        io.stderr(`${PREFIX$1}: ${error instanceof ConfigError || error instanceof OutputError ? '' : 'internal error: '}${error.message}\n`);
         return 2;
     }
 }
@@ -16404,22 +16422,6 @@ async function writeOut(pieces, io) {
     }
     if (batch.length > 0)
         io.stdout(batch);
-}
-/** --output names a file the user can write; what else it names is said plainly (exit 2), before any work. */
-class OutputError extends Error {
-}
-function checkOutputPath(output, cwd) {
-    const file = path.resolve(cwd, output);
-    if (output.endsWith('/') || output.endsWith(path.sep) || (existsSync(file) && statSync$1(file).isDirectory())) {
-        throw new OutputError(`--output ${output}: is a folder; give a file name, e.g. --output ${path.join(output, 'dual-backend.txt')}`);
-    }
-    const folder = path.dirname(file);
-    if (!existsSync(folder)) {
-        const shown = path.dirname(output) === '.' ? folder : path.dirname(output);
-        throw new OutputError(`--output ${output}: the folder ${shown} does not exist; create it first (mkdir -p ${shown})`);
-    }
-    if (!statSync$1(folder).isDirectory())
-        throw new OutputError(`--output ${output}: ${path.dirname(output)} is a file, not a folder`);
 }
 /**
  * Colour on a terminal, as other tools decide it: FORCE_COLOR wins (0 or false turns it off),

@@ -1,7 +1,7 @@
 // dual-backend-coverage [--config FILE] [--backend NAME=GLOB]... [--format text|markdown|json] [--output FILE] [--baseline FILE]
 // dual-backend-coverage inventory [--write] [--config FILE] [--backend NAME=GLOB]... [--output FILE]
 // Exit 0: every in-scope test ran and passed on every backend. 1: gaps. 2: usage, config or report errors.
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Config, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
@@ -11,6 +11,7 @@ import type { DriftSource } from '../core/model.js'
 import { loadConfig, parseBackendLines } from '../io/config-file.js'
 import { runDoctor } from './doctor.js'
 import { runInit } from './init.js'
+import { checkOutputPath, OutputError } from './output-path.js'
 import { runScrub } from './scrub.js'
 import { VERSION } from './version.js'
 import { evaluateWorkspace } from '../io/gate.js'
@@ -218,22 +219,6 @@ async function writeOut(pieces: Iterable<string>, io: CliIo): Promise<void> {
     }
   }
   if (batch.length > 0) io.stdout(batch)
-}
-
-/** --output names a file the user can write; what else it names is said plainly (exit 2), before any work. */
-export class OutputError extends Error {}
-
-function checkOutputPath(output: string, cwd: string): void {
-  const file = path.resolve(cwd, output)
-  if (output.endsWith('/') || output.endsWith(path.sep) || (existsSync(file) && statSync(file).isDirectory())) {
-    throw new OutputError(`--output ${output}: is a folder; give a file name, e.g. --output ${path.join(output, 'dual-backend.txt')}`)
-  }
-  const folder = path.dirname(file)
-  if (!existsSync(folder)) {
-    const shown = path.dirname(output) === '.' ? folder : path.dirname(output)
-    throw new OutputError(`--output ${output}: the folder ${shown} does not exist; create it first (mkdir -p ${shown})`)
-  }
-  if (!statSync(folder).isDirectory()) throw new OutputError(`--output ${output}: ${path.dirname(output)} is a file, not a folder`)
 }
 
 /**

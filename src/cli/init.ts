@@ -14,6 +14,7 @@ import type { Verdict } from '../core/model.js'
 import { parseBackendLines } from '../io/config-file.js'
 import { evaluateWorkspace } from '../io/gate.js'
 import type { CliIo } from './cli.js'
+import { checkOutputPath, OutputError } from './output-path.js'
 
 const PREFIX = 'dual-backend-coverage init'
 const USAGE = `Usage: dual-backend-coverage init --backend NAME=GLOB... [--output FILE|-] [--force]
@@ -50,7 +51,7 @@ export async function runInit(args: string[], io: CliIo): Promise<number> {
       io.stderr(`${PREFIX}: ${output} already exists; not overwritten (review it, or pass --force to replace it, or --output - to print the draft)\n`)
       return 2
     }
-    if (target !== undefined && !existsSync(path.dirname(target))) throw new ConfigError(`--output ${output}: the folder ${path.dirname(output)} does not exist; create it first (mkdir -p ${path.dirname(output)})`)
+    if (target !== undefined) checkOutputPath(output, io.cwd)
     const backends = [...backendMap].map(([name, reports]) => ({ name, reports }))
     const names = backends.map((b) => b.name)
     const run = async (backendInName?: string): Promise<Run> => {
@@ -95,7 +96,7 @@ export async function runInit(args: string[], io: CliIo): Promise<number> {
     )
     return 0
   } catch (error) {
-    io.stderr(`${PREFIX}: ${error instanceof ConfigError ? '' : 'internal error: '}${(error as Error).message}\n`)
+    io.stderr(`${PREFIX}: ${error instanceof ConfigError || error instanceof OutputError ? '' : 'internal error: '}${(error as Error).message}\n`)
     return 2
   }
 }
