@@ -5613,6 +5613,10 @@ function compilePattern(source) {
     const glob = picomatch(source, { dot: true, bash: true });
     return { source, test: (text) => glob(text) };
 }
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp$1(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 function matchesAny(matchers, candidates) {
     for (const matcher of matchers) {
         for (const candidate of candidates) {
@@ -7528,25 +7532,26 @@ function draftExemptions(input) {
         if (group.length < 2)
             continue;
         const first = group[0];
-        exemptions.push({ tests: [], skipReason: `^${escapeRegex(first.message)}`, backends: first.runs, ids: sorted(group.map((t) => t.id)), groupedBy: 'skip reason' });
+        exemptions.push({ tests: [], skipReason: `^${escapeRegExp$1(first.message)}`, backends: first.runs, ids: sorted(group.map((t) => t.id)), groupedBy: 'skip reason' });
     }
     // 2. By file (the id's first part), a whole file or suite as one pattern when all of it is one-sided the same way.
     const allIds = [...new Set([...input.ids, ...statuses.keys()])];
+    // How many known tests each file and each suite holds: counted once, not per group.
+    const perFile = countBy(allIds.filter((id) => id.includes(ID_SEPARATOR)), (id) => headOf(id, 1));
+    const perSuite = countBy(allIds, suiteOf);
     const byFile = groupBy(rest, (t) => `${t.runs.join(',')}\u0000${headOf(t.id, 1)}`);
     for (const group of byFile.values()) {
         const runs = group[0].runs;
         const file = headOf(group[0].id, 1);
         const ids = sorted(group.map((t) => t.id));
-        const inFile = allIds.filter((id) => headOf(id, 1) === file && id !== file);
-        if (ids.length > 1 && inFile.length === ids.length && ids.every((id) => id.includes(ID_SEPARATOR)) && safeGlobPart(file)) {
+        if (ids.length > 1 && perFile.get(file) === ids.length && ids.every((id) => id.includes(ID_SEPARATOR)) && safeGlobPart(file)) {
             exemptions.push({ tests: [`${file}${ID_SEPARATOR}*`], backends: runs, ids, groupedBy: 'file' });
             continue;
         }
         const patterns = [];
         const bySuite = groupBy(ids, (id) => suiteOf(id));
         for (const [suite, members] of bySuite) {
-            const inSuite = allIds.filter((id) => suiteOf(id) === suite);
-            if (members.length > 1 && suite !== '' && suite !== file && inSuite.length === members.length && safeGlobPart(suite))
+            if (members.length > 1 && suite !== '' && suite !== file && perSuite.get(suite) === members.length && safeGlobPart(suite))
                 patterns.push(`${suite}${ID_SEPARATOR}*`);
             else
                 patterns.push(...members.map((id) => exactPattern(id, allIds)));
@@ -7614,7 +7619,7 @@ function renderDraft(input, draft) {
 }
 /** Candidate `backend-in-name` regexes for names that carry the backend words. */
 function backendInNameCandidates(ids, backends) {
-    const words = backends.map(escapeRegex).join('|');
+    const words = backends.map(escapeRegExp$1).join('|');
     const candidates = [
         `\\[(?<backend>${words})\\]`,
         `(?<=\\[|-)(?<backend>${words})(?=\\]|-)`,
@@ -7646,24 +7651,31 @@ function safeGlobPart(text) {
 /** The id as a pattern that matches only itself among the known ids (a regex literal when a glob would match others). */
 function exactPattern(id, known) {
     if (!id.startsWith('/') && !/[\r\n]/.test(id)) {
-        if (!/[*?[\]{}()!+@\\]/.test(id))
+        if (safeGlobPart(id))
             return id;
         const matcher = compilePattern(id);
         if (!known.some((other) => other !== id && matcher.test(other)))
             return id;
     }
-    return `/^${escapeRegex(id).replace(/\//g, '\\/')}$/`;
-}
-function escapeRegex(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return `/^${escapeRegExp$1(id).replace(/\//g, '\\/')}$/`;
 }
 function groupBy(items, key) {
     const map = new Map();
     for (const item of [...items].sort((a, b) => cmp(key(a), key(b)))) {
         const k = key(item);
-        map.set(k, [...(map.get(k) ?? []), item]);
+        const group = map.get(k);
+        if (group === undefined)
+            map.set(k, [item]);
+        else
+            group.push(item);
     }
     return new Map([...map].sort(([a], [b]) => cmp(a, b)));
+}
+function countBy(items, key) {
+    const counts = new Map();
+    for (const item of items)
+        counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+    return counts;
 }
 function sorted(list) {
     return [...list].sort(cmp);
@@ -12027,10 +12039,10 @@ function safeDecode(text) {
  */
 function secretPattern(value) {
     const chars = [...value];
-    let source = escapeRegExp$1(chars[0]);
+    let source = escapeRegExp(chars[0]);
     let group = 0;
     for (const char of chars.slice(1)) {
-        const literal = escapeRegExp$1(char);
+        const literal = escapeRegExp(char);
         if (char === '\r' || char === '\n') {
             source += literal;
             continue;
@@ -12041,7 +12053,7 @@ function secretPattern(value) {
     }
     return new RegExp(source, 'g');
 }
-function escapeRegExp$1(text) {
+function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 /**
@@ -12920,8 +12932,7 @@ class CoverageEngine {
             if (prefix.length < 2)
                 continue;
             // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
-            const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1');
+            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escapeRegExp$1(prefix)}[/\\\\]`, 'g'), '$1');
         }
         return out;
     }
@@ -13194,7 +13205,7 @@ class SecretSpotter {
             .flatMap((s) => s.forms)
             .filter((form) => form.length >= 4 && !isPublic.has(form.toLowerCase()))
             // The first characters suffice to trigger; XML may escape the rest differently.
-            .map((form) => escapeRegExp(leadingPlain(form)))
+            .map((form) => escapeRegExp$1(leadingPlain(form)))
             .filter((lead) => lead.length >= 4);
         this.trigger = new RegExp([SHAPE_TRIGGERS, ...new Set(literals)].join('|'), 'gi');
     }
@@ -13317,9 +13328,6 @@ function decodeEntities$1(text) {
         const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
         return code <= 0x10ffff ? String.fromCodePoint(code) : match;
     });
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 //#region rolldown:runtime

@@ -40018,6 +40018,10 @@ function compilePattern(source) {
     const glob = picomatch(source, { dot: true, bash: true });
     return { source, test: (text) => glob(text) };
 }
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp$1(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 function matchesAny(matchers, candidates) {
     for (const matcher of matchers) {
         for (const candidate of candidates) {
@@ -40520,10 +40524,10 @@ function safeDecode$1(text) {
  */
 function secretPattern(value) {
     const chars = [...value];
-    let source = escapeRegExp$1(chars[0]);
+    let source = escapeRegExp(chars[0]);
     let group = 0;
     for (const char of chars.slice(1)) {
-        const literal = escapeRegExp$1(char);
+        const literal = escapeRegExp(char);
         if (char === '\r' || char === '\n') {
             source += literal;
             continue;
@@ -40534,7 +40538,7 @@ function secretPattern(value) {
     }
     return new RegExp(source, 'g');
 }
-function escapeRegExp$1(text) {
+function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 /**
@@ -46275,8 +46279,7 @@ class CoverageEngine {
             if (prefix.length < 2)
                 continue;
             // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
-            const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1');
+            out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escapeRegExp$1(prefix)}[/\\\\]`, 'g'), '$1');
         }
         return out;
     }
@@ -46549,7 +46552,7 @@ class SecretSpotter {
             .flatMap((s) => s.forms)
             .filter((form) => form.length >= 4 && !isPublic.has(form.toLowerCase()))
             // The first characters suffice to trigger; XML may escape the rest differently.
-            .map((form) => escapeRegExp(leadingPlain(form)))
+            .map((form) => escapeRegExp$1(leadingPlain(form)))
             .filter((lead) => lead.length >= 4);
         this.trigger = new RegExp([SHAPE_TRIGGERS, ...new Set(literals)].join('|'), 'gi');
     }
@@ -46672,9 +46675,6 @@ function decodeEntities(text) {
         const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
         return code <= 0x10ffff ? String.fromCodePoint(code) : match;
     });
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 //#region rolldown:runtime

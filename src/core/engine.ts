@@ -27,7 +27,7 @@ import type {
   Verdict
 } from './model.js'
 import { WHOLE_BACKEND } from './model.js'
-import { matchesAny } from './patterns.js'
+import { escapeRegExp, matchesAny } from './patterns.js'
 import { REDACTION_MASK, type Redactor, truncateSafely } from './redact.js'
 import { eachLine, testFrame, visibleText } from './text-scan.js'
 import { exposureSentence, verdictTitle } from './title.js'
@@ -877,8 +877,7 @@ export class CoverageEngine {
       const prefix = root.replace(/[\\/]+$/, '')
       if (prefix.length < 2) continue
       // Only where a path starts: `file:///work/app/x` keeps its root (cut, it would read `file://x`).
-      const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escaped}[/\\\\]`, 'g'), '$1')
+      out = out.replace(new RegExp(`(^|[^\\w/\\\\.:-])${escapeRegExp(prefix)}[/\\\\]`, 'g'), '$1')
     }
     return out
   }

@@ -3,7 +3,7 @@
 // exemptions grouped by skip reason, then by file, then by suite; failures are never exempted.
 import { ID_SEPARATOR } from './identity.js'
 import type { Gap, TestStatus } from './model.js'
-import { compilePattern } from './patterns.js'
+import { compilePattern, escapeRegExp } from './patterns.js'
 
 export const TODO_PREFIX = 'TODO'
 
@@ -77,25 +77,26 @@ export function draftExemptions(input: DraftInput): Draft {
   for (const group of byReason.values()) {
     if (group.length < 2) continue
     const first = group[0] as { runs: string[]; message: string }
-    exemptions.push({ tests: [], skipReason: `^${escapeRegex(first.message)}`, backends: first.runs, ids: sorted(group.map((t) => t.id)), groupedBy: 'skip reason' })
+    exemptions.push({ tests: [], skipReason: `^${escapeRegExp(first.message)}`, backends: first.runs, ids: sorted(group.map((t) => t.id)), groupedBy: 'skip reason' })
   }
   // 2. By file (the id's first part), a whole file or suite as one pattern when all of it is one-sided the same way.
   const allIds = [...new Set([...input.ids, ...statuses.keys()])]
+  // How many known tests each file and each suite holds: counted once, not per group.
+  const perFile = countBy(allIds.filter((id) => id.includes(ID_SEPARATOR)), (id) => headOf(id, 1))
+  const perSuite = countBy(allIds, suiteOf)
   const byFile = groupBy(rest, (t) => `${t.runs.join(',')}\u0000${headOf(t.id, 1)}`)
   for (const group of byFile.values()) {
     const runs = (group[0] as { runs: string[] }).runs
     const file = headOf((group[0] as { id: string }).id, 1)
     const ids = sorted(group.map((t) => t.id))
-    const inFile = allIds.filter((id) => headOf(id, 1) === file && id !== file)
-    if (ids.length > 1 && inFile.length === ids.length && ids.every((id) => id.includes(ID_SEPARATOR)) && safeGlobPart(file)) {
+    if (ids.length > 1 && perFile.get(file) === ids.length && ids.every((id) => id.includes(ID_SEPARATOR)) && safeGlobPart(file)) {
       exemptions.push({ tests: [`${file}${ID_SEPARATOR}*`], backends: runs, ids, groupedBy: 'file' })
       continue
     }
     const patterns: string[] = []
     const bySuite = groupBy(ids, (id) => suiteOf(id))
     for (const [suite, members] of bySuite) {
-      const inSuite = allIds.filter((id) => suiteOf(id) === suite)
-      if (members.length > 1 && suite !== '' && suite !== file && inSuite.length === members.length && safeGlobPart(suite)) patterns.push(`${suite}${ID_SEPARATOR}*`)
+      if (members.length > 1 && suite !== '' && suite !== file && perSuite.get(suite) === members.length && safeGlobPart(suite)) patterns.push(`${suite}${ID_SEPARATOR}*`)
       else patterns.push(...members.map((id) => exactPattern(id, allIds)))
     }
     exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'tests' })
@@ -156,7 +157,7 @@ export function renderDraft(input: DraftInput, draft: Draft): string {
 
 /** Candidate `backend-in-name` regexes for names that carry the backend words. */
 export function backendInNameCandidates(ids: string[], backends: string[]): string[] {
-  const words = backends.map(escapeRegex).join('|')
+  const words = backends.map(escapeRegExp).join('|')
   const candidates = [
     `\\[(?<backend>${words})\\]`,
     `(?<=\\[|-)(?<backend>${words})(?=\\]|-)`,
@@ -192,24 +193,29 @@ function safeGlobPart(text: string): boolean {
 /** The id as a pattern that matches only itself among the known ids (a regex literal when a glob would match others). */
 function exactPattern(id: string, known: string[]): string {
   if (!id.startsWith('/') && !/[\r\n]/.test(id)) {
-    if (!/[*?[\]{}()!+@\\]/.test(id)) return id
+    if (safeGlobPart(id)) return id
     const matcher = compilePattern(id)
     if (!known.some((other) => other !== id && matcher.test(other))) return id
   }
-  return `/^${escapeRegex(id).replace(/\//g, '\\/')}$/`
+  return `/^${escapeRegExp(id).replace(/\//g, '\\/')}$/`
 }
 
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>()
   for (const item of [...items].sort((a, b) => cmp(key(a), key(b)))) {
     const k = key(item)
-    map.set(k, [...(map.get(k) ?? []), item])
+    const group = map.get(k)
+    if (group === undefined) map.set(k, [item])
+    else group.push(item)
   }
   return new Map([...map].sort(([a], [b]) => cmp(a, b)))
+}
+
+function countBy(items: readonly string[], key: (item: string) => string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return counts
 }
 
 function sorted(list: string[]): string[] {

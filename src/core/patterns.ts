@@ -22,6 +22,11 @@ export function compilePattern(source: string): Matcher {
   return { source, test: (text) => glob(text) }
 }
 
+/** `text` as a regular expression that matches it literally. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
 export function matchesAny(matchers: readonly Matcher[], candidates: readonly (string | undefined)[]): boolean {
   for (const matcher of matchers) {
     for (const candidate of candidates) {

@@ -7,6 +7,7 @@
 // decoded and redacted. Linear: each hit's window is at most 2 x WINDOW characters, and the
 // scan resumes after it.
 import type { Redactor } from './redact.js'
+import { escapeRegExp } from './patterns.js'
 
 const WINDOW = 2048
 /** Characters of each side of a piece boundary joined, so a trigger or window cut by it is whole. */
@@ -179,8 +180,4 @@ function decodeEntities(text: string): string {
     const code = dec !== undefined ? Number(dec) : parseInt(hex as string, 16)
     return code <= 0x10ffff ? String.fromCodePoint(code) : match
   })
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
