@@ -41234,17 +41234,48 @@ function isLetter$1(code) {
 function isSpace(char) {
     return char !== undefined && /\s/.test(char);
 }
+/**
+ * Where the junk before `end` starts. `_` is a word character: past white space it belongs to the
+ * name (`U_ [postgres]` stays `U_`, else it would be the same test as `U [postgres]`).
+ */
+function junkRunStart(text, end, onList) {
+    let at = end;
+    let spaced = false;
+    while (at > 0 && JUNK.test(text[at - 1])) {
+        const char = text[at - 1];
+        if (char === '_' && spaced)
+            break;
+        if (isSpace(char))
+            spaced = true;
+        if (LIST_JOINERS.test(char))
+            onList();
+        at--;
+    }
+    return at;
+}
+/** Where the junk after `start` ends: the mirror of junkRunStart. */
+function junkRunEnd(text, start, onList) {
+    let at = start;
+    let spaced = false;
+    while (at < text.length && JUNK.test(text[at])) {
+        const char = text[at];
+        if (char === '_' && spaced)
+            break;
+        if (isSpace(char))
+            spaced = true;
+        if (LIST_JOINERS.test(char))
+            onList();
+        at++;
+    }
+    return at;
+}
 /** The junk at the end of `left` (just before the cut). */
 function junkBefore(left) {
     let end = left.length;
     let list = false;
     let word = false;
     for (;;) {
-        while (end > 0 && JUNK.test(left[end - 1])) {
-            if (LIST_JOINERS.test(left[end - 1]))
-                list = true;
-            end--;
-        }
+        end = junkRunStart(left, end, () => (list = true));
         // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
         if (word || !/\s/.test(left.slice(end)))
             break;
@@ -41271,11 +41302,7 @@ function junkAfter(right) {
     let list = false;
     let word = false;
     for (;;) {
-        while (start < right.length && JUNK.test(right[start])) {
-            if (LIST_JOINERS.test(right[start]))
-                list = true;
-            start++;
-        }
+        start = junkRunEnd(right, start, () => (list = true));
         if (word || !/\s/.test(right.slice(0, start)))
             break;
         // A whole conjunction just after the junk: followed by the end, white space or a closing bracket.

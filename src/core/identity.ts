@@ -306,16 +306,44 @@ function isSpace(char: string | undefined): boolean {
   return char !== undefined && /\s/.test(char)
 }
 
+/**
+ * Where the junk before `end` starts. `_` is a word character: past white space it belongs to the
+ * name (`U_ [postgres]` stays `U_`, else it would be the same test as `U [postgres]`).
+ */
+function junkRunStart(text: string, end: number, onList: () => void): number {
+  let at = end
+  let spaced = false
+  while (at > 0 && JUNK.test(text[at - 1] as string)) {
+    const char = text[at - 1] as string
+    if (char === '_' && spaced) break
+    if (isSpace(char)) spaced = true
+    if (LIST_JOINERS.test(char)) onList()
+    at--
+  }
+  return at
+}
+
+/** Where the junk after `start` ends: the mirror of junkRunStart. */
+function junkRunEnd(text: string, start: number, onList: () => void): number {
+  let at = start
+  let spaced = false
+  while (at < text.length && JUNK.test(text[at] as string)) {
+    const char = text[at] as string
+    if (char === '_' && spaced) break
+    if (isSpace(char)) spaced = true
+    if (LIST_JOINERS.test(char)) onList()
+    at++
+  }
+  return at
+}
+
 /** The junk at the end of `left` (just before the cut). */
 function junkBefore(left: string): CutSide {
   let end = left.length
   let list = false
   let word = false
   for (;;) {
-    while (end > 0 && JUNK.test(left[end - 1] as string)) {
-      if (LIST_JOINERS.test(left[end - 1] as string)) list = true
-      end--
-    }
+    end = junkRunStart(left, end, () => (list = true))
     // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
     if (word || !/\s/.test(left.slice(end))) break
     // A whole word just before the junk: preceded by the start, white space or an opening bracket.
@@ -338,10 +366,7 @@ function junkAfter(right: string): CutSide {
   let list = false
   let word = false
   for (;;) {
-    while (start < right.length && JUNK.test(right[start] as string)) {
-      if (LIST_JOINERS.test(right[start] as string)) list = true
-      start++
-    }
+    start = junkRunEnd(right, start, () => (list = true))
     if (word || !/\s/.test(right.slice(0, start))) break
     // A whole conjunction just after the junk: followed by the end, white space or a closing bracket.
     let end = start

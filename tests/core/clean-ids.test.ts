@@ -414,3 +414,14 @@ describe('properties', () => {
     expect(one).toEqual({ id: 'notes › test_x[1]', namedBackend: 'postgres' })
   })
 })
+
+describe('cleaning never merges two tests', () => {
+  // Found by tests/safety/properties.test.ts (seed 929381323): `U_ [postgres]` became `U`, the
+  // same test as `U [postgres]`. `_` is a word character: past white space it is the name's.
+  it('a trailing underscore before a spaced token stays', () => {
+    const patterns = [/\[(?<backend>sqlite|postgres)\]/]
+    expect(removeBackend('U_ [postgres]', patterns).text).toBe('U_')
+    expect(removeBackend('U [postgres]', patterns).text).toBe('U')
+    expect(removeBackend('test_x_postgres', [/_(?<backend>postgres)$/]).text).toBe('test_x')
+  })
+})
