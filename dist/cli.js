@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { once } from 'node:events';
-import { existsSync, readFileSync, openSync, readSync, closeSync, statSync as statSync$1, writeFileSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, openSync, readSync, closeSync, statSync as statSync$1, mkdirSync, writeFileSync, fchmodSync, fchownSync, fsyncSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path, { resolve } from 'node:path';
 import { parseArgs, TextDecoder } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -7583,7 +7583,7 @@ function draftExemptions(input) {
             else
                 patterns.push(...members.map((id) => exactPattern(id, allIds)));
         }
-        exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'tests' });
+        exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'id' });
     }
     exemptions.sort((a, b) => cmp(a.groupedBy === 'skip reason' ? '0' : '1', b.groupedBy === 'skip reason' ? '0' : '1') || cmp(a.skipReason ?? '', b.skipReason ?? '') || cmp(a.tests.join('\n'), b.tests.join('\n')) || cmp(a.backends.join(), b.backends.join()));
     const paired = input.ids.length - oneSided.length - failing.length;
@@ -7620,7 +7620,7 @@ function renderDraft(input, draft) {
     }
     lines.push('exemptions:');
     for (const e of draft.exemptions) {
-        lines.push(`  # ${e.ids.length} test(s) by ${e.groupedBy}, only on ${e.backends.join(', ') || 'no backend'}:`);
+        lines.push(`  # ${e.ids.length} test(s) by ${e.groupedBy}, ${e.backends.length === 0 ? 'on no configured backend' : `only on ${e.backends.join(', ')}`}:`);
         for (const id of e.ids.slice(0, 5))
             lines.push(`  #   ${id.replace(/[\r\n]/g, ' ')}`);
         if (e.ids.length > 5)
@@ -12510,7 +12510,19 @@ class CoverageEngine {
                 exemptionUse[i].matched = true;
             const ranSomewhere = matching.length > 0 && finals.some((s) => s === 'passed' || s === 'flaky');
             const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today, ranSomewhere));
-            const contradicted = ranSomewhere ? matching.find((i) => this.config.exemptions[i].noBackend === true) : undefined;
+            // A skip-reason declaration is about this test only when one of its skips says that reason.
+            const contradicted = ranSomewhere
+                ? matching.find((i) => {
+                    const e = this.config.exemptions[i];
+                    if (e.noBackend !== true)
+                        return false;
+                    const reason = e.skipReason;
+                    return reason === undefined || states.some((state, b) => {
+                        const message = finals[b] === 'skipped' ? state.details.get(index)?.message : undefined;
+                        return message !== undefined && reason.test(message);
+                    });
+                })
+                : undefined;
             const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
             for (let b = 0; b < width; b++) {
                 const status = finals[b];
@@ -14919,6 +14931,10 @@ async function runInit(args, io) {
             io.stderr(`${PREFIX$1}: ${output} already exists; not overwritten (review it, or pass --force to replace it, or --output - to print the draft)\n`);
             return 2;
         }
+        // The default place is made when missing (a new repository may have no .github yet); a
+        // folder the user named must exist, as for every other --output.
+        if (target !== undefined && values.output === undefined && !existsSync(path.dirname(target)))
+            mkdirSync(path.dirname(target), { recursive: true });
         if (target !== undefined)
             checkOutputPath(output, io.cwd);
         const backends = [...backendMap].map(([name, reports]) => ({ name, reports }));

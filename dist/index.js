@@ -45857,7 +45857,19 @@ class CoverageEngine {
                 exemptionUse[i].matched = true;
             const ranSomewhere = matching.length > 0 && finals.some((s) => s === 'passed' || s === 'flaky');
             const excusers = matching.length === 0 ? [] : backends.map((name, b) => this.excusers(matching, name, finals[b], states[b].details.get(index), today, ranSomewhere));
-            const contradicted = ranSomewhere ? matching.find((i) => this.config.exemptions[i].noBackend === true) : undefined;
+            // A skip-reason declaration is about this test only when one of its skips says that reason.
+            const contradicted = ranSomewhere
+                ? matching.find((i) => {
+                    const e = this.config.exemptions[i];
+                    if (e.noBackend !== true)
+                        return false;
+                    const reason = e.skipReason;
+                    return reason === undefined || states.some((state, b) => {
+                        const message = finals[b] === 'skipped' ? state.details.get(index)?.message : undefined;
+                        return message !== undefined && reason.test(message);
+                    });
+                })
+                : undefined;
             const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
             for (let b = 0; b < width; b++) {
                 const status = finals[b];

@@ -4,7 +4,7 @@
 // the backend (checked with the real engine: it must pair more tests and name none wrongly), and
 // today's one-sided tests as draft exemptions whose TODO reasons the maintainer fills in.
 // Exit 0: written. 2: usage error, the file exists (without --force), or the reports cannot be read.
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildConfig, ConfigError, DEFAULT_CONFIG_PATH } from '../core/config.js'
@@ -51,6 +51,9 @@ export async function runInit(args: string[], io: CliIo): Promise<number> {
       io.stderr(`${PREFIX}: ${output} already exists; not overwritten (review it, or pass --force to replace it, or --output - to print the draft)\n`)
       return 2
     }
+    // The default place is made when missing (a new repository may have no .github yet); a
+    // folder the user named must exist, as for every other --output.
+    if (target !== undefined && values.output === undefined && !existsSync(path.dirname(target))) mkdirSync(path.dirname(target), { recursive: true })
     if (target !== undefined) checkOutputPath(output, io.cwd)
     const backends = [...backendMap].map(([name, reports]) => ({ name, reports }))
     const names = backends.map((b) => b.name)

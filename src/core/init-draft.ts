@@ -23,7 +23,7 @@ export interface DraftExemption {
   /** Backends it runs on; empty: `backends: none`. */
   backends: string[]
   ids: string[]
-  groupedBy: 'skip reason' | 'file' | 'suite' | 'tests'
+  groupedBy: 'skip reason' | 'file' | 'suite' | 'id'
 }
 
 export interface Draft {
@@ -99,7 +99,7 @@ export function draftExemptions(input: DraftInput): Draft {
       if (members.length > 1 && suite !== '' && suite !== file && perSuite.get(suite) === members.length && safeGlobPart(suite)) patterns.push(`${suite}${ID_SEPARATOR}*`)
       else patterns.push(...members.map((id) => exactPattern(id, allIds)))
     }
-    exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'tests' })
+    exemptions.push({ tests: sorted(patterns), backends: runs, ids, groupedBy: patterns.length < ids.length ? 'suite' : 'id' })
   }
   exemptions.sort((a, b) => cmp(a.groupedBy === 'skip reason' ? '0' : '1', b.groupedBy === 'skip reason' ? '0' : '1') || cmp(a.skipReason ?? '', b.skipReason ?? '') || cmp(a.tests.join('\n'), b.tests.join('\n')) || cmp(a.backends.join(), b.backends.join()))
   const paired = input.ids.length - oneSided.length - failing.length
@@ -135,7 +135,7 @@ export function renderDraft(input: DraftInput, draft: Draft): string {
   }
   lines.push('exemptions:')
   for (const e of draft.exemptions) {
-    lines.push(`  # ${e.ids.length} test(s) by ${e.groupedBy}, only on ${e.backends.join(', ') || 'no backend'}:`)
+    lines.push(`  # ${e.ids.length} test(s) by ${e.groupedBy}, ${e.backends.length === 0 ? 'on no configured backend' : `only on ${e.backends.join(', ')}`}:`)
     for (const id of e.ids.slice(0, 5)) lines.push(`  #   ${id.replace(/[\r\n]/g, ' ')}`)
     if (e.ids.length > 5) lines.push(`  #   ... and ${e.ids.length - 5} more`)
     let first = true

@@ -1,6 +1,6 @@
 // `dual-backend-coverage init` on every dialect fixture: the draft loads with the real config
 // loader once its TODO reasons are filled, and the gate then reports only the real failures.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -77,6 +77,23 @@ describe('init options', () => {
     expect(printed.code).toBe(0)
     expect(printed.stdout).toBe(await readFile(file, 'utf8'))
     expect(printed.stdout).toMatch(/^backends:/m)
+  })
+
+  it('makes the default .github folder of a new repository, but not a folder the user named', async () => {
+    await cp(path.join(ROOT, FIXTURES, 'pytest'), path.join(out, 'reports'), { recursive: true })
+    const inRepo = async (argv: string[]) => {
+      let stderr = ''
+      const code = await runCli(argv, { stdout: () => undefined, stderr: (t) => (stderr += t), isTty: false, cwd: out, env: {}, now: TODAY })
+      return { code, stderr }
+    }
+    const args = ['init', '--backend', 'sqlite=reports/sqlite.xml', '--backend', 'postgres=reports/postgres.xml']
+    const named = await inRepo([...args, '--output', 'config/gate.yml'])
+    expect(named.code).toBe(2)
+    expect(named.stderr).toMatch(/the folder config does not exist/)
+    const made = await inRepo(args)
+    expect(made.code).toBe(0)
+    expect(made.stderr).toMatch(/wrote \.github\/dual-backend\.yml/)
+    expect((await stat(path.join(out, '.github/dual-backend.yml'))).isFile()).toBe(true)
   })
 
   it('needs two backends', async () => {

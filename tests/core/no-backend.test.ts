@@ -106,3 +106,29 @@ describe('backends: none in the config', () => {
     expect(() => configFor({ exemptions: [{ test: '*mysql*', backends: 'none' }] })).toThrow(/reason is required/)
   })
 })
+
+describe('backends: none by skip reason', () => {
+  // Found on the adoption fixture: a `skip-reason: "^requires mysql"` declaration was named in
+  // the gap of a test skipped for another reason ("set DATABASE_URL_REPLICA ..."), as if it said
+  // that test runs nowhere. It speaks only about tests whose skips match it.
+  const BY_REASON = { 'skip-reason': '^requires mysql', backends: 'none', reason: 'MySQL dialect tests' }
+
+  it('a skip for another reason is a plain gap, not a contradicted declaration', () => {
+    const v = evaluateReports(configFor({ exemptions: [BY_REASON] }), reports({ test_replica: { sqlite: 'pass', postgres: 'skip', message: 'set DATABASE_URL_REPLICA' } }))
+    expect(v.gaps).toHaveLength(1)
+    expect(v.gaps[0]).toMatchObject({ backend: 'postgres', kind: 'skipped' })
+    expect(v.gaps[0]?.reason).not.toContain('says no configured backend runs it')
+  })
+
+  it('a skip with the declared reason on a test that passed elsewhere is contradicted, and says so', () => {
+    const v = evaluateReports(configFor({ exemptions: [BY_REASON] }), reports({ test_upsert: { sqlite: 'pass', postgres: 'skip', message: 'requires mysql' } }))
+    expect(v.gaps).toHaveLength(1)
+    expect(v.gaps[0]?.reason).toContain('says no configured backend runs it, but it passed on one')
+  })
+
+  it('skipped with the reason everywhere: excused and counted', () => {
+    const v = evaluateReports(configFor({ exemptions: [BY_REASON] }), reports({ test_upsert: { sqlite: 'skip', postgres: 'skip', message: 'requires mysql' } }))
+    expect(v.gaps).toEqual([])
+    expect(v.exemptions[0]?.excused.map(last)).toEqual(['test_upsert'])
+  })
+})
