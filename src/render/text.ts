@@ -97,8 +97,13 @@ function* textLines(verdict: Verdict, options: TextOptions): Generator<string> {
   }
   const review = verdict.exemptions.filter((e) => e.state !== 'used')
   for (const e of verdict.exemptions.filter((x) => x.state === 'used')) {
-    const scope = [e.noBackend === true ? 'runs on no configured backend' : e.backends.length > 0 ? `runs on ${e.backends.join(', ')}` : '', e.skipReason === undefined ? '' : `skips matching /${safe(e.skipReason)}/`].filter((x) => x !== '').join(', ')
-    yield `exemption used: ${safe(e.test)} ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`
+    const where = e.noBackend === true ? ' on no configured backend' : e.backends.length > 0 ? ` on ${e.backends.join(', ')}` : ''
+    // By skip reason alone the test pattern is "*": name the tests by their skip instead.
+    const scope =
+      e.skipReason !== undefined && e.test === '*'
+        ? `tests whose skip matches /${safe(e.skipReason)}/${where === '' ? '' : ` run${where}`}`
+        : `${safe(e.test)}${where === '' ? '' : ` runs${where}`}${e.skipReason === undefined ? '' : `, skips matching /${safe(e.skipReason)}/`}`
+    yield `exemption used: ${scope} (${safe(e.reason)}): ${e.excused.length} test(s)`
   }
   for (const e of review) yield paint('33', `exemption ${e.state}: ${safe(e.test)} (${safe(e.reason)})${e.until === undefined ? '' : ` until ${e.until}`}`)
   if (verdict.crossLeg.length > 0) {
@@ -113,9 +118,20 @@ function gapLines(gap: Gap): string[] {
   const test = gap.test === WHOLE_BACKEND ? '(every test)' : safe(gap.test)
   const out = [`  ${test}  [${safe(gap.backend)}]${where}`, `      ${safe(gap.reason)}`]
   if (gap.message !== undefined) {
-    for (const line of gap.message.split('\n').slice(0, 6)) out.push(`      | ${safe(line)}`)
+    for (const line of messageLines(gap.message).slice(0, 6)) out.push(`      | ${safe(line)}`)
   }
   return out
+}
+
+/**
+ * The message's lines, without a first line that the next one restates with its location
+ * (pytest writes a skip as message="reason" and body "path:line: reason"): one line, not two.
+ */
+function messageLines(message: string): string[] {
+  const lines = message.split('\n')
+  const [first, second] = lines
+  if (first !== undefined && first.length > 0 && second !== undefined && second.endsWith(`: ${first}`) && /:\d+: /.test(second)) return lines.slice(1)
+  return lines
 }
 
 /**

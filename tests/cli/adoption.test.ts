@@ -55,6 +55,11 @@ describe('adopting the gate on the adoption fixture', () => {
     expect(verdict.conclusion).toBe('failure')
     const count = (kind: string, backend: string) => verdict.gaps.filter((g) => g.kind === kind && g.backend === backend).length
     expect(verdict.gaps).toHaveLength(41)
+    // The terminal shows a pytest skip once, with its file:line, and the failure's assertion.
+    const text = (await cli(BACKENDS)).stdout
+    expect(text).toContain('      | test_migrations.py:35: requires mysql\n')
+    expect(text).not.toContain('      | requires mysql\n')
+    expect(text).toContain("      | E         At index 0 diff: 'quarterly budget' != 'Quarterly Report'")
     expect([count('failed', 'postgres'), count('missing', 'postgres'), count('missing', 'sqlite'), count('skipped', 'postgres'), count('skipped', 'sqlite')]).toEqual([1, 3, 9, 7, 21])
   })
 
@@ -97,5 +102,8 @@ describe('adopting the gate on the adoption fixture', () => {
 
     const text = await cli([])
     expect(text.stdout.split('\n')[0]).toBe('FAIL  2 gaps: 1 test failed on postgres, 1 test skipped on postgres')
+    expect(text.stdout).toContain('exemption used: tests whose skip matches /^requires postgresql/ run on postgres (JSONB, arrays, advisory locks, full-text search): 19 test(s)')
+    expect(text.stdout).toContain('exemption used: tests whose skip matches /^requires mysql/ run on no configured backend (MySQL dialect tests; no MySQL job yet): 2 test(s)')
+    expect(text.stdout).toContain('exemption used: pg.test_listen_notify › * runs on postgres (LISTEN/NOTIFY has no SQLite counterpart): 6 test(s)')
   })
 })
