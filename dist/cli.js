@@ -12516,11 +12516,7 @@ class CoverageEngine {
                     const e = this.config.exemptions[i];
                     if (e.noBackend !== true)
                         return false;
-                    const reason = e.skipReason;
-                    return reason === undefined || states.some((state, b) => {
-                        const message = finals[b] === 'skipped' ? state.details.get(index)?.message : undefined;
-                        return message !== undefined && reason.test(message);
-                    });
+                    return e.skipReason === undefined || states.some((state, b) => skipSaysReason(e, finals[b], state.details.get(index)));
                 })
                 : undefined;
             const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i]).find((e) => e.until !== undefined && e.until < today);
@@ -12765,7 +12761,7 @@ class CoverageEngine {
                 continue;
             if (e.skipReason !== undefined) {
                 // By skip reason: only a skip whose message says why, on a backend it is not expected to run on.
-                if (status !== 'skipped' || detail?.message === undefined || !e.skipReason.test(detail.message))
+                if (!skipSaysReason(e, status, detail))
                     continue;
             }
             excused.push(i);
@@ -13056,6 +13052,10 @@ function pytestKeyLines(message) {
         if (/^\S+:\d+: \S/.test(lines[i]))
             location = lines[i];
     return [lines[0], ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n');
+}
+/** A skip whose message matches the exemption's skip reason (never an absence, a pass or a failure). */
+function skipSaysReason(exemption, status, detail) {
+    return status === 'skipped' && detail?.message !== undefined && exemption.skipReason !== undefined && exemption.skipReason.test(detail.message);
 }
 /** The declaration says no configured backend runs this test, yet one did: the skip is a gap, and why. */
 function noBackendNote(exemption) {

@@ -458,11 +458,7 @@ export class CoverageEngine {
         ? matching.find((i) => {
             const e = this.config.exemptions[i] as Exemption
             if (e.noBackend !== true) return false
-            const reason = e.skipReason
-            return reason === undefined || states.some((state, b) => {
-              const message = finals[b] === 'skipped' ? state.details.get(index)?.message : undefined
-              return message !== undefined && reason.test(message)
-            })
+            return e.skipReason === undefined || states.some((state, b) => skipSaysReason(e, finals[b] as TestStatus | 'missing', state.details.get(index)))
           })
         : undefined
       const expiredOne = matching.length === 0 ? undefined : matching.map((i) => this.config.exemptions[i] as Exemption).find((e) => e.until !== undefined && e.until < today)
@@ -684,7 +680,7 @@ export class CoverageEngine {
       if (e.backends.includes(backend)) continue
       if (e.skipReason !== undefined) {
         // By skip reason: only a skip whose message says why, on a backend it is not expected to run on.
-        if (status !== 'skipped' || detail?.message === undefined || !e.skipReason.test(detail.message)) continue
+        if (!skipSaysReason(e, status, detail)) continue
       }
       excused.push(i)
     }
@@ -969,6 +965,11 @@ function pytestKeyLines(message: string): string {
   let location: string | undefined
   for (let i = lines.length - 1; i > firstE && location === undefined; i--) if (/^\S+:\d+: \S/.test(lines[i] as string)) location = lines[i]
   return [lines[0] as string, ...(arrow === undefined ? [] : [arrow]), ...eLines.slice(0, 8), ...(location === undefined ? [] : [location])].join('\n')
+}
+
+/** A skip whose message matches the exemption's skip reason (never an absence, a pass or a failure). */
+function skipSaysReason(exemption: Exemption, status: TestStatus | 'missing', detail: Detail | undefined): boolean {
+  return status === 'skipped' && detail?.message !== undefined && exemption.skipReason !== undefined && exemption.skipReason.test(detail.message)
 }
 
 /** The declaration says no configured backend runs this test, yet one did: the skip is a gap, and why. */
