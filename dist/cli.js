@@ -7116,15 +7116,15 @@ function identify(testcase, file, config) {
     const suites = [...testcase.suitePath];
     let named;
     if (config.backendInName.length > 0) {
-        const strip = (text) => {
+        const strip = (text, isName = false) => {
             if (text === undefined)
                 return undefined;
-            const result = removeBackend(text, config.backendInName);
+            const result = removeBackend(text, config.backendInName, isName);
             if (result.backend !== undefined)
                 named ??= result.backend;
             return result.text;
         };
-        name = strip(name) ?? '';
+        name = strip(name, true) ?? '';
         classname = strip(classname);
         for (let i = suites.length - 1; i >= 0; i--)
             suites[i] = strip(suites[i]) ?? '';
@@ -7313,7 +7313,7 @@ function sameList(a, b) {
  * the token is left as it was. Used for test names, classnames and suite names, and for the
  * names and containers of collected test lists, so both sides are cleaned alike.
  */
-function removeBackend(text, patterns) {
+function removeBackend(text, patterns, isName = false) {
     for (const pattern of patterns) {
         const match = pattern.exec(text);
         const backend = match?.groups?.backend;
@@ -7321,7 +7321,12 @@ function removeBackend(text, patterns) {
             continue;
         if (match[0].length === 0)
             return { text, backend };
-        return { text: cleanCut(text.slice(0, match.index), text.slice(match.index + match[0].length)).trim(), backend };
+        const left = text.slice(0, match.index);
+        const right = text.slice(match.index + match[0].length);
+        // In a test name, a function word that is all the name holds besides the token is the name, not
+        // a joiner: `in [postgres]` stays `in`, else the test would take its container's id.
+        const cleaned = cleanCut(left, right).trim();
+        return { text: cleaned.length > 0 || !isName ? cleaned : cleanCut(left, right, false).trim(), backend };
     }
     return { text, backend: undefined };
 }
@@ -7400,10 +7405,10 @@ function junkRunEnd(text, start, onList) {
     return at;
 }
 /** The junk at the end of `left` (just before the cut). */
-function junkBefore(left) {
+function junkBefore(left, words) {
     let end = left.length;
     let list = false;
-    let word = false;
+    let word = !words;
     for (;;) {
         end = junkRunStart(left, end, () => (list = true));
         // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
@@ -7427,10 +7432,10 @@ function junkBefore(left) {
     return { text: left.slice(0, end), junk: left.slice(end), list };
 }
 /** The junk at the start of `right` (just after the cut). */
-function junkAfter(right) {
+function junkAfter(right, words) {
     let start = 0;
     let list = false;
-    let word = false;
+    let word = !words;
     for (;;) {
         start = junkRunEnd(right, start, () => (list = true));
         if (word || !/\s/.test(right.slice(0, start)))
@@ -7450,11 +7455,11 @@ function junkAfter(right) {
     }
     return { text: right.slice(start), junk: right.slice(0, start), list };
 }
-/** `left` + `right` joined where a backend token was cut out of the text (rules above). */
-function cleanCut(left, right) {
+/** `left` + `right` joined where a backend token was cut out of the text (rules above); `words: false` keeps function words. */
+function cleanCut(left, right, words = true) {
     for (;;) {
-        const l = junkBefore(left);
-        const r = junkAfter(right);
+        const l = junkBefore(left, words);
+        const r = junkAfter(right, words);
         const open = l.text[l.text.length - 1];
         const close = r.text[0];
         if (open !== undefined && close !== undefined && CLOSER_OF.get(open) === close) {
@@ -11474,7 +11479,7 @@ function stripBackendWords(test, patterns) {
     if (patterns.length === 0)
         return test;
     const strip = (text) => removeBackend(text, patterns).text;
-    return { ...test, name: strip(test.name), containers: test.containers.map(strip) };
+    return { ...test, name: removeBackend(test.name, patterns, true).text, containers: test.containers.map(strip) };
 }
 /*
  * Matching rule (findUnreported). A collected test is reported when some reported id
@@ -12120,6 +12125,8 @@ const ANY_SKIPPED = 1 << 8;
 /** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
 const COLLISION = 1 << 9;
 const STATUS_BITS = 10;
+/** Distinct testcase names kept per shared id: enough to count how many tests a backend is short. */
+const MAX_RAW_KINDS = 64;
 /** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
 const SEVERITY = [0, 1, 3, 4, 2];
 const CASE_CODE = { passed: PASSED, failed: FAILED, errored: ERRORED, skipped: SKIPPED };
@@ -12135,6 +12142,14 @@ class BackendState {
     seenAt = new Float64Array(1024);
     /** Tests whose id several distinct testcases share: the report files they came from (first few). */
     collisions = new Map();
+    /**
+     * Per test, a hash of the first testcase's own words (suites, classname and name as the report
+     * wrote them); and for tests whose id testcases with different words share (the backend cut from
+     * `TestNotes/sqlite` leaves Go's parent `TestNotes`), the distinct hashes: how many tests that is.
+     * A set, so neither the order of files nor reruns and repeats of one test change it.
+     */
+    rawFirst = new Int32Array(1024);
+    rawKinds = new Map();
     details = new Map();
     errors = [];
     jobResult;
@@ -12153,6 +12168,9 @@ class BackendState {
             const seenAt = new Float64Array(length);
             seenAt.set(this.seenAt);
             this.seenAt = seenAt;
+            const rawFirst = new Int32Array(length);
+            rawFirst.set(this.rawFirst);
+            this.rawFirst = rawFirst;
         }
         const previous = this.statuses[index];
         this.statuses[index] = (previous & -8 & ~MARKER_SKIP) | code | flags;
@@ -12163,13 +12181,22 @@ class BackendState {
      * any other repeat is a second test that shares the id. Independent of the order of files and
      * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
      */
-    occurrence(index, where, path, previousPath) {
+    occurrence(index, where, raw, path, previousPath) {
         if (index >= this.statuses.length)
             this.mark(index, 0, 0);
         const count = this.seen[index] + 1;
         this.seen[index] = count;
         const before = this.seenAt[index];
         this.seenAt[index] = where;
+        if (count === 1)
+            this.rawFirst[index] = raw;
+        else if (raw !== this.rawFirst[index]) {
+            let kinds = this.rawKinds.get(index);
+            if (kinds === undefined)
+                this.rawKinds.set(index, (kinds = new Set([this.rawFirst[index]])));
+            if (kinds.size < MAX_RAW_KINDS)
+                kinds.add(raw);
+        }
         let files = this.collisions.get(index);
         // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
         const afterPass = (this.statuses[index] & ANY_PASS) !== 0;
@@ -12438,14 +12465,14 @@ class CoverageEngine {
             flags |= FLAKY_MARK;
         if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
             detail = { message: flatCopy(this.cleanMessage(testcase.message)) };
-            if (testFile === undefined && code !== SKIPPED)
-                Object.assign(detail, this.locate(testcase.message));
+            if (testFile === undefined)
+                Object.assign(detail, this.locate(testcase.message, code === SKIPPED));
         }
         if (testcase.status === 'errored')
             flags |= ANY_ERRORED;
         if (code === SKIPPED)
             flags |= ANY_SKIPPED;
-        if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
+        if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), this.rawHash(testcase), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
             flags |= COLLISION;
         }
         state.mark(index, code, flags);
@@ -12457,6 +12484,19 @@ class CoverageEngine {
             if (kept === undefined || (kept.severity ?? 0) < detail.severity)
                 state.details.set(index, detail);
         }
+    }
+    /** Suite paths are shared by a suite's testcases: their hash is worked out once per path. */
+    suiteHashes = new WeakMap();
+    /** FNV-1a over the testcase's suites, classname and name as written (no file: workspaces differ between jobs). */
+    rawHash(testcase) {
+        let hash = this.suiteHashes.get(testcase.suitePath);
+        if (hash === undefined) {
+            hash = 0x811c9dc5;
+            for (const suite of testcase.suitePath)
+                hash = fnv(fnv(hash, suite), '\u0001');
+            this.suiteHashes.set(testcase.suitePath, hash);
+        }
+        return fnv(fnv(fnv(hash, testcase.classname ?? '\u0000'), '\u0002'), testcase.name);
     }
     verdict() {
         const backends = this.config.backends.map((b) => b.name);
@@ -12561,6 +12601,7 @@ class CoverageEngine {
                 gaps.push(gap);
             }
         }
+        this.fewerInstancesGaps(states, codes, gaps, silenced, today);
         states.forEach((_, b) => {
             const summary = summaryList[b];
             const count = counts[b];
@@ -12693,6 +12734,54 @@ class CoverageEngine {
             }
         }
         return report;
+    }
+    /**
+     * Two tests can share an id (Go's parent test and its `/sqlite` subtest once the backend is cut
+     * from the name, jest's `a` › `b c` and `a b` › `c`): when one backend reports more differently
+     * named testcases under it than another, one of those tests did not run there, even though the
+     * id passed on both. A gap on each backend that has fewer, unless an exemption excuses the
+     * absence there. Repeats of one testcase (reruns, `-count=2`, a matrix) are one test, not more.
+     */
+    fewerInstancesGaps(states, codes, gaps, silenced, today) {
+        const shared = new Set();
+        for (const state of states)
+            for (const index of state.rawKinds.keys())
+                shared.add(index);
+        if (shared.size === 0)
+            return;
+        const already = new Set(gaps.map((gap) => `${gap.backend}\0${gap.test}`));
+        for (const index of [...shared].sort((a, b) => a - b)) {
+            const counts = states.map((state, b) => (codes[b][index] === 0 ? 0 : (state.rawKinds.get(index)?.size ?? 1)));
+            const most = Math.max(...counts);
+            const id = this.ids.idAt(index);
+            const file = this.fileAt(index);
+            const matching = this.config.exemptions.length > 0 ? this.matchingExemptions(id, file) : NONE;
+            const fullest = states[counts.indexOf(most)];
+            states.forEach((state, b) => {
+                const count = counts[b];
+                // Absent altogether: the missing gap already says so.
+                if (count === 0 || count === most || silenced.has(state.name) || already.has(`${state.name}\0${id}`))
+                    return;
+                if (this.excusers(matching, state.name, 'missing', undefined, today, true).length > 0)
+                    return;
+                const where = [...(fullest.collisions.get(index) ?? [])].sort().join(', ');
+                const gap = {
+                    test: id,
+                    backend: state.name,
+                    kind: 'missing',
+                    reason: `${most} differently named testcases share this id on ${fullest.name}${where === '' ? '' : ` (${where})`}, ${count} on ${state.name}: ` +
+                        `${most - count === 1 ? 'one of those tests' : `${most - count} of those tests`} did not run on ${state.name}`,
+                    others: Object.fromEntries(states.flatMap((other, o) => (other === state ? [] : [[other.name, STATUS_NAMES[codes[o][index]]]])))
+                };
+                if (file !== undefined) {
+                    gap.file = file;
+                    const line = this.lineAt(index);
+                    if (line !== undefined)
+                        gap.line = line;
+                }
+                gaps.push(gap);
+            });
+        }
     }
     collectedGaps(gaps, silenced, today) {
         if (this.collected.length === 0)
@@ -12971,9 +13060,15 @@ class CoverageEngine {
         }
         return out;
     }
-    locate(message) {
+    /**
+     * Where the message says the test is: the test's own frame of a failure's traceback, or the
+     * test-file location that pytest (`test_x.py:12: requires postgresql`) and go test
+     * (`store_test.go:42: DATABASE_URL not set`) write into a skip. A skip names no other frame:
+     * a path in its reason is not where the test is.
+     */
+    locate(message, skip) {
         const frame = testFrame(message);
-        if (frame === undefined)
+        if (frame === undefined || (skip && !isTestFile(frame.path)))
             return {};
         return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line };
     }
@@ -13004,7 +13099,7 @@ class CoverageEngine {
             if (message !== '')
                 gap.message = message;
         }
-        const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '');
+        const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '', false);
         if (located.file !== undefined)
             gap.file = located.file;
         if (located.line !== undefined)
@@ -13150,6 +13245,11 @@ function othersOf(backends, finals, backend, excusers) {
 const NONE = [];
 /** Out-of-scope ids listed per backend in the verdict (all are counted). */
 const OUT_OF_SCOPE_LISTED = 1_000;
+function fnv(hash, text) {
+    for (let i = 0; i < text.length; i++)
+        hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    return hash;
+}
 /** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
 function collisionNote(state, index) {
     const files = state.collisions.get(index);

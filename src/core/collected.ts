@@ -375,7 +375,7 @@ function goJson(lines: readonly string[], fail: Fail): CollectedTest[] | undefin
 export function stripBackendWords(test: CollectedTest, patterns: readonly RegExp[]): CollectedTest {
   if (patterns.length === 0) return test
   const strip = (text: string): string => removeBackend(text, patterns).text
-  return { ...test, name: strip(test.name), containers: test.containers.map(strip) }
+  return { ...test, name: removeBackend(test.name, patterns, true).text, containers: test.containers.map(strip) }
 }
 
 /*

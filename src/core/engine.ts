@@ -29,7 +29,7 @@ import type {
 import { WHOLE_BACKEND } from './model.js'
 import { escapeRegExp, matchesAny } from './patterns.js'
 import { REDACTION_MASK, type Redactor, truncateSafely } from './redact.js'
-import { eachLine, testFrame, visibleText } from './text-scan.js'
+import { eachLine, isTestFile, testFrame, visibleText } from './text-scan.js'
 import { exposureSentence, verdictTitle } from './title.js'
 
 // One status byte per test and backend.
@@ -47,6 +47,8 @@ const ANY_SKIPPED = 1 << 8
 /** The id came twice on one backend from different suite elements or files: two tests, not a rerun. */
 const COLLISION = 1 << 9
 const STATUS_BITS = 10
+/** Distinct testcase names kept per shared id: enough to count how many tests a backend is short. */
+const MAX_RAW_KINDS = 64
 
 /** By case code (missing, passed, failed, errored, skipped): which message explains the test best. */
 const SEVERITY = [0, 1, 3, 4, 2]
@@ -74,6 +76,14 @@ class BackendState {
   seenAt = new Float64Array(1024)
   /** Tests whose id several distinct testcases share: the report files they came from (first few). */
   readonly collisions = new Map<number, Set<string>>()
+  /**
+   * Per test, a hash of the first testcase's own words (suites, classname and name as the report
+   * wrote them); and for tests whose id testcases with different words share (the backend cut from
+   * `TestNotes/sqlite` leaves Go's parent `TestNotes`), the distinct hashes: how many tests that is.
+   * A set, so neither the order of files nor reruns and repeats of one test change it.
+   */
+  rawFirst = new Int32Array(1024)
+  readonly rawKinds = new Map<number, Set<number>>()
   readonly details = new Map<number, Detail>()
   readonly errors: ReportError[] = []
   jobResult: string | undefined
@@ -92,6 +102,9 @@ class BackendState {
       const seenAt = new Float64Array(length)
       seenAt.set(this.seenAt)
       this.seenAt = seenAt
+      const rawFirst = new Int32Array(length)
+      rawFirst.set(this.rawFirst)
+      this.rawFirst = rawFirst
     }
     const previous = this.statuses[index] as number
     this.statuses[index] = (previous & ~LAST_MASK & ~MARKER_SKIP) | code | flags
@@ -103,12 +116,18 @@ class BackendState {
    * any other repeat is a second test that shares the id. Independent of the order of files and
    * suite elements: with two or more distinct places, some consecutive pair differs whatever the order.
    */
-  occurrence(index: number, where: number, path: string, previousPath: (where: number) => string | undefined): boolean {
+  occurrence(index: number, where: number, raw: number, path: string, previousPath: (where: number) => string | undefined): boolean {
     if (index >= this.statuses.length) this.mark(index, 0, 0)
     const count = (this.seen[index] as number) + 1
     this.seen[index] = count
     const before = this.seenAt[index] as number
     this.seenAt[index] = where
+    if (count === 1) this.rawFirst[index] = raw
+    else if (raw !== this.rawFirst[index]) {
+      let kinds = this.rawKinds.get(index)
+      if (kinds === undefined) this.rawKinds.set(index, (kinds = new Set([this.rawFirst[index] as number])))
+      if (kinds.size < MAX_RAW_KINDS) kinds.add(raw)
+    }
     let files = this.collisions.get(index)
     // A rerun follows failed attempts only: a repeat after a pass in the same place is a second test.
     const afterPass = ((this.statuses[index] as number) & ANY_PASS) !== 0
@@ -386,11 +405,11 @@ export class CoverageEngine {
     if (testcase.flaky) flags |= FLAKY_MARK
     if (detail === undefined && (code !== PASSED || testcase.flaky) && testcase.message !== undefined) {
       detail = { message: flatCopy(this.cleanMessage(testcase.message)) }
-      if (testFile === undefined && code !== SKIPPED) Object.assign(detail, this.locate(testcase.message))
+      if (testFile === undefined) Object.assign(detail, this.locate(testcase.message, code === SKIPPED))
     }
     if (testcase.status === 'errored') flags |= ANY_ERRORED
     if (code === SKIPPED) flags |= ANY_SKIPPED
-    if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
+    if (state.occurrence(index, file.serial * 1e7 + Math.min(testcase.suite, 9_999_999), this.rawHash(testcase), file.path, (where) => this.reportPaths[Math.floor(where / 1e7)])) {
       flags |= COLLISION
     }
     state.mark(index, code, flags)
@@ -401,6 +420,20 @@ export class CoverageEngine {
       const kept = state.details.get(index)
       if (kept === undefined || (kept.severity ?? 0) < detail.severity) state.details.set(index, detail)
     }
+  }
+
+  /** Suite paths are shared by a suite's testcases: their hash is worked out once per path. */
+  private readonly suiteHashes = new WeakMap<readonly string[], number>()
+
+  /** FNV-1a over the testcase's suites, classname and name as written (no file: workspaces differ between jobs). */
+  private rawHash(testcase: ParsedTestcase): number {
+    let hash = this.suiteHashes.get(testcase.suitePath)
+    if (hash === undefined) {
+      hash = 0x811c9dc5
+      for (const suite of testcase.suitePath) hash = fnv(fnv(hash, suite), '\u0001')
+      this.suiteHashes.set(testcase.suitePath, hash)
+    }
+    return fnv(fnv(fnv(hash, testcase.classname ?? '\u0000'), '\u0002'), testcase.name)
   }
 
   verdict(): Verdict {
@@ -498,6 +531,7 @@ export class CoverageEngine {
         gaps.push(gap)
       }
     }
+    this.fewerInstancesGaps(states, codes, gaps, silenced, today)
     states.forEach((_, b) => {
       const summary = summaryList[b] as BackendSummary
       const count = counts[b] as Float64Array
@@ -622,6 +656,52 @@ export class CoverageEngine {
       }
     }
     return report
+  }
+
+  /**
+   * Two tests can share an id (Go's parent test and its `/sqlite` subtest once the backend is cut
+   * from the name, jest's `a` › `b c` and `a b` › `c`): when one backend reports more differently
+   * named testcases under it than another, one of those tests did not run there, even though the
+   * id passed on both. A gap on each backend that has fewer, unless an exemption excuses the
+   * absence there. Repeats of one testcase (reruns, `-count=2`, a matrix) are one test, not more.
+   */
+  private fewerInstancesGaps(states: readonly BackendState[], codes: readonly Uint8Array[], gaps: Gap[], silenced: Set<string>, today: string): void {
+    const shared = new Set<number>()
+    for (const state of states) for (const index of state.rawKinds.keys()) shared.add(index)
+    if (shared.size === 0) return
+    const already = new Set(gaps.map((gap) => `${gap.backend}\0${gap.test}`))
+    for (const index of [...shared].sort((a, b) => a - b)) {
+      const counts = states.map((state, b) => ((codes[b] as Uint8Array)[index] === 0 ? 0 : (state.rawKinds.get(index)?.size ?? 1)))
+      const most = Math.max(...counts)
+      const id = this.ids.idAt(index)
+      const file = this.fileAt(index)
+      const matching = this.config.exemptions.length > 0 ? this.matchingExemptions(id, file) : NONE
+      const fullest = states[counts.indexOf(most)] as BackendState
+      states.forEach((state, b) => {
+        const count = counts[b] as number
+        // Absent altogether: the missing gap already says so.
+        if (count === 0 || count === most || silenced.has(state.name) || already.has(`${state.name}\0${id}`)) return
+        if (this.excusers(matching, state.name, 'missing', undefined, today, true).length > 0) return
+        const where = [...(fullest.collisions.get(index) ?? [])].sort().join(', ')
+        const gap: Gap = {
+          test: id,
+          backend: state.name,
+          kind: 'missing',
+          reason:
+            `${most} differently named testcases share this id on ${fullest.name}${where === '' ? '' : ` (${where})`}, ${count} on ${state.name}: ` +
+            `${most - count === 1 ? 'one of those tests' : `${most - count} of those tests`} did not run on ${state.name}`,
+          others: Object.fromEntries(
+            states.flatMap((other, o) => (other === state ? [] : [[other.name, STATUS_NAMES[(codes[o] as Uint8Array)[index] as number] as OtherStatus]]))
+          )
+        }
+        if (file !== undefined) {
+          gap.file = file
+          const line = this.lineAt(index)
+          if (line !== undefined) gap.line = line
+        }
+        gaps.push(gap)
+      })
+    }
   }
 
   private collectedGaps(gaps: Gap[], silenced: Set<string>, today: string): void {
@@ -889,9 +969,15 @@ export class CoverageEngine {
     return out
   }
 
-  private locate(message: string): { file?: string; line?: number } {
+  /**
+   * Where the message says the test is: the test's own frame of a failure's traceback, or the
+   * test-file location that pytest (`test_x.py:12: requires postgresql`) and go test
+   * (`store_test.go:42: DATABASE_URL not set`) write into a skip. A skip names no other frame:
+   * a path in its reason is not where the test is.
+   */
+  private locate(message: string, skip: boolean): { file?: string; line?: number } {
     const frame = testFrame(message)
-    if (frame === undefined) return {}
+    if (frame === undefined || (skip && !isTestFile(frame.path))) return {}
     return { file: normalizeFile(flatCopy(frame.path), this.options.pathRoots ?? []), line: frame.line }
   }
 
@@ -925,7 +1011,7 @@ export class CoverageEngine {
       const message = flatCopy(this.cleanMessage(testcase.message))
       if (message !== '') gap.message = message
     }
-    const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '')
+    const located = testFile !== undefined ? { file: testFile, line: reportedLine(testcase) } : this.locate(testcase.message ?? '', false)
     if (located.file !== undefined) gap.file = located.file
     if (located.line !== undefined) gap.line = located.line
     // Bounded like the cross-leg list; past the bound one gap per kind and report still fails the gate.
@@ -1068,6 +1154,11 @@ function othersOf(backends: readonly string[], finals: readonly (TestStatus | 'm
 const NONE: number[] = []
 /** Out-of-scope ids listed per backend in the verdict (all are counted). */
 const OUT_OF_SCOPE_LISTED = 1_000
+
+function fnv(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash
+}
 
 /** Why a repeated id was not taken for a rerun (see BackendState.occurrence). */
 function collisionNote(state: BackendState, index: number): string {

@@ -44,13 +44,13 @@ export function identify(testcase: ParsedTestcase, file: string | undefined, con
   const suites = [...testcase.suitePath]
   let named: string | undefined
   if (config.backendInName.length > 0) {
-    const strip = (text: string | undefined): string | undefined => {
+    const strip = (text: string | undefined, isName = false): string | undefined => {
       if (text === undefined) return undefined
-      const result = removeBackend(text, config.backendInName)
+      const result = removeBackend(text, config.backendInName, isName)
       if (result.backend !== undefined) named ??= result.backend
       return result.text
     }
-    name = strip(name) ?? ''
+    name = strip(name, true) ?? ''
     classname = strip(classname)
     for (let i = suites.length - 1; i >= 0; i--) suites[i] = strip(suites[i]) ?? ''
   }
@@ -244,13 +244,18 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * the token is left as it was. Used for test names, classnames and suite names, and for the
  * names and containers of collected test lists, so both sides are cleaned alike.
  */
-export function removeBackend(text: string, patterns: readonly RegExp[]): { text: string; backend: string | undefined } {
+export function removeBackend(text: string, patterns: readonly RegExp[], isName = false): { text: string; backend: string | undefined } {
   for (const pattern of patterns) {
     const match = pattern.exec(text)
     const backend = match?.groups?.backend
     if (match === null || backend === undefined) continue
     if (match[0].length === 0) return { text, backend }
-    return { text: cleanCut(text.slice(0, match.index), text.slice(match.index + match[0].length)).trim(), backend }
+    const left = text.slice(0, match.index)
+    const right = text.slice(match.index + match[0].length)
+    // In a test name, a function word that is all the name holds besides the token is the name, not
+    // a joiner: `in [postgres]` stays `in`, else the test would take its container's id.
+    const cleaned = cleanCut(left, right).trim()
+    return { text: cleaned.length > 0 || !isName ? cleaned : cleanCut(left, right, false).trim(), backend }
   }
   return { text, backend: undefined }
 }
@@ -338,10 +343,10 @@ function junkRunEnd(text: string, start: number, onList: () => void): number {
 }
 
 /** The junk at the end of `left` (just before the cut). */
-function junkBefore(left: string): CutSide {
+function junkBefore(left: string, words: boolean): CutSide {
   let end = left.length
   let list = false
-  let word = false
+  let word = !words
   for (;;) {
     end = junkRunStart(left, end, () => (list = true))
     // A word counts only when white space parts it from the token (`x_and_postgres` keeps its `and`).
@@ -361,10 +366,10 @@ function junkBefore(left: string): CutSide {
 }
 
 /** The junk at the start of `right` (just after the cut). */
-function junkAfter(right: string): CutSide {
+function junkAfter(right: string, words: boolean): CutSide {
   let start = 0
   let list = false
-  let word = false
+  let word = !words
   for (;;) {
     start = junkRunEnd(right, start, () => (list = true))
     if (word || !/\s/.test(right.slice(0, start))) break
@@ -381,11 +386,11 @@ function junkAfter(right: string): CutSide {
   return { text: right.slice(start), junk: right.slice(0, start), list }
 }
 
-/** `left` + `right` joined where a backend token was cut out of the text (rules above). */
-export function cleanCut(left: string, right: string): string {
+/** `left` + `right` joined where a backend token was cut out of the text (rules above); `words: false` keeps function words. */
+export function cleanCut(left: string, right: string, words = true): string {
   for (;;) {
-    const l = junkBefore(left)
-    const r = junkAfter(right)
+    const l = junkBefore(left, words)
+    const r = junkAfter(right, words)
     const open = l.text[l.text.length - 1]
     const close = r.text[0]
     if (open !== undefined && close !== undefined && CLOSER_OF.get(open) === close) {

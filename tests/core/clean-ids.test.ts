@@ -424,4 +424,20 @@ describe('cleaning never merges two tests', () => {
     expect(removeBackend('U [postgres]', patterns).text).toBe('U')
     expect(removeBackend('test_x_postgres', [/_(?<backend>postgres)$/]).text).toBe('test_x')
   })
+
+  // Found by the same property (seed -815183987, CI of stop 18): `IN [sqlite]` lost its `IN` as a
+  // dangling preposition and took its class's id, the id of the test named `c` in class `c`.
+  it('a test name that is only a function word and the token keeps the word; a suite does not', () => {
+    const patterns = [/\[(?<backend>sqlite|postgres)\]/]
+    const config = { backendInName: patterns, aliases: new Map<string, string>() }
+    const id = (suitePath: string[], classname: string, name: string) => identify(testcase({ suitePath, classname, name }), undefined, config).id
+    for (const word of ['IN', 'on', 'and', 'with', 'Or']) {
+      expect(id(['s'], 'c', `${word} [sqlite]`)).toBe(`s › c › ${word}`)
+      expect(id(['s'], 'c', `${word} [postgres]`)).toBe(`s › c › ${word}`)
+      expect(removeBackend(`${word} [postgres]`, patterns, true).text).toBe(word)
+    }
+    expect(id(['s'], 'c', 'c [sqlite]')).toBe('s › c')
+    expect(id(['storage', 'on [postgres]'], 'test', 'inserts')).toBe('storage › inserts')
+    expect(id(['s'], 'c', 'notes on [postgres]')).toBe('s › c › notes')
+  })
 })

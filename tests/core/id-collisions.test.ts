@@ -119,3 +119,94 @@ function mulberry(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+// Two different tests can end up with one id: the backend cut from Go's `TestNotes/sqlite` leaves
+// its parent's name, jest joins describe paths with spaces. The ids then pass on both backends
+// while one of the tests ran on one backend only (the shapes below are gotestsum's and
+// jest-junit's, written inline).
+describe('tests that share an id', () => {
+  const GO = { 'backend-in-name': ['(?<backend>sqlite|postgres)'] }
+  const goReport = (backend: string, names: string[], path = `reports/${backend}/go.xml`): ReportSpec => ({
+    path,
+    backends: [backend],
+    xml: `<testsuites><testsuite name="example.com/store" tests="${names.length}">${names
+      .map((name) => `<testcase classname="example.com/store" name="${name}" time="0.00"></testcase>`)
+      .join('')}</testsuite></testsuites>`
+  })
+
+  it('a Go parent test whose only subtest ran on sqlite: missing on postgres, not green', () => {
+    const reports = [goReport('sqlite', ['TestNotes/sqlite', 'TestNotes']), goReport('postgres', ['TestNotes'])]
+    for (const order of [reports, [...reports].reverse()]) {
+      const v = evaluateReports(configFor(GO), order)
+      expect(v.conclusion).toBe('failure')
+      expect(gapList(v)).toEqual(['missing postgres example.com/store › TestNotes'])
+      expect(v.gaps[0]?.reason).toBe(
+        '2 differently named testcases share this id on sqlite (reports/sqlite/go.xml), 1 on postgres: one of those tests did not run on postgres'
+      )
+      expect(v.gaps[0]?.others).toEqual({ sqlite: 'passed' })
+    }
+  })
+
+  it('the parent and its subtest on each backend: green', () => {
+    const v = evaluateReports(configFor(GO), [goReport('sqlite', ['TestNotes/sqlite', 'TestNotes']), goReport('postgres', ['TestNotes/postgres', 'TestNotes'])])
+    expect(gapList(v)).toEqual([])
+    expect(v.conclusion).toBe('success')
+  })
+
+  it('repeats of one testcase are one test: go test -count=3 on postgres, a two-version matrix on sqlite', () => {
+    const v = evaluateReports(configFor(GO), [
+      goReport('sqlite', ['TestNotes/sqlite', 'TestNotes'], 'reports/sqlite/go1.22.xml'),
+      goReport('sqlite', ['TestNotes/sqlite', 'TestNotes'], 'reports/sqlite/go1.23.xml'),
+      goReport('postgres', ['TestNotes/postgres', 'TestNotes', 'TestNotes/postgres', 'TestNotes', 'TestNotes/postgres', 'TestNotes'])
+    ])
+    expect(gapList(v)).toEqual([])
+    expect(v.conclusion).toBe('success')
+  })
+
+  it('jest describe paths that read alike: the one postgres lacks is missing there', () => {
+    const jest = (backend: string, suites: Array<[string, string]>): ReportSpec => ({
+      path: `reports/${backend}/junit.xml`,
+      backends: [backend],
+      xml: `<testsuites name="jest tests">${suites
+        .map(([suite, name]) => `<testsuite name="${suite}" tests="1"><testcase classname="${name}" name="${name}" time="0.01"></testcase></testsuite>`)
+        .join('')}</testsuites>`
+    })
+    const both: Array<[string, string]> = [
+      ['notes', 'notes tag search'],
+      ['notes tag', 'notes tag search']
+    ]
+    expect(evaluateReports(configFor({}), [jest('sqlite', both), jest('postgres', both)]).conclusion).toBe('success')
+    const v = evaluateReports(configFor({}), [jest('sqlite', both), jest('postgres', [['notes', 'notes tag search']])])
+    expect(gapList(v)).toEqual(['missing postgres notes tag search'])
+  })
+
+  it('a failure on the backend with fewer keeps its failed gap, with no second gap beside it', () => {
+    const v = evaluateReports(configFor(GO), [
+      goReport('sqlite', ['TestNotes/sqlite', 'TestNotes']),
+      {
+        path: 'reports/postgres/go.xml',
+        backends: ['postgres'],
+        xml: '<testsuite name="example.com/store"><testcase classname="example.com/store" name="TestNotes"><failure message="boom"/></testcase></testsuite>'
+      }
+    ])
+    expect(gapList(v)).toEqual(['failed postgres example.com/store › TestNotes'])
+  })
+
+  it('an exemption that says the test runs on sqlite only excuses the shortfall', () => {
+    const exempt = { ...GO, exemptions: [{ test: 'example.com/store › TestNotes', backends: ['sqlite'], reason: 'the sqlite subtest covers the file-lock path' }] }
+    const v = evaluateReports(configFor(exempt), [goReport('sqlite', ['TestNotes/sqlite', 'TestNotes']), goReport('postgres', ['TestNotes'])])
+    expect(gapList(v)).toEqual([])
+    expect(v.conclusion).toBe('success')
+  })
+
+  it('whatever the order of testcases and files, the shortfall is found the same', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(['TestNotes/sqlite', 'TestNotes', 'TestNotes/sqlite'], { minLength: 3, maxLength: 3 }), fc.boolean(), (names, reversed) => {
+        const reports = [goReport('sqlite', names), goReport('postgres', ['TestNotes'])]
+        const v = evaluateReports(configFor(GO), reversed ? reports.reverse() : reports)
+        expect(gapList(v)).toEqual(['missing postgres example.com/store › TestNotes'])
+      }),
+      { numRuns: 50 }
+    )
+  })
+})

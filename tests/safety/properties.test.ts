@@ -413,7 +413,8 @@ describe('backend words in names cannot stand in for another backend', () => {
           expect(verdict.crossLeg.map((c) => c.namedBackend)).toEqual(names.map(() => 'postgres'))
         }
       ),
-      runs(300)
+      // The counterexample CI found (a name that is only a function word once the token is cut).
+      { ...runs(300), examples: [[['c', 'IN', '0'], [false, false, false, false, false, false, false, false], 'postgres']] }
     )
   })
 })
