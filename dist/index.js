@@ -45948,7 +45948,7 @@ class CoverageEngine {
                 gaps.push(gap);
             }
         }
-        this.fewerInstancesGaps(states, codes, gaps, silenced, today);
+        this.fewerInstancesGaps(states, codes, gaps, silenced, today, exemptionUse);
         states.forEach((_, b) => {
             const summary = summaryList[b];
             const count = counts[b];
@@ -46089,7 +46089,7 @@ class CoverageEngine {
      * id passed on both. A gap on each backend that has fewer, unless an exemption excuses the
      * absence there. Repeats of one testcase (reruns, `-count=2`, a matrix) are one test, not more.
      */
-    fewerInstancesGaps(states, codes, gaps, silenced, today) {
+    fewerInstancesGaps(states, codes, gaps, silenced, today, exemptionUse) {
         const shared = new Set();
         for (const state of states)
             for (const index of state.rawKinds.keys())
@@ -46109,7 +46109,10 @@ class CoverageEngine {
                 // Absent altogether: the missing gap already says so.
                 if (count === 0 || count === most || silenced.has(state.name) || already.has(`${state.name}\0${id}`))
                     return;
-                if (this.excusers(matching, state.name, 'missing', undefined, today, true).length > 0)
+                const excusedBy = this.excusers(matching, state.name, 'missing', undefined, today, true);
+                for (const i of excusedBy)
+                    exemptionUse[i]?.excused.add(id);
+                if (excusedBy.length > 0)
                     return;
                 const where = [...(fullest.collisions.get(index) ?? [])].sort().join(', ');
                 const gap = {

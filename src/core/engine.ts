@@ -531,7 +531,7 @@ export class CoverageEngine {
         gaps.push(gap)
       }
     }
-    this.fewerInstancesGaps(states, codes, gaps, silenced, today)
+    this.fewerInstancesGaps(states, codes, gaps, silenced, today, exemptionUse)
     states.forEach((_, b) => {
       const summary = summaryList[b] as BackendSummary
       const count = counts[b] as Float64Array
@@ -665,7 +665,14 @@ export class CoverageEngine {
    * id passed on both. A gap on each backend that has fewer, unless an exemption excuses the
    * absence there. Repeats of one testcase (reruns, `-count=2`, a matrix) are one test, not more.
    */
-  private fewerInstancesGaps(states: readonly BackendState[], codes: readonly Uint8Array[], gaps: Gap[], silenced: Set<string>, today: string): void {
+  private fewerInstancesGaps(
+    states: readonly BackendState[],
+    codes: readonly Uint8Array[],
+    gaps: Gap[],
+    silenced: Set<string>,
+    today: string,
+    exemptionUse: ReadonlyArray<{ excused: Set<string> }>
+  ): void {
     const shared = new Set<number>()
     for (const state of states) for (const index of state.rawKinds.keys()) shared.add(index)
     if (shared.size === 0) return
@@ -681,7 +688,9 @@ export class CoverageEngine {
         const count = counts[b] as number
         // Absent altogether: the missing gap already says so.
         if (count === 0 || count === most || silenced.has(state.name) || already.has(`${state.name}\0${id}`)) return
-        if (this.excusers(matching, state.name, 'missing', undefined, today, true).length > 0) return
+        const excusedBy = this.excusers(matching, state.name, 'missing', undefined, today, true)
+        for (const i of excusedBy) exemptionUse[i]?.excused.add(id)
+        if (excusedBy.length > 0) return
         const where = [...(fullest.collisions.get(index) ?? [])].sort().join(', ')
         const gap: Gap = {
           test: id,

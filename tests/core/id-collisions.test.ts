@@ -197,6 +197,7 @@ describe('tests that share an id', () => {
     const v = evaluateReports(configFor(exempt), [goReport('sqlite', ['TestNotes/sqlite', 'TestNotes']), goReport('postgres', ['TestNotes'])])
     expect(gapList(v)).toEqual([])
     expect(v.conclusion).toBe('success')
+    expect(v.exemptions.map((e) => [e.state, e.excused])).toEqual([['used', ['example.com/store › TestNotes']]])
   })
 
   it('whatever the order of testcases and files, the shortfall is found the same', () => {
